@@ -1,0 +1,68 @@
+"""The `replay` command line: one sub-command per job, each in its own module.
+
+    replay validate PATH      check a transcript dataset and summarise it
+    replay generate --calls N synthesise realistic transcripts
+    replay mock               serve the mock telephony API
+    replay run PATH           replay a dataset through Locust and write a report
+    replay report RUN_DIR     rebuild a run's HTML report from its files
+    replay compare A B        compare two runs
+
+Each sub-command lives in `replay.commands.<name>` and exposes `register(subparsers)`, which adds
+its parser and sets `handler=callable(args) -> int`. Modules are imported only when their
+command runs, so `replay mock` never imports Locust (and gevent's monkey-patching).
+Errors derived from `ReplayError` are printed as one clear message with their exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from replay import __version__
+from replay.errors import ReplayError
+
+COMMANDS = ("validate", "generate", "mock", "run", "report", "compare")
+
+
+def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replay",
+        description="Replay Service Cloud Voice transcripts against the telephony API, under load.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in commands:
+        importlib.import_module(f"replay.commands.{name}").register(subparsers)
+    return parser
+
+
+def _command_named(argv: list[str]) -> tuple[str, ...]:
+    """Import only the command being run (fast start, no gevent for `mock`); all for --help."""
+    for word in argv:
+        if word in COMMANDS:
+            return (word,)
+    return COMMANDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_named(argv)).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except ReplayError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
