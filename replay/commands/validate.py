@@ -1,0 +1,94 @@
+"""`replay validate PATH`: load and check a transcript dataset, then print its summary.
+
+Exit status: 0 when the dataset is valid (or its invalid rows were skipped with
+`--on-invalid skip`), 2 when it is invalid or unreadable (the error lists the rows to fix).
+Output: a short human-readable summary, or with `--json` the dict of `replay.dataset.summarise`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from replay.dataset import load_transcripts, summarise
+from replay.dataset.arguments import add_load_arguments, load_options
+from replay.errors import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check a transcript dataset and summarise it",
+        description="Check a transcript dataset (.csv, .csv.gz, .parquet or a directory of "
+        ".parquet files) and print what replaying it at a speed will send.",
+    )
+    parser.add_argument("path", metavar="PATH", help="the dataset file or directory")
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="replay speed to compute rates at: 1 = real time (default), 10 = ten times faster",
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_load_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not speed > 0 or speed == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return speed
+
+
+def run(args: argparse.Namespace) -> int:
+    options = load_options(args)
+    transcripts = load_transcripts(args.path, options)
+    summary = summarise(transcripts, args.speed, send_at=options.order_by)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(describe(summary))
+    return 0
+
+
+def describe(summary: dict) -> str:
+    """The summary as a few aligned lines for a terminal."""
+    if not summary["messages"]:
+        raise ConfigError(f"{summary['source']}: no messages to summarise")
+    senders = ", ".join(f"{kind} {n:,}" for kind, n in summary["sender_types"].items() if n)
+    per_call = summary["messages_per_call"]
+    duration = summary["call_duration_s"]
+    speed = f"{summary['speed']:g}x"
+    lines = [
+        f"{summary['source']}: valid",
+        f"  calls              {summary['calls']:,}",
+        f"  messages           {summary['messages']:,} ({senders})",
+        f"  messages per call  min {per_call['min']}, median {per_call['median']:g}, "
+        f"max {per_call['max']}",
+        f"  call duration      median {_duration(duration['median'])}, "
+        f"max {_duration(duration['max'])}",
+        f"  time span          {summary['first_send']} to {summary['last_send']} "
+        f"({_duration(summary['span_s'])}, messages sent at {summary['send_at']})",
+        f"  at speed {speed:<9} replay takes {_duration(summary['replay_duration_s'])}; "
+        f"mean {summary['mean_mps']:,.1f} msg/s, peak {summary['peak_mps']:,} msg/s, "
+        f"peak {summary['peak_concurrent_calls']:,} concurrent calls",
+    ]
+    if summary["skipped_invalid"]:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in summary["skipped_by_reason"].items())
+        lines.append(
+            f"  skipped            {summary['skipped_invalid']:,} invalid rows ({reasons})"
+        )
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
