@@ -1,0 +1,185 @@
+"""The CI verdict: `--fail-on` thresholds, parsed once, evaluated against a summary.
+
+    thresholds = parse_fail_on("error_rate>0.5%,p95>300ms,lag_p99>50ms")   # ConfigError if bad
+    verdict = evaluate(thresholds, summary)      # {"passed": bool, "thresholds": [...]}
+    print(format_verdict(verdict))
+
+Grammar: comma-separated `METRIC OP VALUE[UNIT]` (spaces allowed around each part). Each is a
+FAIL condition: the run fails when the measured value satisfies it. OP is one of > >= < <=.
+
+    metric                             measures                           units
+    error_rate                         failed / sent                      %, or fraction 0..1
+    achieved_ratio                     achieved_mps / intended_mps        %, or fraction 0..1
+    failed, unsent, unaccounted        message counts                     none
+    p50 p90 p95 p99 p99_9 max mean     service time (final attempt)       ms (default), s
+    sched_p50 ... sched_max sched_mean latency from schedule (done - due) ms (default), s
+    lag_p50 ... lag_max lag_mean       schedule lag (sent - due)          ms (default), s
+
+`p99.9` may be written for `p99_9`. Measured values and limits are reported in the metric's unit
+(ms, % or count). A metric that could not be measured (nothing sent, no rate) fails its threshold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from replay.errors import ConfigError
+
+_STATS = ("p50", "p90", "p95", "p99", "p99_9", "max", "mean")
+_LATENCY_PREFIXES = {"": "service", "sched_": "from_schedule", "lag_": "lag"}
+RATIO_METRICS = ("error_rate", "achieved_ratio")
+COUNT_METRICS = ("failed", "unsent", "unaccounted")
+LATENCY_METRICS = tuple(
+    f"{prefix}{stat}" for prefix in _LATENCY_PREFIXES for stat in _STATS
+)
+METRICS = RATIO_METRICS + COUNT_METRICS + LATENCY_METRICS
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+_THRESHOLD = re.compile(
+    r"^\s*(?P<metric>[A-Za-z][A-Za-z0-9_.]*)\s*(?P<op>>=|<=|>|<)\s*"
+    r"(?P<value>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>[A-Za-z%]*)\s*$"
+)
+_HINT = "write METRIC OP VALUE[UNIT] such as p95>300ms, OP one of > >= < <="
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Threshold:
+    """One fail condition; `limit` is in `unit` (ms, % or count)."""
+
+    expression: str
+    metric: str
+    op: str
+    limit: float
+    unit: str
+
+    def fails(self, measured: float | None) -> bool:
+        """True when the run fails on this threshold (unmeasured values fail)."""
+        return measured is None or _OPERATORS[self.op](measured, self.limit)
+
+
+def metric_unit(metric: str) -> str:
+    if metric in RATIO_METRICS:
+        return "%"
+    if metric in COUNT_METRICS:
+        return "count"
+    return "ms"
+
+
+def parse_fail_on(text: str | None) -> tuple[Threshold, ...]:
+    """Parse a `--fail-on` value; empty or None gives no thresholds. ConfigError when bad."""
+    if text is None or not text.strip():
+        return ()
+    return tuple(_parse_one(part.strip(), text) for part in text.split(","))
+
+
+def _parse_one(part: str, text: str) -> Threshold:
+    valid = f"valid metrics: {', '.join(METRICS)}"
+    if not part:
+        raise ConfigError(f"--fail-on {text!r}: empty threshold between commas; {_HINT}")
+    match = _THRESHOLD.match(part)
+    if match is None:
+        raise ConfigError(f"--fail-on: {part!r} is not a threshold; {_HINT} ({valid})")
+    metric = match["metric"].lower().replace("99.9", "99_9")
+    if metric not in METRICS:
+        raise ConfigError(f"--fail-on: {part!r}: unknown metric {match['metric']!r}; {valid}")
+    value = float(match["value"])
+    unit = match["unit"].lower()
+    kind = metric_unit(metric)
+    if kind == "ms":
+        if unit not in ("", "ms", "s"):
+            raise ConfigError(
+                f"--fail-on: {part!r}: unit {match['unit']!r} does not fit {metric}, a latency;"
+                " use ms or s"
+            )
+        limit = value * 1000.0 if unit == "s" else value
+    elif kind == "%":
+        if unit not in ("", "%"):
+            raise ConfigError(
+                f"--fail-on: {part!r}: unit {match['unit']!r} does not fit {metric}, a share;"
+                " use % or a fraction from 0 to 1"
+            )
+        if unit == "" and value > 1.0:
+            raise ConfigError(
+                f"--fail-on: {part!r}: a share without % is a fraction from 0 to 1;"
+                f" write {match['value']}% or {value / 100:g}"
+            )
+        limit = value if unit == "%" else value * 100.0
+    else:
+        if unit:
+            raise ConfigError(
+                f"--fail-on: {part!r}: {metric} is a count of messages and takes no unit"
+            )
+        limit = value
+    return Threshold(expression=part, metric=metric, op=match["op"], limit=limit, unit=kind)
+
+
+def measure(metric: str, summary: dict[str, Any]) -> float | None:
+    """The value of `metric` in a summary.json dict, in the metric's unit; None if unmeasured."""
+    counts = summary["counts"]
+    if metric == "error_rate":
+        return _share(counts["failed"], counts["sent"])
+    if metric == "achieved_ratio":
+        rates = summary["rates"]
+        return _share(rates.get("achieved_mps"), rates.get("intended_mps"))
+    if metric in ("failed", "unsent"):
+        return float(counts[metric])
+    if metric == "unaccounted":
+        return float(summary["reconciliation"]["unaccounted"])
+    for prefix in ("sched_", "lag_", ""):
+        if metric.startswith(prefix) and metric[len(prefix):] in _STATS:
+            value = summary["latency_ms"][_LATENCY_PREFIXES[prefix]][metric[len(prefix):]]
+            return None if value is None else float(value)
+    raise KeyError(metric)
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100.0 * part / whole, 6)
+
+
+def evaluate(thresholds: Iterable[Threshold], summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's verdict block: every threshold with its measured value, and `passed`."""
+    rows = []
+    for threshold in thresholds:
+        measured = measure(threshold.metric, summary)
+        rows.append(
+            {
+                "expression": threshold.expression,
+                "metric": threshold.metric,
+                "measured": measured,
+                "limit": threshold.limit,
+                "unit": threshold.unit,
+                "passed": not threshold.fails(measured),
+            }
+        )
+    return {"passed": all(row["passed"] for row in rows), "thresholds": rows}
+
+
+def format_verdict(verdict: dict[str, Any]) -> str:
+    """The verdict as console lines: a headline, then one line per threshold."""
+    rows = verdict["thresholds"]
+    if not rows:
+        return "Verdict: PASSED (no --fail-on thresholds)"
+    failed = sum(not row["passed"] for row in rows)
+    head = "PASSED" if verdict["passed"] else f"FAILED ({failed} of {len(rows)} thresholds)"
+    width = max(len(row["expression"]) for row in rows)
+    lines = [f"Verdict: {head}"]
+    for row in rows:
+        measured = row["measured"]
+        shown = "not measured" if measured is None else f"{_number(measured)} {row['unit']}"
+        state = "pass" if row["passed"] else "FAIL"
+        lines.append(f"  {state}  {row['expression']:<{width}}  measured {shown}")
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1 else f"{value:.4g}"
