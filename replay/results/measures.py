@@ -125,9 +125,7 @@ def measure_outcomes(outcomes: pa.Table | pd.DataFrame) -> Measures:
     )
     due = _floats(table, "due_s")
     sent_s = _floats(table, "sent_s")
-    final_sent = (
-        _floats(table, "final_sent_s") if "final_sent_s" in table.column_names else sent_s
-    )
+    final_sent = _floats(table, "final_sent_s") if "final_sent_s" in table.column_names else sent_s
     done = _floats(table, "done_s")
     status = table.column("status").to_numpy().astype(np.int64)
     outcome_codes, outcome_labels = _codes(table.column("outcome"))

@@ -33,9 +33,7 @@ _STATS = ("p50", "p90", "p95", "p99", "p99_9", "max", "mean")
 _LATENCY_PREFIXES = {"": "service", "sched_": "from_schedule", "lag_": "lag"}
 RATIO_METRICS = ("error_rate", "achieved_ratio")
 COUNT_METRICS = ("failed", "unsent", "unaccounted")
-LATENCY_METRICS = tuple(
-    f"{prefix}{stat}" for prefix in _LATENCY_PREFIXES for stat in _STATS
-)
+LATENCY_METRICS = tuple(f"{prefix}{stat}" for prefix in _LATENCY_PREFIXES for stat in _STATS)
 METRICS = RATIO_METRICS + COUNT_METRICS + LATENCY_METRICS
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -134,8 +132,8 @@ def measure(metric: str, summary: dict[str, Any]) -> float | None:
     if metric == "unaccounted":
         return float(summary["reconciliation"]["unaccounted"])
     for prefix in ("sched_", "lag_", ""):
-        if metric.startswith(prefix) and metric[len(prefix):] in _STATS:
-            value = summary["latency_ms"][_LATENCY_PREFIXES[prefix]][metric[len(prefix):]]
+        if metric.startswith(prefix) and metric[len(prefix) :] in _STATS:
+            value = summary["latency_ms"][_LATENCY_PREFIXES[prefix]][metric[len(prefix) :]]
             return None if value is None else float(value)
     raise KeyError(metric)
 

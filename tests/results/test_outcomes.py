@@ -48,7 +48,8 @@ def test_build_gives_one_row_per_message_in_the_schema():
     assert table.schema == SCHEMA
     assert table.num_rows == 5
     rows = table.to_pylist()
-    assert [row["outcome"] for row in rows] == ["accepted", "failed", "accepted", "failed", "unsent"]
+    outcomes = [row["outcome"] for row in rows]
+    assert outcomes == ["accepted", "failed", "accepted", "failed", "unsent"]
     assert [row["reason"] for row in rows] == ["", "http_500", "", "unfinished", "not_sent"]
     assert [row["status"] for row in rows] == [202, 500, 200, 0, -1]
     assert [row["attempts"] for row in rows] == [1, 1, 2, 1, 0]

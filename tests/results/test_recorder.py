@@ -133,7 +133,6 @@ def _chained_tls_error() -> Exception:
         (0, None, "no_response"),
         (None, None, "no_response"),
         (None, TimeoutError(), "timeout"),
-        (None, socket.timeout(), "timeout"),
         (None, ConnectionResetError(), "connection_error"),
         (None, ConnectionRefusedError(), "connection_error"),
         (None, BrokenPipeError(), "connection_error"),
