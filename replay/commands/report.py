@@ -1,0 +1,27 @@
+"""`replay report RUN_DIR`: rebuild a run's report.html from summary.json and outcomes.parquet."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="rebuild a run's HTML report from its files",
+        description="Rebuild RUN_DIR/report.html from RUN_DIR/summary.json and "
+        "RUN_DIR/outcomes.parquet (and Locust's *_stats.csv when present). The page is "
+        "self-contained: it opens offline and fetches nothing.",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path,
+                        help="a run's output directory, e.g. reports/<run-id>")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from replay.report import write_report
+
+    path = write_report(args.run_dir)
+    print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0

@@ -1,0 +1,54 @@
+"""Build a run's report.html from its files: the one entry point the driver and the CLI call.
+
+    write_report(Path("reports/20261125-170000"))  # -> reports/20261125-170000/report.html
+
+In: a run directory holding `summary.json` and `outcomes.parquet` (Locust's `*_stats.csv` is used
+when present). Out: `report.html`, written atomically (a temporary file in the same directory,
+then renamed), so a reader never sees half a page. Bad or missing inputs raise `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from replay.report.charts import report_charts
+from replay.report.data import latencies_ms, load_run
+from replay.report.distributions import log_histogram
+from replay.report.page import render_page
+from replay.report.series import time_series
+from replay.report.tables import report_tables
+
+logger = logging.getLogger(__name__)
+
+REPORT_FILE = "report.html"
+
+
+def build_report(run_dir: Path) -> str:
+    """The report page for `run_dir`, as HTML text."""
+    run = load_run(run_dir)
+    outcomes = run.outcomes
+    series = time_series(outcomes, duration_s=float(run.summary["run"].get("duration_s") or 0))
+    histograms = {name: log_histogram(values) for name, values in latencies_ms(outcomes).items()}
+    return render_page(run.summary, report_charts(series, histograms), report_tables(run),
+                       outcome_rows=len(outcomes))
+
+
+def write_report(run_dir: Path) -> Path:
+    """Write `run_dir/report.html` atomically and return its path."""
+    run_dir = Path(run_dir)
+    html = build_report(run_dir)
+    target = run_dir / REPORT_FILE
+    handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=run_dir)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(html)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    logger.info("report written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    return target
