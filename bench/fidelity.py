@@ -1,0 +1,101 @@
+"""Section 3, schedule fidelity: the replay at fixed scheduled rates, lag and achieved rate.
+
+    section = run(ctx)
+
+For each rate (1,000, 4,000 and 8,000 messages/s in the full profile) a flat-rate dataset
+(`bench/flatdata.py`: calls of 20 messages half a second apart, in lanes with no ramp) is
+replayed at --speed 10 for a bounded time against the mock (RS256 on, server core), the replay
+on the generator core. From the replay's summary.json: schedule lag p50, p99 and max, and
+achieved over intended messages/s. Each repeat is a separate run.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bench.context import Context
+from bench.flatdata import write_flat_dataset
+from bench.replay_run import read_summary, require_replay, start_replay
+from bench.results import Figure, Section, Target
+from bench.target import require_mock, start_mock
+
+log = logging.getLogger(__name__)
+SPEED = 10
+GAP_S = 0.5
+CALL_MESSAGES = 20
+TARGET_RATE = 8000
+
+
+def run(ctx: Context) -> Section:
+    require_mock()
+    require_replay()
+    profile = ctx.profile
+    runs: dict[int, list[dict]] = {rate: [] for rate in profile.fidelity_rates}
+    datasets = {}
+    for rate in profile.fidelity_rates:
+        datasets[rate] = ctx.run_dir / f"flat-{rate}.parquet"
+        write_flat_dataset(datasets[rate], rate=rate, duration_s=profile.fidelity_duration_s,
+                           speed=SPEED, gap_s=GAP_S, call_messages=CALL_MESSAGES)
+    for repeat in range(profile.repeats):
+        for rate in profile.fidelity_rates:
+            result = replay_once(ctx, f"fidelity-{rate}-{repeat}", dataset=datasets[rate],
+                                 timeout_s=profile.fidelity_duration_s + 120)
+            log.info("fidelity %d/s repeat %d: lag p99 %.2f ms, max %.2f ms, achieved %.3f",
+                     rate, repeat + 1, result["lag_p99_ms"], result["lag_max_ms"],
+                     result["achieved_over_intended"])
+            runs[rate].append(result)
+    figures = []
+    for rate, results in runs.items():
+        judged = rate == TARGET_RATE
+        figures += [
+            Figure(key=f"fidelity.{rate}.lag_p50_ms", label=f"Lag at {rate:,}/s: p50", unit="ms",
+                   better="lower", samples=tuple(r["lag_p50_ms"] for r in results)),
+            Figure(key=f"fidelity.{rate}.lag_p99_ms", label=f"Lag at {rate:,}/s: p99", unit="ms",
+                   better="lower", samples=tuple(r["lag_p99_ms"] for r in results),
+                   target=Target(op="<=", value=5) if judged else None),
+            Figure(key=f"fidelity.{rate}.lag_max_ms", label=f"Lag at {rate:,}/s: max", unit="ms",
+                   better="lower", samples=tuple(r["lag_max_ms"] for r in results),
+                   target=Target(op="<=", value=20) if judged else None),
+            Figure(key=f"fidelity.{rate}.achieved_over_intended",
+                   label=f"Rate at {rate:,}/s: achieved / intended", unit="x", better="higher",
+                   samples=tuple(r["achieved_over_intended"] for r in results)),
+        ]
+    details = {"setup": f"{ctx.cores_text}; mock with RS256 on; flat datasets of "
+                        f"{profile.fidelity_duration_s:g} s at --speed {SPEED}, calls of "
+                        f"{CALL_MESSAGES} messages {GAP_S} s apart",
+               "runs": {str(rate): results for rate, results in runs.items()}}
+    return Section(name="fidelity", status="ok", figures=tuple(figures), details=details)
+
+
+def replay_once(ctx: Context, name: str, *, dataset: Path, timeout_s: float) -> dict:
+    """Replay `dataset` at --speed SPEED to its end; the lag and rate figures of its summary."""
+    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=ctx.keys,
+                      name=f"{name}-mock")
+    report_dir = ctx.run_dir / f"{name}-report"
+    try:
+        child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock,
+                             report_dir=report_dir)
+        code = child.wait(timeout_s)
+        if code is None:
+            raise child.failure(f"did not finish within {timeout_s:.0f} s")
+        summary = read_summary(report_dir)
+    finally:
+        mock.child.stop()
+    figures = summary_figures(summary)
+    if figures["accepted"] != figures["planned"]:
+        raise RuntimeError(f"{name}: the mock accepted {figures['accepted']} of "
+                           f"{figures['planned']} planned messages (failed "
+                           f"{summary['counts'].get('failed_by_reason')}); see {child.log_path}")
+    return figures
+
+
+def summary_figures(summary: dict) -> dict:
+    lag = summary["latency_ms"]["lag"]
+    rates = summary["rates"]
+    counts = summary["counts"]
+    return {"lag_p50_ms": lag["p50"], "lag_p99_ms": lag["p99"], "lag_max_ms": lag["max"],
+            "achieved_mps": rates["achieved_mps"], "intended_mps": rates["intended_mps"],
+            "achieved_over_intended": rates["achieved_mps"] / rates["intended_mps"],
+            "planned": counts["planned"], "sent": counts["sent"],
+            "accepted": counts["accepted"], "failed": counts["failed"]}

@@ -1,0 +1,153 @@
+"""Child processes of the benchmark: started pinned to one core, always stopped.
+
+    with Processes(log_dir) as procs:
+        mock = procs.start("mock", ["python3", "-m", "replay.mock", ...], core=0)
+        ...
+    # leaving the block (normally, on an exception, Ctrl-C or SIGTERM) stops every process group
+    # that was started: SIGTERM first, SIGKILL after a grace period.
+
+Each child is the leader of its own process group (`start_new_session`), so stopping the group
+also stops what the child started itself (the mock's workers, Locust's helpers). Its stdout and
+stderr go to `<log_dir>/<name>.log`, whose tail is quoted when the child fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+
+class ChildFailed(RuntimeError):
+    """A child process exited early or did not become ready; the message quotes its log."""
+
+
+@dataclass(kw_only=True)
+class Child:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait(self, timeout: float) -> int | None:
+        """Wait for the child to exit by itself; its exit code, or None if still running."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Stop the child's whole process group: SIGTERM, then SIGKILL after `grace_s`."""
+        if self.running():
+            _signal_group(self.pid, signal.SIGTERM)
+            if self.wait(grace_s) is None:
+                _signal_group(self.pid, signal.SIGKILL)
+                self.wait(grace_s)
+        # Anything the child started and left behind in its group goes too.
+        _signal_group(self.pid, signal.SIGKILL)
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def failure(self, what: str) -> ChildFailed:
+        code = self.popen.poll()
+        status = "still running" if code is None else f"exit code {code}"
+        return ChildFailed(f"{self.name} {what} ({status}); last lines of {self.log_path}:\n"
+                           f"{self.tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by the child and its descendants."""
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the child process itself (not its descendants)."""
+        return psutil.Process(self.pid).memory_info().rss
+
+
+@dataclass
+class Processes:
+    """Starts children and stops all of them when the block ends."""
+
+    log_dir: Path
+    children: list[Child] = field(default_factory=list)
+
+    def __enter__(self) -> Processes:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+    def start(self, name: str, argv: Sequence[str], *, core: int | None,
+              env: dict[str, str] | None = None, cwd: Path | None = None) -> Child:
+        log_path = self.log_dir / f"{name}.log"
+        log = log_path.open("wb")
+        popen = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
+            preexec_fn=_pin_to(core),
+        )
+        log.close()
+        child = Child(name=name, popen=popen, log_path=log_path)
+        self.children.append(child)
+        return child
+
+    def stop_all(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+
+
+def wait_until(ready: Callable[[], bool], *, child: Child, timeout_s: float, what: str) -> None:
+    """Poll `ready()` until true; fail with the child's log if it exits or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if not child.running():
+            raise child.failure(f"exited before {what}")
+        if time.monotonic() > deadline:
+            raise child.failure(f"not {what} within {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
+def bench_cores() -> tuple[int, int]:
+    """(server core, generator core): 0 and 1, or 0 and 0 on a single-core machine."""
+    cores = sorted(os.sched_getaffinity(0))
+    return (cores[0], cores[1]) if len(cores) > 1 else (cores[0], cores[0])
+
+
+def _pin_to(core: int | None) -> Callable[[], None] | None:
+    if core is None:
+        return None
+    return lambda: os.sched_setaffinity(0, {core})
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
