@@ -173,9 +173,10 @@ def format_verdict(verdict: dict[str, Any]) -> str:
     lines = [f"Verdict: {head}"]
     for row in rows:
         measured = row["measured"]
-        shown = "not measured" if measured is None else f"{_number(measured)} {row['unit']}"
+        unit = "" if row["unit"] == "count" else f" {row['unit']}"
+        shown = "not measured" if measured is None else f"measured {_number(measured)}{unit}"
         state = "pass" if row["passed"] else "FAIL"
-        lines.append(f"  {state}  {row['expression']:<{width}}  measured {shown}")
+        lines.append(f"  {state}  {row['expression']:<{width}}  {shown}")
     return "\n".join(lines)
 
 

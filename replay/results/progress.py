@@ -1,0 +1,84 @@
+"""Progress and lateness in plain words, for the console of a headless run.
+
+    progress_line(recorder.snapshot(now_s, due_s), planned, timeline_s, elapsed_s)
+      -> "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m12s | 812 msg/s | lag p99 3.1 ms"
+    lateness_note(summary)   # None when on time, else why messages were late and what to do
+
+In: a snapshot dict from `OutcomeRecorder.snapshot` (keys sent, failed, behind, rate_mps,
+lag_p99_ms), and a summary.json dict (latency_ms.lag and .service, options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from replay.results.units import format_count, format_duration, format_ms, format_rate
+
+LATE_MS = 20.0  # schedule lag p99 at or above this counts as "late" in the end-of-run note
+
+
+def progress_line(
+    snapshot: Mapping[str, Any], planned: int, timeline_s: float, elapsed_s: float
+) -> str:
+    """One progress line. timeline_s: when the last message is due (0 at --speed max)."""
+    sent = int(snapshot["sent"])
+    share = f" ({100 * sent // planned}%)" if planned else ""
+    parts = [f"sent {format_count(sent)}/{format_count(planned)}{share}"]
+    if timeline_s > 0:
+        parts.append(f"timeline {min(100, int(100 * elapsed_s / timeline_s))}%")
+    parts.append(f"ETA {format_duration(eta_s(snapshot, planned, timeline_s, elapsed_s))}")
+    parts.append(format_rate(snapshot.get("rate_mps")))
+    parts.append(f"lag p99 {format_ms(snapshot.get('lag_p99_ms'))}")
+    if snapshot.get("failed"):
+        parts.append(f"{format_count(snapshot['failed'])} failed")
+    if snapshot.get("behind"):
+        parts.append(f"{format_count(snapshot['behind'])} behind schedule")
+    return " | ".join(parts)
+
+
+def eta_s(
+    snapshot: Mapping[str, Any], planned: int, timeline_s: float, elapsed_s: float
+) -> float | None:
+    """Seconds left: the rest of the timeline, or past its end the backlog at the current rate."""
+    remaining = planned - int(snapshot["sent"])
+    if remaining <= 0:
+        return 0.0
+    if timeline_s > elapsed_s:
+        return timeline_s - elapsed_s
+    rate = snapshot.get("rate_mps")
+    return remaining / rate if rate else None
+
+
+def lateness_note(
+    summary: Mapping[str, Any], *, late_ms: float = LATE_MS, concurrency_cap: int | None = None
+) -> str | None:
+    """Plain words on why messages were late, or None when schedule lag p99 < late_ms.
+
+    concurrency_cap: the cap on concurrent calls when the driver hit it during the run.
+    """
+    lag = summary["latency_ms"]["lag"]
+    if lag["p99"] is None or lag["p99"] < late_ms:
+        return None
+    service = summary["latency_ms"]["service"]
+    head = (
+        f"Messages were late: schedule lag p99 was {format_ms(lag['p99'])}"
+        f" (max {format_ms(lag['max'])})."
+    )
+    if concurrency_cap is not None:
+        return (
+            f"{head} The cap of {format_count(concurrency_cap)} concurrent calls was reached,"
+            " so calls waited for a free slot; raise the cap or lower --speed."
+        )
+    if service["p99"] is not None and service["p99"] >= late_ms:
+        return (
+            f"{head} The endpoint's responses (service p99 {format_ms(service['p99'])}) held"
+            " calls back: each call sends its next message only after the previous response,"
+            " so slow responses delay the messages behind them. The endpoint did not keep up"
+            " at this speed; lower --speed to replay on time."
+        )
+    return (
+        f"{head} Responses were fast (service p99 {format_ms(service['p99'])}), so the load"
+        " generator itself fell behind (CPU or the event loop): add workers (--workers) or"
+        " lower --speed."
+    )

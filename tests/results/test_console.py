@@ -1,0 +1,47 @@
+"""The end-of-run text block, built from a real summary of a hand-built outcomes table."""
+
+from __future__ import annotations
+
+from replay.results.console import format_summary
+from replay.results.verdict import parse_fail_on
+from tests.results.test_summary import summary_of
+
+# ruff: noqa: E501 (the expected console text is kept verbatim)
+EXPECTED = """\
+Replay run-1 against http://127.0.0.1:8080: 10s, 1 worker - PARTIAL run (stopped by SIGTERM)
+Messages: planned 103, sent 90, accepted 80, failed 10, skipped 3, unsent 10
+  failed by reason: http_500 5, http_429 2, connection_error 1, timeout 1, unfinished 1
+  unsent by reason: not_sent 8, worker_lost 2
+Rates: intended 10 msg/s (peak 10/s), achieved 10 msg/s (peak 10/s)
+Latency:
+  latency            count       p50       p90       p95       p99     p99.9       max      mean
+  schedule lag          90     44 ms     80 ms   84.9 ms   88.9 ms   88.9 ms     89 ms   44.5 ms
+  service               89     10 ms     10 ms     10 ms     10 ms     10 ms     10 ms     10 ms
+  from schedule         89     54 ms     90 ms     94 ms     98 ms     98 ms     98 ms     54 ms
+Reconciliation: balanced (103 planned = 80 accepted + 10 failed + 3 skipped + 10 unsent)
+  mock ledger matches the accepted messages: 80 stored + 0 outside the call window (1 duplicates, 3 failed without a response)
+Messages were late: schedule lag p99 was 88.9 ms (max 89 ms). Responses were fast (service p99 10
+ms), so the load generator itself fell behind (CPU or the event loop): add workers (--workers) or
+lower --speed.
+Verdict: FAILED (1 of 2 thresholds)
+  FAIL  error_rate>1%  measured 11.11 %
+  pass  p95>300ms      measured 10 ms"""
+
+
+def test_format_summary_shows_counts_rates_latency_reconciliation_note_and_verdict():
+    summary = summary_of(
+        mock_stats={"stored": 80, "outside_window": 0, "duplicates": 1},
+        thresholds=parse_fail_on("error_rate>1%,p95>300ms"),
+    )
+    summary["run"].update(partial=True, partial_reason="stopped by SIGTERM")
+    assert format_summary(summary) == EXPECTED
+
+
+def test_an_unbalanced_run_says_how_many_messages_are_unaccounted_for():
+    text = format_summary(summary_of(planned=105))
+    assert "Reconciliation: NOT balanced, 5 messages unaccounted for (108 planned = " in text
+
+
+def test_a_mock_ledger_that_does_not_match_says_so():
+    text = format_summary(summary_of(mock_stats={"stored": 70, "outside_window": 0}))
+    assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
