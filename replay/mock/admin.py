@@ -1,0 +1,79 @@
+"""Admin endpoints, outside /telephony, answered only to loopback clients.
+
+    GET  /__admin/health        {"ok": true, "worker": 0}
+    GET  /__admin/stats         the counters (see Ledger.stats), JSON
+    GET  /__admin/ledger        NDJSON, one ledger row per accepted message, arrival order
+    GET  /__admin/calls/{key}   one call: state, counts and its ledger rows, JSON (404 if unknown)
+    POST /__admin/reset         forget calls, messages and counters; {"reset": true}
+
+With --workers N every worker keeps its own ledger; these endpoints gather all workers' answers
+(see replay.mock.workers) so a client sees one mock. The `local/` variants (e.g.
+`/__admin/local/stats`) answer for the worker that took the request only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from replay.mock.responses import Receive, Send, refusal, send_refusal, send_response
+
+if TYPE_CHECKING:
+    from replay.mock.app import MockApp
+
+NDJSON_HEADER = (b"content-type", b"application/x-ndjson")
+LEDGER_CHUNK_ROWS = 5000
+
+
+def _is_loopback(scope: dict[str, Any]) -> bool:
+    client = scope.get("client")
+    host = client[0] if client else ""
+    return host.startswith("127.") or host in ("::1", "localhost")
+
+
+class AdminApi:
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+
+    async def handle(self, scope: dict[str, Any], receive: Receive, send: Send,
+                     route: str) -> None:
+        if not _is_loopback(scope):
+            await send_refusal(send, refusal(403, "FORBIDDEN", None,
+                                             "the admin API answers loopback clients only"))
+            return
+        method = scope["method"]
+        route = route.rstrip("/").removeprefix("local/")
+        app = self.app
+        if route == "health" and method == "GET":
+            await send_response(send, 200, orjson.dumps({"ok": True, "worker": app.worker}))
+        elif route == "stats" and method == "GET":
+            await send_response(send, 200, orjson.dumps(app.ledger.stats()))
+        elif route == "ledger" and method == "GET":
+            await self._ledger(send)
+        elif route.startswith("calls/") and method == "GET":
+            call = app.ledger.call(route[len("calls/"):])
+            if call is None:
+                await send_refusal(send, refusal(404, "UNKNOWN_CALL", "vendorCallKey",
+                                                 f"no call {route[6:106]!r}"))
+            else:
+                await send_response(send, 200, orjson.dumps(app.ledger.call_summary(call)))
+        elif route == "reset" and method == "POST":
+            app.reset()
+            await send_response(send, 200, b'{"reset":true}')
+        else:
+            await send_refusal(send, refusal(
+                404, "NOT_FOUND", "path",
+                f"no admin endpoint {method[:10]} /__admin/{route[:100]}; see GET "
+                "/__admin/stats, /__admin/ledger, /__admin/calls/{key}, POST /__admin/reset"))
+
+    async def _ledger(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [NDJSON_HEADER]})
+        chunk: list[bytes] = []
+        for row in self.app.ledger.rows():
+            chunk.append(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
+            if len(chunk) >= LEDGER_CHUNK_ROWS:
+                await send({"type": "http.response.body", "body": b"".join(chunk),
+                            "more_body": True})
+                chunk = []
+        await send({"type": "http.response.body", "body": b"".join(chunk)})

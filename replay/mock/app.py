@@ -1,0 +1,371 @@
+"""The mock telephony API as a plain ASGI application (no framework: the hot path is ours).
+
+    app = MockApp(config, worker=0)        # served by replay.mock.server with uvicorn
+
+Routes (trailing slash accepted everywhere):
+
+    POST  /telephony/v1/voiceCalls/{vendorCallKey}/messages   one transcript message
+    POST  /telephony/v1/voiceCalls/messages                   bulk: <= 5 calls x <= 5 messages
+    POST  /telephony/v1/voiceCalls                            create a call
+    PATCH /telephony/v1/voiceCalls/{vendorCallKey|voiceCallId} update; may end the call
+    /__admin/...                                              see replay.mock.admin
+
+A transcript request goes through, in order: method (405), Content-Length over the limit (413),
+Authorization (401), Content-Type (415), body size (413), body parse and the six fields (400),
+rate limit (429 with Retry-After), injected fault (5xx, reset, hang), the call (404 with
+--strict-calls, ended -> --after-end-status, duplicate -> 409 with --duplicates reject), then the
+ledger and the answer
+`{"result":"Accepted"}` with --success-status. Every refusal has the mock's own error shape
+(the real one is not public):
+
+    {"status": 400, "error": "INVALID_FIELDS",
+     "errors": [{"field": "startTime", "message": "must be an integer (epoch milliseconds), ..."}]}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from typing import Any
+
+from replay.mock import faults as fault_kinds
+from replay.mock import lifecycle
+from replay.mock.admin import AdminApi
+from replay.mock.auth import TokenVerifier
+from replay.mock.config import MockConfig
+from replay.mock.faults import Faults, RateLimiter
+from replay.mock.ledger import Ledger, write_ledger
+from replay.mock.responses import (
+    JSON_HEADER,
+    Receive,
+    Refusal,
+    Send,
+    abort_connection,
+    read_body,
+    refusal,
+    send_refusal,
+    too_large,
+    wait_for_disconnect,
+)
+from replay.mock.validation import JSON, Message, content_kind, message_fields, parse_document
+
+logger = logging.getLogger(__name__)
+
+
+PREFIX = "/telephony/v1/voiceCalls"
+TRANSPORT_EXTENSION = "replay.mock.transport"
+MAX_BULK_CALLS = 5
+MAX_BULK_MESSAGES = 5
+ACCEPTED_BODY = b'{"result":"Accepted"}'
+
+
+class MockApp:
+    """ASGI entry point: routes, the transcript hot path, and the ledger's lifespan."""
+
+    def __init__(self, config: MockConfig, *, worker: int = 0) -> None:
+        self.config = config
+        self.worker = worker
+        self.ledger = Ledger(worker)
+        self.verifier = TokenVerifier.from_config(config)
+        self.faults = Faults(config, seed=config.seed + worker)
+        share = config.workers
+        self.message_limiter = (
+            RateLimiter(config.rate_limit / share) if config.rate_limit else None
+        )
+        self.call_limiter = (
+            RateLimiter(config.call_create_rate / share) if config.call_create_rate else None
+        )
+        self.admin = AdminApi(self)
+        self.lifecycle = lifecycle.Lifecycle(self)
+        self._accepted_start = {
+            "type": "http.response.start",
+            "status": config.success_status,
+            "headers": [JSON_HEADER, (b"content-length", b"%d" % len(ACCEPTED_BODY))],
+        }
+        self._accepted_body = {"type": "http.response.body", "body": ACCEPTED_BODY}
+        self.ledger_path = config.ledger_out
+
+    def reset(self) -> None:
+        """Forget every call, message and counter; restart the random sequence."""
+        self.ledger.reset()
+        self.faults.reset()
+        if self.verifier is not None:
+            self.verifier.reset()
+        for limiter in (self.message_limiter, self.call_limiter):
+            if limiter is not None:
+                limiter.reset()
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if path.startswith(PREFIX):
+            rest = path[len(PREFIX):].rstrip("/")
+            if rest.endswith("/messages"):
+                key = rest[1:-9]
+                if key:
+                    await self._transcript(scope, receive, send, key if "/" not in key else "")
+                else:
+                    await self._bulk(scope, receive, send)
+                return
+            try:
+                await self.lifecycle.handle(scope, receive, send, rest)
+            except Refusal as error:
+                self.ledger.lifecycle_rejected[error.status] += 1
+                await send_refusal(send, error)
+        elif path.startswith("/__admin/"):
+            await self.admin.handle(scope, receive, send, path[len("/__admin/"):])
+        else:
+            await send_refusal(send, refusal(
+                404, "NOT_FOUND", "path",
+                f"no such endpoint: {path[:200]}; transcripts go to "
+                f"POST {PREFIX}/{{vendorCallKey}}/messages"))
+
+    # The transcript endpoints.
+    async def _transcript(self, scope: dict[str, Any], receive: Receive, send: Send,
+                          key: str) -> None:
+        ledger = self.ledger
+        ledger.received += 1
+        try:
+            body = await self._checked_body(scope, receive)
+            if body is None:
+                return
+            document, problems = parse_document(*body)
+            if problems:
+                raise Refusal(400, "INVALID_BODY", problems)
+            if not key:
+                raise refusal(400, "INVALID_PATH", "vendorCallKey",
+                              "the vendorCallKey in the path must be one non-empty segment")
+            message = message_fields(document)
+            if type(message) is not Message:
+                raise Refusal(400, "INVALID_FIELDS", message)
+            if self.message_limiter is not None:
+                self._rate_check(1)
+            if not await self._survives_faults(scope, receive, send):
+                return
+            call = self._call_taking(key, message)
+            ledger.record(call, message, int(time.time() * 1000))
+        except Refusal as error:
+            ledger.rejected[error.status] += 1
+            if self.faults.delays:
+                await asyncio.sleep(self.faults.delay_s())
+            await send_refusal(send, error)
+            return
+        if self.faults.delays:
+            await asyncio.sleep(self.faults.delay_s())
+        await send(self._accepted_start)
+        await send(self._accepted_body)
+
+    async def _bulk(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        ledger = self.ledger
+        ledger.received += 1
+        ledger.bulk_requests += 1
+        try:
+            body = await self._checked_body(scope, receive, json_only=True)
+            if body is None:
+                return
+            document, problems = parse_document(*body)
+            if problems:
+                raise Refusal(400, "INVALID_BODY", problems)
+            entries = bulk_entries(document)
+            if self.message_limiter is not None:
+                self._rate_check(sum(len(messages) for _key, messages in entries))
+            if not await self._survives_faults(scope, receive, send):
+                return
+            seen: set[tuple[str, str]] = set()
+            calls = [
+                self._call_taking(key, message, seen)
+                for key, messages in entries for message in messages
+            ]
+            arrived_ms = int(time.time() * 1000)
+            index = 0
+            for _key, messages in entries:
+                for message in messages:
+                    ledger.record(calls[index], message, arrived_ms)
+                    index += 1
+        except Refusal as error:
+            ledger.rejected[error.status] += 1
+            await send_refusal(send, error)
+            return
+        if self.faults.delays:
+            await asyncio.sleep(self.faults.delay_s())
+        await send(self._accepted_start)
+        await send(self._accepted_body)
+
+    async def _checked_body(self, scope: dict[str, Any], receive: Receive,
+                            json_only: bool = False) -> tuple[bytes, int] | None:
+        """Method, headers, auth and size checks; (body, content kind), None if gone."""
+        if scope["method"] != "POST":
+            raise refusal(405, "METHOD_NOT_ALLOWED", "method",
+                          f"{scope['method'][:20]} is not allowed here; use POST",
+                          ((b"allow", b"POST"),))
+        authorization = content_type = length = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                length = value
+        limit = self.config.max_body_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise too_large(limit)
+        verifier = self.verifier
+        if verifier is not None:
+            failure = verifier.check(authorization)
+            if failure is not None:
+                raise refusal(401, failure[0], "Authorization", failure[1],
+                              ((b"www-authenticate", b"Bearer"),))
+        kind = content_kind(content_type)
+        if kind is None or (json_only and kind != JSON):
+            accepted = "application/json" if json_only else "application/json or application/xml"
+            shown = content_type.decode("latin-1")[:80] if content_type else "none"
+            raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                          f"Content-Type must be {accepted}, not {shown!r}")
+        body = await read_body(receive, limit)
+        if body is None:
+            return None
+        return body, kind
+
+    def _rate_check(self, messages: int) -> None:
+        """Refusal 429 with Retry-After when `messages` more would pass --rate-limit."""
+        wait_s = self.message_limiter.take(messages, time.monotonic())
+        if wait_s:
+            retry_after = max(1, math.ceil(wait_s))
+            raise refusal(429, "TOO_MANY_REQUESTS", None,
+                          f"more than {self.config.rate_limit:g} messages per second "
+                          f"(--rate-limit); retry after {retry_after} s",
+                          ((b"retry-after", b"%d" % retry_after),))
+
+    def _call_taking(self, key: str, message: Message,
+                     batch: set[tuple[str, str]] | None = None) -> Any:
+        """The call `message` goes to, if it may take it; else a Refusal."""
+        ledger = self.ledger
+        call = ledger.calls.get(key)
+        if call is None:
+            if self.config.strict_calls:
+                raise refusal(404, "UNKNOWN_CALL", "vendorCallKey",
+                              f"no call {key[:100]!r}; create it with POST {PREFIX} first "
+                              "(--strict-calls)")
+            call = ledger.open_call(key)
+        if call.ended:
+            ledger.after_end += 1
+            raise refusal(self.config.after_end_status, "CALL_ENDED", "vendorCallKey",
+                          f"call {key[:100]!r} has ended; transcripts are no longer created")
+        if self.config.duplicates == "reject":
+            identity = (key, message.message_id)
+            if message.message_id in call.message_ids or (batch is not None and identity in batch):
+                raise refusal(409, "DUPLICATE_MESSAGE", "messageId",
+                              f"messageId {message.message_id[:100]!r} was already accepted "
+                              "for this call (--duplicates reject)")
+            if batch is not None:
+                batch.add(identity)
+        return call
+
+    async def _survives_faults(self, scope: dict[str, Any], receive: Receive,
+                               send: Send) -> bool:
+        """Apply the seeded fault, if any; False when the request must not be answered."""
+        kind = self.faults.draw()
+        if kind == fault_kinds.NONE:
+            return True
+        if kind == fault_kinds.ERROR:
+            status = self.faults.error_status()
+            self.ledger.faults["error"] += 1
+            raise refusal(status, "INJECTED_FAULT", None,
+                          f"injected {status} (--error-rate {self.config.error_rate:g})")
+        if kind == fault_kinds.RESET:
+            self.ledger.faults["reset"] += 1
+            await self._reset_connection(scope, receive)
+        else:
+            self.ledger.faults["hang"] += 1
+            await self._hang(scope, receive)
+        return False
+
+    async def _reset_connection(self, scope: dict[str, Any], receive: Receive) -> None:
+        transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
+        if transport is None:
+            raise refusal(503, "INJECTED_FAULT", None,
+                          "injected reset, but this server gives no access to the connection")
+        abort_connection(transport)
+        await wait_for_disconnect(receive)
+
+    async def _hang(self, scope: dict[str, Any], receive: Receive) -> None:
+        try:
+            await asyncio.wait_for(wait_for_disconnect(receive), self.config.hang_max_s)
+        except TimeoutError:
+            transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
+            if transport is not None:
+                transport.close()
+                await wait_for_disconnect(receive)
+
+    # Lifespan: write the ledger when the server stops (also on SIGTERM and SIGINT).
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.write_ledger_file()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def write_ledger_file(self) -> None:
+        if self.ledger_path is None:
+            return
+        try:
+            count = write_ledger(self.ledger.rows(), self.ledger_path)
+        except OSError as error:
+            logger.error("could not write the ledger to %s: %s", self.ledger_path, error)
+            return
+        logger.info("ledger: %s messages written to %s", count, self.ledger_path)
+
+
+def bulk_entries(document: Any) -> list[tuple[str, list[Message]]]:
+    """The (vendorCallKey, messages) of a bulk body, or a Refusal listing every problem."""
+    problems: list[dict[str, Any]] = []
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise refusal(400, "INVALID_FIELDS", "entries",
+                      'the body must be {"entries": [{"vendorCallKey": ..., "messages": [...]}]}'
+                      " with 1 to 5 entries")
+    if len(entries) > MAX_BULK_CALLS:
+        problems.append({"field": "entries",
+                         "message": f"at most {MAX_BULK_CALLS} calls per request, "
+                                    f"not {len(entries)}"})
+    result: list[tuple[str, list[Message]]] = []
+    for i, entry in enumerate(entries[:MAX_BULK_CALLS]):
+        where = f"entries[{i}]"
+        if not isinstance(entry, dict):
+            problems.append({"field": where, "message": "must be an object"})
+            continue
+        key = entry.get("vendorCallKey")
+        if not isinstance(key, str) or not key or "/" in key:
+            problems.append({"field": f"{where}.vendorCallKey",
+                             "message": "must be a non-empty string without '/'"})
+        messages = entry.get("messages")
+        if not isinstance(messages, list) or not messages:
+            problems.append({"field": f"{where}.messages",
+                             "message": f"must be a list of 1 to {MAX_BULK_MESSAGES} messages"})
+            continue
+        if len(messages) > MAX_BULK_MESSAGES:
+            problems.append({"field": f"{where}.messages",
+                             "message": f"at most {MAX_BULK_MESSAGES} messages per call, "
+                                        f"not {len(messages)}"})
+        checked: list[Message] = []
+        for j, item in enumerate(messages[:MAX_BULK_MESSAGES]):
+            fields = message_fields(item, f"{where}.messages[{j}].")
+            if type(fields) is Message:
+                checked.append(fields)
+            else:
+                problems.extend(fields)
+        if isinstance(key, str):
+            result.append((key, checked))
+    if problems:
+        raise Refusal(400, "INVALID_FIELDS", problems)
+    return result

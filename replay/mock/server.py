@@ -1,0 +1,142 @@
+"""Run the mock: uvicorn (httptools parser, uvloop loop, no access log) serving MockApp.
+
+    serve(config)            # blocks until SIGTERM/SIGINT; --workers N goes to replay.mock.workers
+
+Startup binds the socket itself (so --port 0 is known before serving), and once uvicorn is
+listening writes the ready file atomically: `{"url": "http://127.0.0.1:PORT", "pid": N}`.
+Shutdown (SIGTERM, SIGINT) lets in-flight requests finish for up to 2 s, then the app's lifespan
+shutdown writes --ledger-out.
+
+uvicorn is used through its documented Config/Server API; the one extension is a subclass of its
+httptools protocol that offers the connection's transport to the app under
+scope["extensions"]["replay.mock.transport"], which injected connection resets need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+from pathlib import Path
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from replay.mock.app import TRANSPORT_EXTENSION, MockApp
+from replay.mock.config import MockConfig, MockConfigError
+
+logger = logging.getLogger(__name__)
+
+GRACEFUL_SHUTDOWN_S = 2.0
+
+
+class TransportProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus the transport in the scope's extensions."""
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {TRANSPORT_EXTENSION: self.transport}
+
+
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A bound (not yet listening) TCP socket; MockConfigError if the address is unusable."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise MockConfigError(f"cannot listen on {host}:{port}: {error.strerror}; "
+                              "choose another --port (0 picks a free one)") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL clients use: a wildcard bind address is reached through loopback."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def write_json_atomically(path: Path, document: dict) -> None:
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(document))
+    os.replace(temporary, path)
+
+
+def uvicorn_config(app: MockApp) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        http=TransportProtocol,
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_keep_alive=30,
+        server_header=False,
+        date_header=False,
+    )
+
+
+async def _write_ready_file_when_started(server: uvicorn.Server, path: Path, url: str) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        await asyncio.sleep(0.01)
+    write_json_atomically(path, {"url": url, "pid": os.getpid()})
+    logger.info("mock listening on %s", url)
+
+
+async def _serve(server: uvicorn.Server, sockets: list[socket.socket],
+                 ready_file: Path | None, url: str) -> None:
+    watcher = None
+    if ready_file is not None:
+        watcher = asyncio.create_task(_write_ready_file_when_started(server, ready_file, url))
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+def serve_sockets(app: MockApp, sockets: list[socket.socket], *, ready_file: Path | None,
+                  url: str) -> None:
+    """Serve `app` on already-bound sockets until a signal stops it."""
+    server = uvicorn.Server(uvicorn_config(app))
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn re-raises the stopping signal once it has shut down; by then the ledger is
+        # written, so that signal must end the process quietly (exit 0), not kill it.
+        for stopping in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stopping, _stopped_quietly)
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(_serve(server, sockets, ready_file, url))
+
+
+def _stopped_quietly(signum: int, frame: object) -> None:
+    logger.debug("signal %s after shutdown: exiting normally", signum)
+
+
+def serve(config: MockConfig) -> None:
+    """Run the mock until SIGTERM or SIGINT; the ledger is written on the way out."""
+    if config.workers > 1:
+        from replay.mock.workers import serve_workers
+
+        serve_workers(config)
+        return
+    app = MockApp(config)
+    sock = bind_socket(config.host, config.port)
+    url = public_url(config.host, sock.getsockname()[1])
+    serve_sockets(app, [sock], ready_file=config.ready_file, url=url)

@@ -1,0 +1,35 @@
+"""`replay mock`: the CLI sub-command uses the mock's own options and reports their errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from replay import cli
+from replay.mock.config import build_parser
+
+
+def test_replay_mock_has_the_same_options_as_python_m_replay_mock(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["mock", "--help"])
+    replay_help = capsys.readouterr().out
+    for action in build_parser()._actions:
+        for flag in action.option_strings:
+            assert flag in replay_help
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["mock"], "give --public-key PEM or --certificate PEM"),
+    (["mock", "--no-auth", "--error-rate", "2"], "--error-rate must be a fraction"),
+    (["mock", "--no-auth", "--ledger-out", "x.csv"], "must end in .jsonl or .parquet"),
+    (["mock", "--no-auth", "--error-statuses", "404"], "--error-statuses must list"),
+    (["mock", "--no-auth", "--workers", "0"], "--workers must be 1 or more"),
+])
+def test_bad_options_print_one_error_and_exit_2(argv, words):
+    result = subprocess.run([sys.executable, "-m", "replay", *argv], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2
+    assert "error: " in result.stderr and words in result.stderr
+    assert "Traceback" not in result.stderr
