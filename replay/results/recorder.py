@@ -5,7 +5,8 @@
     recorder.retried(i, now_s)                     # a later attempt starts (retries only)
     recorder.done(i, now_s, status, classify(status, error), attempts)
     recorder.not_sent(i, "call_aborted")           # optional: why a message was never sent
-    recorder.snapshot(now_s, due_s)                # progress numbers, every few seconds
+    recorder.mark_unsent("stopped")                # at stop: every message never sent
+    recorder.snapshot(now_s, due_s)                # progress numbers, any time, stateless
 
 Arrays, indexed like the plan (times are run-clock seconds, see ARCHITECTURE.md "Clock"):
 
@@ -24,7 +25,6 @@ No Locust or gevent import: exceptions are classified by stdlib class, then by c
 
 from __future__ import annotations
 
-import math
 import socket
 import ssl
 
@@ -113,8 +113,6 @@ class OutcomeRecorder:
         self.done_count = 0
         self.accepted_count = 0
         self.failed_count = 0
-        self._last_snapshot_s = -math.inf
-        self._last_snapshot_sent = 0
 
     # -- hot path ----------------------------------------------------------------------------
 
@@ -145,6 +143,15 @@ class OutcomeRecorder:
         """Message i will not be sent, and why (default `not_sent`)."""
         self.reason_code[i] = self.code(reason)
 
+    def mark_unsent(self, reason: str = NOT_SENT) -> int:
+        """Give every message not sent so far, and without a reason yet, this reason (at stop).
+
+        Returns how many were marked. Vectorised: use it rather than `not_sent` in a loop.
+        """
+        unmarked = np.isnan(self.sent_s) & (self.reason_code == 0)
+        self.reason_code[unmarked] = self.code(reason)
+        return int(np.count_nonzero(unmarked))
+
     def code(self, reason: str) -> int:
         """The reason's code in `reasons`, adding it when new."""
         code = self._codes.get(reason)
@@ -155,37 +162,36 @@ class OutcomeRecorder:
 
     # -- progress ----------------------------------------------------------------------------
 
-    def snapshot(self, now_s: float, due_s: np.ndarray) -> dict[str, float | int | None]:
-        """Progress since the previous snapshot (or the start): counts, rate, lag of recent sends.
+    def snapshot(
+        self, now_s: float, due_s: np.ndarray, window_s: float = 5.0
+    ) -> dict[str, float | int | None]:
+        """Progress now: counts, and the rate and lag of the sends in the last `window_s`.
 
         Keys: now_s, planned, due (messages due by now), sent, done, accepted, failed,
-        in_flight, behind (due but not yet sent), interval_s, rate_mps (sends per second in the
-        interval), recent (messages sent in it), lag_p50_ms and lag_p99_ms (schedule lag of
-        those, None if none). Costs two passes over the arrays (about a millisecond per million
-        messages), nothing on the hot path.
+        in_flight, behind (due but not yet sent), interval_s (the window used: window_s, or
+        now_s early in the run), recent (messages sent in it), rate_mps (recent / interval_s),
+        lag_p50_ms and lag_p99_ms (schedule lag of the recent sends; None if none). Stateless,
+        so any number of callers (console, web UI) may ask; costs a few passes over the arrays
+        (about a millisecond per million messages), nothing on the hot path.
         """
-        since = self._last_snapshot_s
-        recent = np.flatnonzero(self.sent_s >= since)  # NaN (not sent) compares False
+        interval = min(window_s, now_s)
+        recent = np.flatnonzero(self.sent_s >= now_s - interval)  # NaN (unsent) is False
         lag_ms = np.maximum(self.sent_s[recent] - due_s[recent], 0.0) * 1000.0
         due = int(np.count_nonzero(due_s <= now_s))
-        interval = now_s - max(since, 0.0)  # the first interval runs from t0
-        sent_now = self.sent_count
-        rate = (sent_now - self._last_snapshot_sent) / interval if interval > 0 else None
-        self._last_snapshot_s = now_s
-        self._last_snapshot_sent = sent_now
+        sent = self.sent_count
         return {
             "now_s": now_s,
             "planned": self.size,
             "due": due,
-            "sent": sent_now,
+            "sent": sent,
             "done": self.done_count,
             "accepted": self.accepted_count,
             "failed": self.failed_count,
-            "in_flight": sent_now - self.done_count,
-            "behind": max(due - sent_now, 0),
+            "in_flight": sent - self.done_count,
+            "behind": max(due - sent, 0),
             "interval_s": interval,
-            "rate_mps": rate,
             "recent": int(recent.size),
+            "rate_mps": recent.size / interval if interval > 0 else None,
             "lag_p50_ms": float(np.percentile(lag_ms, 50)) if lag_ms.size else None,
             "lag_p99_ms": float(np.percentile(lag_ms, 99)) if lag_ms.size else None,
         }

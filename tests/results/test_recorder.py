@@ -73,33 +73,55 @@ def test_not_sent_records_why():
     assert recorder.reason_code[1] == 0
 
 
-def test_snapshot_reports_counts_rate_and_lag_of_the_last_interval():
+def test_mark_unsent_gives_every_unsent_message_without_a_reason_the_reason():
+    recorder = OutcomeRecorder(4)
+    recorder.sent(0, 0.0)
+    recorder.not_sent(1, "call_aborted")
+    assert recorder.mark_unsent("stopped") == 2
+    reasons = [recorder.reasons[code] for code in recorder.reason_code]
+    assert reasons == ["", "call_aborted", "stopped", "stopped"]
+
+
+def test_snapshot_reports_counts_and_the_rate_and_lag_of_the_last_window():
     recorder = OutcomeRecorder(6)
     due = np.array([0.0, 0.5, 1.0, 1.5, 8.0, 9.0])
     for i, lag in zip(range(4), (0.001, 0.002, 0.003, 0.100), strict=True):
         recorder.sent(i, due[i] + lag)
     recorder.done(0, 0.1, 202)
     recorder.done(1, 0.6, 500)
-    first = recorder.snapshot(2.0, due)
-    assert first["planned"] == 6 and first["due"] == 4 and first["sent"] == 4
-    assert (first["done"], first["accepted"], first["failed"], first["in_flight"]) == (2, 1, 1, 2)
-    assert first["rate_mps"] == pytest.approx(2.0)  # 4 sends in the first 2 s
-    assert first["lag_p50_ms"] == pytest.approx(2.5)
-    assert first["lag_p99_ms"] == pytest.approx(97.09)
-    assert first["behind"] == 0
+    early = recorder.snapshot(2.0, due)
+    assert early["planned"] == 6 and early["due"] == 4 and early["sent"] == 4
+    assert (early["done"], early["accepted"], early["failed"], early["in_flight"]) == (2, 1, 1, 2)
+    assert early["interval_s"] == 2.0  # the run is younger than the window
+    assert early["rate_mps"] == pytest.approx(2.0)  # 4 sends in the first 2 s
+    assert early["lag_p50_ms"] == pytest.approx(2.5)
+    assert early["lag_p99_ms"] == pytest.approx(97.09)
+    assert early["behind"] == 0
 
     recorder.sent(4, 8.004)
-    second = recorder.snapshot(10.0, due)
-    assert second["interval_s"] == pytest.approx(8.0)
-    assert second["recent"] == 1 and second["rate_mps"] == pytest.approx(1 / 8)
-    assert second["lag_p50_ms"] == pytest.approx(4.0)
-    assert second["behind"] == 1  # message 5 was due at 9 s
+    later = recorder.snapshot(10.0, due)
+    assert later["interval_s"] == 5.0
+    assert later["recent"] == 1 and later["rate_mps"] == pytest.approx(1 / 5)
+    assert later["lag_p50_ms"] == pytest.approx(4.0)
+    assert later["behind"] == 1  # message 5 was due at 9 s
+
+
+def test_snapshot_is_stateless_so_several_callers_see_the_same_numbers():
+    recorder = OutcomeRecorder(3)
+    due = np.array([0.0, 1.0, 2.0])
+    recorder.sent(0, 0.01)
+    recorder.sent(1, 1.02)
+    assert recorder.snapshot(3.0, due) == recorder.snapshot(3.0, due)
 
 
 def test_snapshot_with_nothing_sent_has_no_lag():
     snapshot = OutcomeRecorder(2).snapshot(1.0, np.array([0.0, 5.0]))
     assert snapshot["lag_p99_ms"] is None and snapshot["rate_mps"] == 0.0
     assert snapshot["behind"] == 1
+
+
+def test_snapshot_at_time_zero_has_no_rate():
+    assert OutcomeRecorder(1).snapshot(0.0, np.array([0.0]))["rate_mps"] is None
 
 
 class Timeout(BaseException):  # named like gevent.Timeout, a BaseException
