@@ -49,10 +49,13 @@ _NAME_HINTS = (
     ("ssl", TLS_ERROR),
     ("certificate", TLS_ERROR),
     ("gaierror", DNS_ERROR),
-    ("connection", CONNECTION_ERROR),
+    ("connect", CONNECTION_ERROR),
+    ("network", CONNECTION_ERROR),
     ("reset", CONNECTION_ERROR),
     ("refused", CONNECTION_ERROR),
     ("brokenpipe", CONNECTION_ERROR),
+    ("parse", INVALID_RESPONSE),
+    ("protocol", INVALID_RESPONSE),
 )
 
 
@@ -66,8 +69,9 @@ def classify(status: int | None, exception: BaseException | None = None) -> str 
 
     An exception wins over the status: ssl errors -> `tls_error`, TimeoutError -> `timeout`,
     socket.gaierror -> `dns_error`, ConnectionError/OSError -> `connection_error`; other classes
-    (gevent's Timeout, geventhttpclient's errors, ...) by their class name, and otherwise
-    `error_<ClassName>`. The exception's `__cause__` is consulted when its own class says nothing.
+    (gevent's Timeout, geventhttpclient's errors, ...) by words in their class names (timeout,
+    ssl, connect, network, reset, parse, protocol, ...), and otherwise `error_<ClassName>`.
+    The exception's `__cause__` is consulted when its own class says nothing.
     """
     if exception is not None:
         return _classify_exception(exception)

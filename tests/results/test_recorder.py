@@ -132,7 +132,27 @@ class ConnectionTimeout(Exception):  # named like geventhttpclient's
     pass
 
 
-class HTTPParseError(Exception):
+class HTTPParseError(Exception):  # geventhttpclient's, for a malformed response
+    pass
+
+
+class HTTPConnectionClosed(HTTPParseError):
+    pass
+
+
+class ReadTimeout(Exception):
+    pass
+
+
+class ConnectError(Exception):
+    pass
+
+
+class NetworkError(Exception):
+    pass
+
+
+class DecodingError(Exception):
     pass
 
 
@@ -164,7 +184,13 @@ def _chained_tls_error() -> Exception:
         (None, ssl.SSLError("wrong version"), "tls_error"),
         (None, Timeout(), "timeout"),
         (None, ConnectionTimeout(), "timeout"),
-        (None, HTTPParseError("bad status line"), "error_HTTPParseError"),
+        (None, HTTPParseError("bad status line"), "invalid_response"),
+        (None, HTTPConnectionClosed("closed"), "connection_error"),
+        (None, ReadTimeout(), "timeout"),
+        (None, ConnectError(), "connection_error"),
+        (None, NetworkError(), "connection_error"),
+        (None, DecodingError(), "error_DecodingError"),
+        (None, KeyError("x"), "error_KeyError"),
         (None, _chained_tls_error(), "tls_error"),
         (200, TimeoutError(), "timeout"),
     ],
