@@ -4,6 +4,7 @@
     builder = RequestBuilder(table=table, plan=plan, endpoint=endpoint, settings=..., minter=...)
     request = builder.message(i, anchor_ms=clock.epoch_ms(plan.due_s[i]))
     # request.method, request.path, request.body (bytes), request.headers (dict), request.name
+    headers = builder.sign(request.headers)     # + Authorization: Bearer <current token>
 
 In: the dataset table (the six fields, read from Arrow columns by position, no per-row dicts
 kept), the plan (which row and pass each message is), and a `TokenMinter` (or None: no
@@ -104,7 +105,7 @@ class Request:
     method: str
     path: str
     body: bytes
-    headers: dict
+    headers: dict  # without Authorization: `RequestBuilder.sign` adds it at each attempt
     name: str  # the statistics name: one per endpoint, never one per call
 
 
@@ -165,11 +166,16 @@ class RequestBuilder:
             self._base_headers["Telephony-Provider-Name"] = settings.provider_name
         self._json_headers = self._base_headers | {"Content-Type": "application/json"}
 
-    def headers(self, base: dict | None = None) -> dict:
-        headers = dict(self._base_headers if base is None else base)
-        if self._minter is not None:
-            headers["Authorization"] = self._minter.authorization()
-        return headers
+    @property
+    def base_url(self) -> str:
+        return self._endpoint.base_url
+
+    def sign(self, headers: dict) -> dict:
+        """The headers plus a current Authorization (none without a minter); called per attempt,
+        so a retry long after the first attempt still carries a valid token."""
+        if self._minter is None:
+            return headers
+        return {**headers, "Authorization": self._minter.authorization()}
 
     def call_key(self, i: int) -> str:
         """vendorCallKey of message i as sent (with its pass suffix)."""
@@ -200,8 +206,8 @@ class RequestBuilder:
             method="POST",
             path=self._endpoint.messages_path(self.call_key(i)),
             body=self._encode(self.fields(i, anchor_ms=anchor_ms)),
-            headers=self.headers(),
-            name="POST /voiceCalls/{vendorCallKey}/messages",
+            headers=self._base_headers,
+            name="/voiceCalls/{vendorCallKey}/messages",
         )
 
     def call_window_ms(
@@ -232,7 +238,7 @@ class RequestBuilder:
         }
         return Request(
             method="POST", path=self._endpoint.voice_calls_path(), body=orjson.dumps(body),
-            headers=self.headers(self._json_headers), name="POST /voiceCalls",
+            headers=self._json_headers, name="/voiceCalls",
         )
 
     def end_call(self, call: int, *, end_ms: int) -> Request:
@@ -241,5 +247,5 @@ class RequestBuilder:
         body = {"endTime": iso_utc(end_ms), "isActiveCall": False}
         return Request(
             method="PATCH", path=self._endpoint.voice_call_path(key), body=orjson.dumps(body),
-            headers=self.headers(self._json_headers), name="PATCH /voiceCalls/{vendorCallKey}",
+            headers=self._json_headers, name="/voiceCalls/{vendorCallKey}",
         )

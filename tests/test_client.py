@@ -93,7 +93,7 @@ def test_json_body_has_the_six_fields_on_the_replay_clock():
     request = builder(speed=2.0).message(0, anchor_ms=1_800_000_000_000)
     assert request.method == "POST"
     assert request.path == "/telephony/v1/voiceCalls/call%2F1/messages"
-    assert request.name == "POST /voiceCalls/{vendorCallKey}/messages"
+    assert request.name == "/voiceCalls/{vendorCallKey}/messages"
     assert orjson.loads(request.body) == {
         "participantId": "call/1END_USER",
         "messageId": "m1",
@@ -142,7 +142,7 @@ def test_headers_carry_content_type_accept_and_provider_name_and_no_auth_without
     }
 
 
-def test_headers_carry_the_minters_token():
+def test_sign_adds_the_minters_token_to_a_copy_of_the_headers():
     class Minter:
         def authorization(self):
             return "Bearer abc"
@@ -152,7 +152,9 @@ def test_headers_carry_the_minters_token():
         table=table, plan=build_plan(table, PlanOptions()), endpoint=Endpoint.from_host("http://h"),
         settings=RequestSettings(), minter=Minter(),
     )
-    assert b.message(0, anchor_ms=1).headers["Authorization"] == "Bearer abc"
+    request = b.message(0, anchor_ms=1)
+    assert "Authorization" not in request.headers
+    assert b.sign(request.headers)["Authorization"] == "Bearer abc"
 
 
 def test_lifecycle_create_and_end_bodies():

@@ -1,0 +1,30 @@
+"""Locust glue of the replay: options, the user, the schedule, the run's outputs.
+
+    # locustfile.py
+    from locust import events
+    from replay.driver import install
+    ReplayUser = install(events)
+
+Modules: options (flags -> ReplayConfig), prepare (load + plan off the loop, dry run), clock
+(the run clock), replayer (calls as greenlets, messages on time), sender (one request with
+retries), retry (backoff arithmetic), health (endpoint gone?), tls (certificate checks),
+progress (snapshots and lines), outputs (files, verdict, exit code), session (Locust listeners
+and the run), user (the FastHttpUser). Only this package and locustfile.py import Locust.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def install(events: Any) -> type:
+    """Register the replay's listeners on Locust's `events`; return the user class to expose."""
+    from replay.driver.session import ReplaySession
+    from replay.driver.user import make_user_class
+
+    session = ReplaySession()
+    session.listen(events)
+    return make_user_class(session)
+
+
+__all__ = ["install"]

@@ -1,0 +1,184 @@
+"""The end of a run: outcomes.parquet, summary.json, report.html, the verdict and its exit code.
+
+    summary = write_outputs(config=config, state=state, run=run_block)
+    print(console_summary(summary, lateness))
+    exit_code = exit_code_for(summary, exit_code_on_error=1)
+
+Files go to `<report-dir>/<run-id>/` (ARCHITECTURE.md "Run outputs"). The summary's
+reconciliation includes the mock's `/__admin/stats` when `--mock-admin` names it. The exit code:
+3 when the endpoint went down, 130 when the run was stopped before the end, 1 when a --fail-on
+threshold failed (or, without --fail-on, when any message failed, as Locust does), else 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replay.dataset import Transcripts
+from replay.driver.options import ReplayConfig
+from replay.driver.replayer import ENDPOINT_DOWN
+from replay.plan import Plan, ids_as_sent
+from replay.results.outcomes import build_outcomes, write_outcomes
+from replay.results.recorder import OutcomeRecorder
+from replay.results.summary import build_summary, write_summary
+from replay.results.verdict import format_verdict
+
+logger = logging.getLogger(__name__)
+
+EXIT_FAILED = 1
+EXIT_ENDPOINT_DOWN = 3
+EXIT_STOPPED = 130
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRecord:
+    """What the outputs are made of, for one process's share of the plan."""
+
+    transcripts: Transcripts
+    plan: Plan
+    recorder: OutcomeRecorder
+    due_s: np.ndarray
+    worker: int = 0
+
+
+def outcome_identity(table: pd.DataFrame, plan: Plan) -> dict[str, Any]:
+    """The identity columns of outcomes.parquet, in plan order, ids as sent."""
+    rows = plan.row
+    return {
+        "vendorCallKey": ids_as_sent(table["vendorCallKey"].to_numpy(dtype=object)[rows],
+                                     plan.pass_index),
+        "messageId": ids_as_sent(table["messageId"].to_numpy(dtype=object)[rows], plan.pass_index),
+        "senderType": table["senderType"].to_numpy(dtype=object)[rows],
+        "call_seq": plan.call_seq,
+        "pass": plan.pass_index,
+    }
+
+
+def fetch_mock_stats(admin_url: str | None) -> dict[str, Any] | None:
+    """GET {admin_url}/__admin/stats, or None (with a warning) when it cannot be read."""
+    if not admin_url:
+        return None
+    try:
+        with urllib.request.urlopen(f"{admin_url}/__admin/stats", timeout=10) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError) as error:
+        logger.warning("--mock-admin %s: cannot read /__admin/stats (%s); no reconciliation "
+                       "with the mock", admin_url, error)
+        return None
+
+
+def write_outputs(
+    *, config: ReplayConfig, record: RunRecord, run: dict[str, Any]
+) -> dict[str, Any]:
+    """Write outcomes.parquet, summary.json and report.html; return the summary."""
+    run_dir = config.run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    table = build_outcomes(
+        outcome_identity(record.transcripts.table, record.plan), worker=record.worker,
+        due_s=record.due_s, recorder=record.recorder,
+    )
+    write_outcomes(os.path.join(run_dir, "outcomes.parquet"), table)
+    plan = record.plan
+    summary = build_summary(
+        run=run,
+        dataset={
+            "path": config.dataset, "calls": plan.calls, "messages": plan.messages,
+            "span_s": plan.span_s,
+        },
+        options=config.described(),
+        outcomes=table,
+        skipped=record.transcripts.skipped.count * config.plan.loops,
+        mock_stats=fetch_mock_stats(config.mock_admin),
+        thresholds=config.fail_on,
+    )
+    write_summary(os.path.join(run_dir, "summary.json"), summary)
+    _write_report(run_dir)
+    return summary
+
+
+def _write_report(run_dir: str) -> None:
+    try:
+        from replay.report import write_report
+    except ImportError:  # the report package is optional for the replay to work
+        logger.info("replay.report is not installed: no report.html")
+        return
+    try:
+        write_report(run_dir)
+    except Exception:  # a broken report must not lose the run's numbers
+        logger.exception("could not write %s/report.html (summary.json and outcomes.parquet "
+                         "are written)", run_dir)
+
+
+def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
+                  exit_code_on_error: int = EXIT_FAILED) -> int:
+    if stop_reason == ENDPOINT_DOWN:
+        return EXIT_ENDPOINT_DOWN
+    if stop_reason is not None:
+        return EXIT_STOPPED
+    verdict = summary["verdict"]
+    if verdict["thresholds"]:
+        return 0 if verdict["passed"] else EXIT_FAILED
+    return exit_code_on_error if summary["counts"]["failed"] else 0
+
+
+def lateness_text(summary: dict[str, Any], *, concurrency: int | None,
+                  slot_wait_s: float) -> str | None:
+    """One plain sentence when messages went out late, saying why; None when on time."""
+    lag = summary["latency_ms"]["lag"]
+    p99 = lag.get("p99") if lag else None
+    if p99 is None or p99 < 50:
+        return None
+    if concurrency is not None and slot_wait_s > 0.5:
+        return (f"Messages were late (lag p99 {p99:.0f} ms): --max-concurrency {concurrency} "
+                f"held calls back for {slot_wait_s:.1f} s in total; raise it or lower --speed.")
+    service = (summary["latency_ms"]["service"] or {}).get("p99")
+    if service is not None and service > p99 / 2:
+        return (f"Messages were late (lag p99 {p99:.0f} ms): the endpoint answered slowly "
+                f"(service p99 {service:.0f} ms) and each call waits for its previous response.")
+    return (f"Messages were late (lag p99 {p99:.0f} ms): this generator could not keep up; "
+            "lower --speed or spread the run over Locust workers.")
+
+
+def console_summary(summary: dict[str, Any], lateness: str | None) -> str:
+    counts, rates = summary["counts"], summary["rates"]
+    lines = [
+        f"Replay {summary['run']['id']}: {counts['planned']} planned, {counts['sent']} sent, "
+        f"{counts['accepted']} accepted, {counts['failed']} failed, {counts['skipped']} skipped, "
+        f"{counts['unsent']} unsent" + (" (PARTIAL run)" if summary["run"]["partial"] else ""),
+    ]
+    if counts["failed_by_reason"]:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in counts["failed_by_reason"].items())
+        lines.append(f"  failures: {reasons}")
+    for name in ("lag", "service", "from_schedule"):
+        stats = summary["latency_ms"][name]
+        if stats and stats.get("count"):
+            lines.append(
+                f"  {name:<13} ms  p50 {stats['p50']:.1f}  p95 {stats['p95']:.1f}  "
+                f"p99 {stats['p99']:.1f}  max {stats['max']:.1f}"
+            )
+    achieved, intended = rates.get("achieved_mps"), rates.get("intended_mps")
+    if achieved is not None:
+        lines.append(f"  rate: {achieved:.1f} msg/s achieved"
+                     + (f", {intended:.1f} intended" if intended else ""))
+    recon = summary["reconciliation"]
+    lines.append(f"  reconciliation: {'balanced' if recon['balanced'] else 'NOT balanced'}"
+                 + _mock_words(recon.get("mock")))
+    if lateness:
+        lines.append("  " + lateness)
+    lines.append(format_verdict(summary["verdict"]))
+    return "\n".join(lines)
+
+
+def _mock_words(mock: dict[str, Any] | None) -> str:
+    if not mock:
+        return ""
+    state = "matches" if mock.get("matches") else "DOES NOT match"
+    return f"; the mock's ledger {state} (stored {mock.get('stored')})"

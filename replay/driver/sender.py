@@ -1,0 +1,77 @@
+"""Send one request through Locust's FastHttpSession, with retries; report what happened.
+
+    sender = Sender(client=user.client, builder=builder, policy=RetryPolicy(retries=3), ...)
+    result = sender.send(request, on_retry=lambda t: recorder.retried(i, t))
+    result.status, result.reason, result.attempts   # reason None = accepted
+
+Every attempt goes through `FastHttpSession.request`, so Locust's statistics, its web UI and
+its CSV/HTML reports see each attempt (the replay's own outcomes count each message once).
+Each attempt gets a current token (`RequestBuilder.sign`). Between attempts it waits per the
+`RetryPolicy`, and gives up early when the run is stopping.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gevent.event import Event
+
+from replay.client import Request, RequestBuilder
+from replay.driver.health import EndpointHealth
+from replay.driver.retry import RetryPolicy
+from replay.results.recorder import classify
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: int
+    reason: str | None
+    attempts: int
+
+
+class Sender:
+    def __init__(
+        self, *, client: Any, builder: RequestBuilder, policy: RetryPolicy, stop: Event,
+        health: EndpointHealth, now_s: Any, seed: int = 0,
+    ) -> None:
+        self._client = client
+        self._builder = builder
+        self._policy = policy
+        self._stop = stop
+        self._health = health
+        self._now_s = now_s
+        self._rng = random.Random(seed)
+
+    def send(self, request: Request, *, on_retry: Any = None) -> Result:
+        attempt = 0
+        while True:
+            attempt += 1
+            if attempt > 1 and on_retry is not None:
+                on_retry(self._now_s())
+            status, reason, retry_after = self._attempt(request)
+            self._health.record(status, reason)
+            if (
+                self._stop.is_set()
+                or self._health.down
+                or not self._policy.should_retry(attempt, status, reason)
+            ):
+                return Result(status, reason, attempt)
+            wait_s = self._policy.delay_s(
+                attempt, retry_after=retry_after, rng=self._rng, now_epoch_s=time.time()
+            )
+            if self._stop.wait(wait_s):
+                return Result(status, reason, attempt)
+
+    def _attempt(self, request: Request) -> tuple[int, str | None, str | None]:
+        response = self._client.request(
+            request.method, request.path, data=request.body,
+            headers=self._builder.sign(request.headers), name=request.name,
+        )
+        status = int(response.status_code or 0)
+        if status == 0:
+            return 0, classify(0, getattr(response, "error", None)), None
+        headers = response.headers or {}
+        return status, classify(status), headers.get("retry-after")

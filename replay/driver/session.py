@@ -1,0 +1,222 @@
+"""One process's replay inside Locust: the listeners, and the run from start to outputs.
+
+    session = ReplaySession()
+    session.listen(locust.events)     # init_command_line_parser, init, test_stop, quitting
+    session.replay(user)              # from the ReplayUser's task: runs the replay once
+
+Life of a run (a local runner, headless or web UI):
+  init          parse the options once into a ReplayConfig (errors: `error: ...`, exit 2);
+                `--dry-run` loads, plans, prints and exits 0; otherwise load and plan now,
+                in gevent's threadpool, so a bad dataset fails before anything is sent.
+  user task     t0 = now + START_DELAY_S; the Replayer sends every call's messages on the run
+                clock; progress snapshots run beside it.
+  end           outcomes.parquet, summary.json, report.html; the summary and verdict are
+                printed; a headless run quits by itself (runner.quit), a web UI run stops.
+  test_stop     (web UI stop, Ctrl-C, SIGTERM) stops sending; in-flight requests finish or
+                time out; the outputs are written and marked partial, unsent counted.
+  quitting      waits for the outputs, sets `environment.process_exit_code` (see outputs.py).
+
+Distributed runs (issue 6) are handled in `replay.driver.distributed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import gevent
+import locust
+from gevent.event import Event
+
+from replay import __version__
+from replay.driver.clock import RunClock
+from replay.driver.health import EndpointHealth
+from replay.driver.options import ReplayConfig, add_options, config_from_options
+from replay.driver.outputs import (
+    RunRecord,
+    console_summary,
+    exit_code_for,
+    lateness_text,
+    write_outputs,
+)
+from replay.driver.prepare import Prepared, dry_run_text, prepare
+from replay.driver.progress import Progress
+from replay.driver.replayer import Lifecycle, Replayer
+from replay.driver.retry import RetryPolicy
+from replay.driver.sender import Sender
+from replay.errors import ReplayError
+from replay.results.recorder import OutcomeRecorder
+
+logger = logging.getLogger(__name__)
+
+START_DELAY_S = 0.2
+CONNECTIONS_UNCAPPED = 10_000  # geventhttpclient opens connections lazily, up to this many
+
+
+class ReplaySession:
+    """Per-process state of the replay; methods are Locust event listeners."""
+
+    def __init__(self) -> None:
+        self.config: ReplayConfig | None = None
+        self.environment: Any = None
+        self.prepared: Prepared | None = None
+        self.stop = Event()
+        self.finished = Event()
+        self.exit_code: int | None = None
+        self.progress: Progress | None = None
+        self._greenlet: gevent.Greenlet | None = None
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def listen(self, events: Any) -> None:
+        events.init_command_line_parser.add_listener(lambda parser, **_: add_options(parser))
+        events.init.add_listener(self.on_init)
+        events.test_stop.add_listener(self.on_test_stop)
+        events.quitting.add_listener(self.on_quitting)
+
+    def on_init(self, environment: Any, **_: Any) -> None:
+        self.environment = environment
+        try:
+            self.config = config_from_options(environment.parsed_options, host=environment.host)
+            if self._is_master(environment):
+                return
+            if self.config.dry_run:
+                prepared = prepare(self.config)
+                print(dry_run_text(prepared, self.config, now_epoch_s=time.time()), flush=True)
+                raise SystemExit(0)
+            if not self._is_worker(environment):
+                self.prepared = prepare(self.config)
+        except ReplayError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(error.exit_code) from None
+        self._install_live_tab(environment)
+
+    def on_test_stop(self, **_: Any) -> None:
+        self.stop.set()
+
+    def on_quitting(self, environment: Any, **_: Any) -> None:
+        self.stop.set()
+        if self._greenlet is not None and self.config is not None:
+            self.finished.wait(timeout=self.config.timeout_s + 30)
+        if self.exit_code is not None:
+            environment.process_exit_code = self.exit_code
+
+    def connection_limit(self) -> int:
+        cap = self.config.max_concurrency if self.config else None
+        return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def replay(self, user: Any) -> None:
+        """Run the replay once in this process (later users and calls just return)."""
+        if self._greenlet is None:
+            self._greenlet = gevent.spawn(self._run, user.client)
+        self._greenlet.join()
+
+    def _run(self, client: Any) -> None:
+        config, environment = self.config, self.environment
+        try:
+            prepared = self.prepared or prepare(config)
+            started_at = datetime.now(UTC)
+            clock = RunClock.starting_at(time.time() + START_DELAY_S)
+            record, replayer = self._replay(prepared, clock, client)
+            summary = write_outputs(
+                config=config, record=record,
+                run=self._run_block(started_at, clock, replayer.stop_reason, record),
+            )
+            lateness = lateness_text(summary, concurrency=replayer.concurrency,
+                                     slot_wait_s=replayer.calls_waiting_for_slot)
+            print(console_summary(summary, lateness), flush=True)
+            logger.info("run outputs in %s", config.run_dir)
+            self.exit_code = exit_code_for(
+                summary, stop_reason=replayer.stop_reason,
+                exit_code_on_error=environment.parsed_options.exit_code_on_error,
+            )
+        except ReplayError as error:
+            logger.error("%s", error)
+            self.exit_code = error.exit_code
+        finally:
+            self.finished.set()
+            self._end_test(environment)
+
+    def _replay(self, prepared: Prepared, clock: RunClock, client: Any):
+        config, plan = self.config, prepared.plan
+        recorder = OutcomeRecorder(plan.messages)
+        health = EndpointHealth(now=clock.now_s)
+        sender = Sender(
+            client=client, builder=prepared.builder, policy=RetryPolicy(retries=config.retries),
+            stop=self.stop, health=health, now_s=clock.now_s, seed=config.plan.seed,
+        )
+        concurrency = config.max_concurrency
+        if not plan.paced and concurrency is None:
+            concurrency = max(plan.peak_concurrency, 1)
+        replayer = Replayer(
+            plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
+            stop=self.stop, health=health, concurrency=concurrency,
+            lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+        )
+        self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
+                                 paced=plan.paced, clock=clock)
+        progress_done = Event()
+        headless = bool(getattr(self.environment.parsed_options, "headless", False))
+        ticker = gevent.spawn(self.progress.loop, progress_done,
+                              interval_s=config.progress_interval_s, print_lines=headless)
+        try:
+            replayer.run()
+        finally:
+            progress_done.set()
+            ticker.join(timeout=1)
+        record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
+                           due_s=replayer.due_s)
+        return record, replayer
+
+    def _run_block(self, started_at: datetime, clock: RunClock, stop_reason: str | None,
+                   record: RunRecord) -> dict[str, Any]:
+        ended_at = datetime.now(UTC)
+        unsent = int(record.recorder.size - record.recorder.sent_count)
+        return {
+            "id": self.config.run_id,
+            "started_at": started_at.isoformat().replace("+00:00", "Z"),
+            "ended_at": ended_at.isoformat().replace("+00:00", "Z"),
+            "duration_s": round((ended_at - started_at).total_seconds(), 3),
+            "t0_epoch_s": clock.t0_epoch_s,
+            "host": self.config.endpoint.base_url,
+            "workers": 1,
+            "locust_version": locust.__version__,
+            "replay_version": __version__,
+            "partial": stop_reason is not None,
+            "partial_reason": (f"{stop_reason}: {unsent} messages not sent"
+                               if stop_reason else None),
+        }
+
+    def _end_test(self, environment: Any) -> None:
+        runner = environment.runner
+        if runner is None or self._is_worker(environment):
+            return
+        options = environment.parsed_options
+        if options.headless or getattr(options, "autostart", False):
+            gevent.spawn(runner.quit)
+        else:
+            gevent.spawn(runner.stop)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _install_live_tab(self, environment: Any) -> None:
+        if environment.web_ui is None:
+            return
+        try:
+            from replay.report.live import install_live_tab
+        except ImportError:
+            return
+        install_live_tab(environment, lambda: self.progress.latest() if self.progress else {})
+
+    @staticmethod
+    def _is_master(environment: Any) -> bool:
+        return isinstance(environment.runner, locust.runners.MasterRunner)
+
+    @staticmethod
+    def _is_worker(environment: Any) -> bool:
+        return isinstance(environment.runner, locust.runners.WorkerRunner)
