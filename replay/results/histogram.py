@@ -45,7 +45,7 @@ def bucket_indexes(values_ms: np.ndarray) -> np.ndarray:
     values = np.asarray(values_ms, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.log(np.maximum(values, LOWEST_MS) / LOWEST_MS) / _LOG_GROWTH
-    indexes = np.floor(scaled).astype(np.int64) + 1
+    indexes = np.floor(np.minimum(scaled, BUCKETS)).astype(np.int64) + 1  # inf: last bucket
     indexes[values < LOWEST_MS] = 0
     return np.minimum(indexes, BUCKETS - 1)
 

@@ -104,6 +104,13 @@ def test_values_beyond_the_range_are_clamped_but_counted_and_max_stays_exact():
     assert histogram.percentile(50) == pytest.approx(1.0, rel=1e-3)
 
 
+def test_infinite_values_land_in_the_last_bucket():
+    histogram = Histogram()
+    histogram.record(np.array([2.0, np.inf]))
+    assert histogram.count == 2
+    assert histogram.percentile(50) == pytest.approx(2.0, rel=1e-3)
+
+
 def test_tiny_values_report_as_zero_or_themselves():
     histogram = Histogram()
     histogram.record(np.array([0.0005, 0.0005]))

@@ -12,6 +12,7 @@ import pytest
 
 from replay.errors import ConfigError
 from replay.results.measures import Measures, measure_outcomes
+from replay.results.outcomes import read_outcomes, write_outcomes
 from replay.results.summary import SCHEMA, build_summary, read_summary, write_summary
 from replay.results.verdict import parse_fail_on
 
@@ -141,6 +142,12 @@ def test_service_time_is_measured_from_the_final_attempt():
 def test_arrow_and_pandas_outcomes_give_the_same_summary():
     frame = outcomes_frame()
     assert summary_of(pa.Table.from_pandas(frame)) == summary_of(frame)
+
+
+def test_outcomes_read_back_from_parquet_into_pandas_give_the_same_summary(tmp_path):
+    frame = outcomes_frame()
+    path = write_outcomes(tmp_path / "outcomes.parquet", pa.Table.from_pandas(frame))
+    assert summary_of(read_outcomes(path).to_pandas()) == summary_of(frame)
 
 
 def test_merged_measures_of_two_workers_give_the_same_summary_as_all_rows():
