@@ -131,12 +131,11 @@ def _replay_table(
     raw: RawTable, findings: Findings, keep: np.ndarray | None, order_by: str
 ) -> pd.DataFrame:
     table = raw.table
-    start_ms, end_ms = findings.start_ms, findings.end_ms
+    start_ms, end_ms, calls = findings.start_ms, findings.end_ms, findings.call_codes
     if keep is not None:
         table = table.filter(pa.array(keep))
-        start_ms, end_ms = start_ms[keep], end_ms[keep]
+        start_ms, end_ms, calls = start_ms[keep], end_ms[keep], calls[keep]
     send_ms = end_ms if order_by == "endTime" else start_ms
-    calls, _ = pd.factorize(table.column("vendorCallKey").to_pandas(), sort=True)
     order = np.lexsort(
         (table.column("row").to_numpy(), table.column("file").to_numpy(), send_ms, calls)
     )

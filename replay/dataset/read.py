@@ -3,7 +3,7 @@
 In: a path to `.csv`, `.csv.gz`, `.parquet`, or a directory of `.parquet` files (read in sorted
 path order), and the column map. Out: a `RawTable` whose `table` has the columns
 
-    vendorCallKey, participantId, messageId, content, senderType   string
+    vendorCallKey, participantId, messageId, content, senderType   large_string
     startTime, endTime      as stored (text in CSV; any Arrow type in Parquet, checked later)
     row                     int64, the row as the user counts it: CSV header = row 1, first
                             data row = row 2 (a quoted line break does not start a row);
@@ -163,7 +163,7 @@ def _read_csv(
                 ),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=columns,
-                    column_types={column: pa.string() for column in columns},
+                    column_types={column: pa.large_string() for column in columns},
                     strings_can_be_null=False,
                 ),
             )
@@ -285,10 +285,10 @@ def _normalise(
 
 
 def _as_text(column: pa.Array, display: str, label: str) -> pa.Array:
-    if pa.types.is_string(column.type):
+    if pa.types.is_large_string(column.type):
         return column
     try:
-        return pc.cast(column, pa.string())
+        return pc.cast(column, pa.large_string())
     except pa.ArrowException:
         raise DatasetError(
             f"{display}, column {label}: Parquet type {column.type} cannot be read as text; "

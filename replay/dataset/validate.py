@@ -47,6 +47,7 @@ class Problem:
 class Findings:
     start_ms: np.ndarray
     end_ms: np.ndarray
+    call_codes: np.ndarray  # int64 per row, ordered like the sorted vendorCallKeys
     problems: tuple[Problem, ...]
 
     def bad_rows(self) -> np.ndarray:
@@ -97,24 +98,30 @@ def find_problems(raw: RawTable, max_content_length: int) -> Findings:
     senders = table.column("senderType")
     known = _mask(pc.is_in(senders, value_set=pa.array(SENDER_TYPES)))
     add("unknown senderType", "senderType", ~known & ~blank["senderType"])
+    calls = _codes(table.column("vendorCallKey"), sort=True)
     named = ~blank["vendorCallKey"] & ~blank["messageId"]
-    add("repeated messageId", "messageId", named & _repeated(table))
+    add("repeated messageId", "messageId", named & _repeated(calls, table))
     add("empty content", "content", blank["content"])
     length = pc.fill_null(pc.utf8_length(table.column("content")), 0)
     too_long = _mask(pc.greater(length, max_content_length)) & ~blank["content"]
     add("content too long", "content", too_long)
-    return Findings(start_ms=start_ms, end_ms=end_ms, problems=tuple(problems))
+    return Findings(start_ms=start_ms, end_ms=end_ms, call_codes=calls, problems=tuple(problems))
 
 
-def _call_message_codes(table: pa.Table) -> np.ndarray:
+def _codes(column: pa.ChunkedArray, sort: bool = False) -> np.ndarray:
+    codes, _ = pd.factorize(column.to_pandas(), sort=sort, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def _call_message_codes(calls: np.ndarray, table: pa.Table) -> np.ndarray:
     """One int64 per row, equal exactly when (vendorCallKey, messageId) are equal."""
-    calls, _ = pd.factorize(table.column("vendorCallKey").to_pandas())
-    messages, uniques = pd.factorize(table.column("messageId").to_pandas())
-    return calls.astype(np.int64) * (len(uniques) + 1) + messages
+    messages = _codes(table.column("messageId"))
+    return calls * (int(messages.max(initial=0)) + 1) + messages
 
 
-def _repeated(table: pa.Table) -> np.ndarray:
-    return pd.Series(_call_message_codes(table)).duplicated(keep="first").to_numpy()
+def _repeated(calls: np.ndarray, table: pa.Table) -> np.ndarray:
+    codes = _call_message_codes(calls, table)
+    return pd.Series(codes).duplicated(keep="first").to_numpy()
 
 
 # --- messages --------------------------------------------------------------------------------
