@@ -58,54 +58,46 @@ class Measures:
 
     def merge(self, other: Measures) -> Measures:
         """Add `other` into self (exact); returns self."""
-        for name in ("rows", "sent", "accepted", "failed", "unsent", "failed_no_response"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("failed_by_status", "failed_by_reason", "unsent_by_reason"):
+        for name in _COUNTERS + _BINS:
             getattr(self, name).update(getattr(other, name))
-        self.due_per_s.update(other.due_per_s)
-        self.sent_per_s.update(other.sent_per_s)
         for name in LATENCIES:
             self.latency[name].merge(other.latency[name])
-        self.due_min_s = _pick(min, self.due_min_s, other.due_min_s)
-        self.due_max_s = _pick(max, self.due_max_s, other.due_max_s)
-        self.sent_min_s = _pick(min, self.sent_min_s, other.sent_min_s)
-        self.sent_max_s = _pick(max, self.sent_max_s, other.sent_max_s)
+        for name in _BOUNDS:
+            choose = min if name.endswith("_min_s") else max
+            setattr(self, name, _pick(choose, getattr(self, name), getattr(other, name)))
         return self
 
     def to_dict(self) -> dict[str, Any]:
         """JSON/msgpack-safe form (string keys, lists, numbers, None)."""
-        data: dict[str, Any] = {
-            field.name: getattr(self, field.name)
-            for field in dataclasses.fields(self)
-            if field.name not in ("latency", "due_per_s", "sent_per_s")
-        }
-        for name in ("failed_by_status", "failed_by_reason", "unsent_by_reason"):
-            data[name] = dict(data[name])
+        data: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS + _BOUNDS}
+        data.update({name: dict(getattr(self, name)) for name in _COUNTERS})
         data["latency"] = {name: hist.to_dict() for name, hist in self.latency.items()}
-        for name in ("due_per_s", "sent_per_s"):
-            seconds = sorted(getattr(self, name))
-            data[name] = {"second": seconds, "count": [getattr(self, name)[s] for s in seconds]}
+        for name in _BINS:
+            bins = getattr(self, name)
+            seconds = sorted(bins)
+            data[name] = {"second": seconds, "count": [bins[second] for second in seconds]}
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measures:
         """Rebuild from `to_dict()`."""
-        scalars = {
-            name: data[name]
-            for name in ("rows", "sent", "accepted", "failed", "unsent", "failed_no_response",
-                         "due_min_s", "due_max_s", "sent_min_s", "sent_max_s")
-        }  # fmt: skip
         return cls(
-            **scalars,
-            failed_by_status=Counter(data["failed_by_status"]),
-            failed_by_reason=Counter(data["failed_by_reason"]),
-            unsent_by_reason=Counter(data["unsent_by_reason"]),
+            **{name: data[name] for name in _COUNTS + _BOUNDS},
+            **{name: Counter(data[name]) for name in _COUNTERS},
+            **{
+                name: Counter(dict(zip(data[name]["second"], data[name]["count"], strict=True)))
+                for name in _BINS
+            },
             latency={name: Histogram.from_dict(data["latency"][name]) for name in LATENCIES},
-            due_per_s=Counter(dict(zip(data["due_per_s"]["second"],
-                                       data["due_per_s"]["count"], strict=True))),
-            sent_per_s=Counter(dict(zip(data["sent_per_s"]["second"],
-                                        data["sent_per_s"]["count"], strict=True))),
-        )  # fmt: skip
+        )
+
+
+_COUNTS = ("rows", "sent", "accepted", "failed", "unsent", "failed_no_response")
+_COUNTERS = ("failed_by_status", "failed_by_reason", "unsent_by_reason")
+_BINS = ("due_per_s", "sent_per_s")
+_BOUNDS = ("due_min_s", "due_max_s", "sent_min_s", "sent_max_s")
 
 
 def _pick(choose: Any, a: float | None, b: float | None) -> float | None:
