@@ -33,27 +33,30 @@ class Chart:
 
 
 def report_charts(series: TimeSeries, histograms: dict[str, Histogram]) -> list[Chart]:
-    every = f"one point per {series.bin_s:g} s"
+    x_title = f"run time, s (one point per {series.bin_s:g} s)"
     return [
-        _over_time(series, "rates", f"Messages per second, intended vs achieved ({every})",
+        _over_time(series, "rates", "Messages per second: intended vs achieved",
                    "messages/s", [("intended_mps", "intended (due)", "dash"),
                                   ("sent_mps", "sent", "solid"),
                                   ("accepted_mps", "accepted", "solid"),
-                                  ("failed_mps", "failed", "solid")]),
-        _over_time(series, "latency", f"Latency percentiles, ms ({every})", "ms",
+                                  ("failed_mps", "failed", "solid")], x_title=x_title),
+        _over_time(series, "latency", "Latency percentiles", "ms",
                    [("service_p50_ms", "service p50", "solid"),
                     ("service_p95_ms", "service p95", "solid"),
                     ("service_p99_ms", "service p99", "solid"),
                     ("from_schedule_p50_ms", "from schedule p50", "dot"),
                     ("from_schedule_p95_ms", "from schedule p95", "dot"),
-                    ("from_schedule_p99_ms", "from schedule p99", "dot")], log_y=True),
-        _over_time(series, "lag", f"Schedule lag (sent minus due), ms ({every})", "ms",
+                    ("from_schedule_p99_ms", "from schedule p99", "dot")], log_y=True,
+                   x_title=x_title),
+        _over_time(series, "lag", "Schedule lag (sent − due)", "ms",
                    [("lag_p50_ms", "p50", "solid"), ("lag_p95_ms", "p95", "solid"),
-                    ("lag_p99_ms", "p99", "solid"), ("lag_max_ms", "max", "dot")]),
-        _errors(series, every),
-        _over_time(series, "calls", f"Active calls ({every})", "calls",
+                    ("lag_p99_ms", "p99", "solid"), ("lag_max_ms", "max", "dot")],
+                   x_title=x_title),
+        _errors(series, x_title),
+        _over_time(series, "calls", "Active calls", "calls",
                    [("planned_calls", "planned (first to last due)", "dash"),
-                    ("active_calls", "active (first send to last answer)", "solid")]),
+                    ("active_calls", "active (first send to last answer)", "solid")],
+                   x_title=x_title),
         _histogram("latency_histogram", "Latency distribution (log-scale bins)",
                    [("service time", histograms["service"]),
                     ("from schedule", histograms["from_schedule"])]),
@@ -68,14 +71,14 @@ def rounded(values: Iterable[float]) -> list[float | None]:
             for v in np.asarray(values, dtype=float).tolist()]
 
 
-def _layout(title: str, y_title: str, *, x_title: str = "run time, s", log_y: bool = False,
+def _layout(title: str, y_title: str, *, x_title: str, log_y: bool = False,
             log_x: bool = False, **extra: Any) -> dict[str, Any]:
     return {
-        "title": {"text": title, "font": {"size": 15}},
-        "xaxis": {"title": {"text": x_title}, "type": "log" if log_x else "linear",
-                  "zeroline": False},
-        "yaxis": {"title": {"text": y_title}, "type": "log" if log_y else "linear",
-                  "rangemode": "tozero"},
+        "title": {"text": title, "font": {"size": 15}, "x": 0.01, "xanchor": "left"},
+        "xaxis": {"title": {"text": x_title}, "zeroline": False,
+                  **({"type": "log", "dtick": 1} if log_x else {"type": "linear"})},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero",
+                  **({"type": "log", "dtick": 1} if log_y else {"type": "linear"})},
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "legend": {"orientation": "h", "y": -0.22},
         "hovermode": "x unified",
@@ -85,7 +88,7 @@ def _layout(title: str, y_title: str, *, x_title: str = "run time, s", log_y: bo
 
 
 def _over_time(series: TimeSeries, key: str, title: str, y_title: str,
-               lines: list[tuple[str, str, str]], *, log_y: bool = False) -> Chart:
+               lines: list[tuple[str, str, str]], *, x_title: str, log_y: bool = False) -> Chart:
     x = rounded(series.t)
     data = [
         {"type": "scatter", "mode": "lines", "name": label, "x": x,
@@ -93,18 +96,19 @@ def _over_time(series: TimeSeries, key: str, title: str, y_title: str,
          "connectgaps": False}
         for name, label, dash in lines
     ]
-    return Chart(key, title, {"data": data, "layout": _layout(title, y_title, log_y=log_y)})
+    layout = _layout(title, y_title, x_title=x_title, log_y=log_y)
+    return Chart(key, title, {"data": data, "layout": layout})
 
 
-def _errors(series: TimeSeries, every: str) -> Chart:
-    title = f"Errors per second by reason ({every})"
+def _errors(series: TimeSeries, x_title: str) -> Chart:
+    title = "Errors per second, by reason"
     x = rounded(series.t)
     data = [
         {"type": "bar", "name": reason, "x": x, "y": rounded(values),
          "marker": {"color": PALETTE[(index + 3) % len(PALETTE)]}}
         for index, (reason, values) in enumerate(series.errors.items())
     ]
-    layout = _layout(title, "errors/s", barmode="stack", bargap=0)
+    layout = _layout(title, "errors/s", x_title=x_title, barmode="stack", bargap=0)
     if not data:
         data = [{"type": "scatter", "mode": "lines", "name": "errors", "x": x,
                  "y": [0] * len(x), "showlegend": False}]

@@ -43,7 +43,7 @@ margin:12px 0}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px #0001}
 .card .v{font-size:20px;font-weight:600}.card .k{color:#5b6576;font-size:12px}
 .panel{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 2px #0001}
-table{border-collapse:collapse;width:100%;background:#fff}
+table{border-collapse:collapse;width:100%;background:#fff}table.kv{width:auto;min-width:480px}
 th,td{padding:5px 9px;border-bottom:1px solid #e6e9ef;text-align:left;vertical-align:top}
 th{font-weight:600;color:#3d4656;background:#f9fafc}td.n,th.n{text-align:right;
 font-variant-numeric:tabular-nums}
@@ -140,7 +140,7 @@ def _header(summary: dict[str, Any], verdict: dict[str, Any]) -> str:
     speed = options.get("speed")
     line = " · ".join(escape(part) for part in [
         f"dataset {dataset.get('path', '?')}",
-        f"speed {speed}×" if isinstance(speed, int | float) else f"speed {speed}",
+        f"speed {speed:g}×" if isinstance(speed, int | float) else f"speed {speed}",
         f"host {run.get('host', '?')}",
         f"{run.get('started_at', '?')} → {run.get('ended_at', '?')}",
         f"{show(run.get('duration_s'), 's')}",
@@ -199,15 +199,18 @@ def _reconciliation(summary: dict[str, Any], outcome_rows: int) -> str:
     parts = {name: int(rec.get(name, counts.get(name, 0)) or 0)
              for name in ("accepted", "failed", "skipped", "unsent")}
     unaccounted = int(rec.get("unaccounted", planned - sum(parts.values())) or 0)
-    by_status = counts.get("failed_by_status") or {}
-    status_text = ", ".join(f"{status}: {count:,}" for status, count in
-                            sorted(by_status.items(), key=lambda item: -item[1])) or "none"
+    status_text = _counted(counts.get("failed_by_status"))
+    if "0" in (counts.get("failed_by_status") or {}):
+        status_text += " (0 = no response)"
+    reason_text = _counted(counts.get("failed_by_reason"))
     rows = [
         ("planned", show(planned, "int"), ""),
         ("accepted", show(parts["accepted"], "int"), ""),
         ("failed", show(parts["failed"], "int"), f"by status: {status_text}"),
+        ("", "", f"by reason: {reason_text}"),
         ("skipped as invalid", show(parts["skipped"], "int"), ""),
-        ("unsent", show(parts["unsent"], "int"), ""),
+        ("unsent", show(parts["unsent"], "int"),
+         f"by reason: {_counted(counts.get('unsent_by_reason'))}" if parts["unsent"] else ""),
         ("unaccounted for", show(unaccounted, "int"),
          "planned = accepted + failed + skipped + unsent" if unaccounted == 0 else
          "planned ≠ accepted + failed + skipped + unsent: messages are missing from the count"),
@@ -231,6 +234,14 @@ def _reconciliation(summary: dict[str, Any], outcome_rows: int) -> str:
     verdict = ('<span class="ok">balanced</span>' if balanced and unaccounted == 0
                else '<span class="no">NOT balanced</span>')
     return f"<p>Every planned message accounted for: {verdict}</p>{html}"
+
+
+def _counted(counts: dict[str, int] | None) -> str:
+    """'503: 67, 429: 21' from a {label: count} dict, commonest first."""
+    if not counts:
+        return "none"
+    return ", ".join(f"{label}: {count:,}" for label, count in
+                     sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def _latency(latency: dict[str, Any]) -> str:
@@ -289,7 +300,7 @@ def _option_value(key: str, value: Any) -> str:
 
 def _key_value_table(rows: list[tuple[str, str, str]], bad: set[str] | None = None) -> str:
     bad = bad or set()
-    return "<table>" + "".join(
+    return '<table class="kv">' + "".join(
         f'<tr class="{"bad" if name in bad else ""}"><td>{escape(name)}</td>'
         f'<td class="n">{escape(value)}</td><td class="sub">{escape(note)}</td></tr>'
         for name, value, note in rows) + "</table>"

@@ -1,0 +1,71 @@
+"""Reading a run directory: every missing or corrupt file gets an error that names it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from replay.errors import ConfigError
+from replay.report.data import load_run, load_summary
+
+
+def _copy(tmp_path, small_run):
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run, run_dir)
+    return run_dir
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("summary.json", None, r"summary.json: file not found; rebuild the run"),
+        ("summary.json", b"{not json", r"summary.json: not valid JSON \(Expecting"),
+        ("summary.json", b'{"schema": "other/2"}',
+         r"summary.json: expected a run summary with \"schema\": \"replay-summary/1\", "
+         r"found 'other/2'"),
+        ("summary.json", b"[1, 2]", r"summary.json: expected a run summary .* found 'list'"),
+        ("summary.json", b'{"schema": "replay-summary/1", "run": {}}',
+         r"summary.json: section 'counts' is missing or not an object"),
+        ("outcomes.parquet", None, r"outcomes.parquet: file not found"),
+        ("outcomes.parquet", b"PAR1 this is not parquet",
+         r"outcomes.parquet: not a readable outcomes Parquet file"),
+    ],
+)
+def test_bad_run_files_raise_a_config_error_naming_the_file(tmp_path, small_run, file, content,
+                                                            message):
+    run_dir = _copy(tmp_path, small_run)
+    if content is None:
+        (run_dir / file).unlink()
+    else:
+        (run_dir / file).write_bytes(content)
+    with pytest.raises(ConfigError, match=message):
+        load_run(run_dir)
+
+
+def test_a_path_that_is_not_a_directory_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="not a directory; give the run's directory"):
+        load_run(tmp_path / "nowhere")
+
+
+def test_summary_can_be_named_by_its_directory_or_its_file(small_run):
+    assert load_summary(small_run) == load_summary(small_run / "summary.json")
+    assert load_summary(small_run)["schema"] == "replay-summary/1"
+
+
+def test_unreadable_locust_csv_is_ignored_not_fatal(tmp_path, small_run):
+    run_dir = _copy(tmp_path, small_run)
+    (run_dir / "locust_stats.csv").write_text("just,some\ncolumns,here\n")
+    assert load_run(run_dir).locust_stats is None
+
+
+def test_outcomes_without_final_sent_use_the_first_attempt(tmp_path, small_run):
+    import pyarrow.parquet as pq
+
+    run_dir = _copy(tmp_path, small_run)
+    table = pq.read_table(run_dir / "outcomes.parquet").drop_columns(["final_sent_s"])
+    pq.write_table(table, run_dir / "outcomes.parquet")
+    outcomes = load_run(run_dir).outcomes
+    assert outcomes["final_sent_s"].equals(outcomes["sent_s"])
+    assert json.loads((run_dir / "summary.json").read_text())["schema"] == "replay-summary/1"
