@@ -1,8 +1,8 @@
 """Progress while a replay runs: a periodic snapshot, a console line, and the web UI's live tab.
 
     progress = Progress(recorder=recorder, due_s=due_s, span_s=plan.span_s, clock=clock)
-    greenlet = gevent.spawn(progress.loop, stop, interval_s=10.0, print_lines=True)
-    progress.latest()          # the last snapshot dict (for the live tab), cheap
+    greenlet = gevent.spawn(progress.loop, stop, interval_s=10.0)   # headless runs
+    progress.take()            # a snapshot now (the recorder's, stateless: also the live tab's)
 
 A line looks like:
     progress: 1,234/5,000 sent (24.7%), timeline 25% done, ETA 0:01:12, 812 msg/s, lag p99 3.1 ms,
@@ -21,7 +21,6 @@ from replay.driver.clock import RunClock
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
-LIVE_TICK_S = 2.0
 
 
 class Progress:
@@ -32,25 +31,14 @@ class Progress:
         self._span_s = span_s
         self._paced = paced
         self._clock = clock
-        self._latest: dict[str, Any] = {"planned": recorder.size, "sent": 0}
-
-    def latest(self) -> dict[str, Any]:
-        return self._latest
 
     def take(self) -> dict[str, Any]:
-        snapshot = self._recorder.snapshot(self._clock.now_s(), self._due_s)
-        self._latest = snapshot
-        return snapshot
+        return self._recorder.snapshot(self._clock.now_s(), self._due_s)
 
-    def loop(self, stop: Event, *, interval_s: float, print_lines: bool) -> None:
-        """Snapshot every LIVE_TICK_S (or interval_s if shorter); log a line every interval_s."""
-        tick = min(LIVE_TICK_S, interval_s) if interval_s > 0 else LIVE_TICK_S
-        next_line = interval_s
-        while not stop.wait(tick):
-            snapshot = self.take()
-            if print_lines and interval_s > 0 and snapshot["now_s"] >= next_line:
-                next_line += interval_s
-                logger.info("%s", self.line(snapshot))
+    def loop(self, stop: Event, *, interval_s: float) -> None:
+        """Log a progress line every interval_s until `stop` is set."""
+        while not stop.wait(interval_s):
+            logger.info("%s", self.line(self.take()))
 
     def line(self, s: dict[str, Any]) -> str:
         planned, sent = s["planned"], s["sent"]

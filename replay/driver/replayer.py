@@ -173,7 +173,5 @@ class Replayer:
         )
 
     def _mark_unsent(self) -> None:
-        if self.stop_reason is None:
-            return
-        for i in np.flatnonzero(np.isnan(self._recorder.sent_s)):
-            self._recorder.not_sent(int(i), self.stop_reason)
+        if self.stop_reason is not None:
+            self._recorder.mark_unsent(self.stop_reason)

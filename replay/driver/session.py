@@ -161,14 +161,16 @@ class ReplaySession:
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  paced=plan.paced, clock=clock)
         progress_done = Event()
-        headless = bool(getattr(self.environment.parsed_options, "headless", False))
-        ticker = gevent.spawn(self.progress.loop, progress_done,
-                              interval_s=config.progress_interval_s, print_lines=headless)
+        ticker = None
+        if self.environment.parsed_options.headless and config.progress_interval_s > 0:
+            ticker = gevent.spawn(self.progress.loop, progress_done,
+                                  interval_s=config.progress_interval_s)
         try:
             replayer.run()
         finally:
             progress_done.set()
-            ticker.join(timeout=1)
+            if ticker is not None:
+                ticker.join(timeout=1)
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
                            due_s=replayer.due_s)
         return record, replayer
@@ -211,7 +213,7 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        install_live_tab(environment, lambda: self.progress.latest() if self.progress else {})
+        install_live_tab(environment, lambda: self.progress.take() if self.progress else {})
 
     @staticmethod
     def _is_master(environment: Any) -> bool:
