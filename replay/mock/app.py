@@ -14,9 +14,8 @@ A transcript request goes through, in order: method (405), Content-Length over t
 Authorization (401), Content-Type (415), body size (413), body parse and the six fields (400),
 rate limit (429 with Retry-After), injected fault (5xx, reset, hang), the call (404 with
 --strict-calls, ended -> --after-end-status, duplicate -> 409 with --duplicates reject), then the
-ledger and the answer
-`{"result":"Accepted"}` with --success-status. Every refusal has the mock's own error shape
-(the real one is not public):
+ledger and the answer `{"result":"Accepted"}` with --success-status. Every refusal has the
+mock's own error shape (the real one is not public):
 
     {"status": 400, "error": "INVALID_FIELDS",
      "errors": [{"field": "startTime", "message": "must be an integer (epoch milliseconds), ..."}]}
@@ -36,7 +35,7 @@ from replay.mock.admin import AdminApi
 from replay.mock.auth import TokenVerifier
 from replay.mock.config import MockConfig
 from replay.mock.faults import Faults, RateLimiter
-from replay.mock.ledger import Ledger, write_ledger
+from replay.mock.ledger import Call, Ledger, write_ledger
 from replay.mock.responses import (
     JSON_HEADER,
     Receive,
@@ -49,15 +48,21 @@ from replay.mock.responses import (
     too_large,
     wait_for_disconnect,
 )
-from replay.mock.validation import JSON, Message, content_kind, message_fields, parse_document
+from replay.mock.validation import (
+    JSON,
+    bulk_messages,
+    content_kind,
+    message_fields,
+    parse_document,
+)
 
 logger = logging.getLogger(__name__)
 
 
 PREFIX = "/telephony/v1/voiceCalls"
+PREFIX_SLASH = PREFIX + "/"
+MESSAGES_SUFFIXES = ("/messages", "/messages/")
 TRANSPORT_EXTENSION = "replay.mock.transport"
-MAX_BULK_CALLS = 5
-MAX_BULK_MESSAGES = 5
 ACCEPTED_BODY = b'{"result":"Accepted"}'
 
 
@@ -98,24 +103,25 @@ class MockApp:
                 limiter.reset()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
+            return
         path = scope["path"]
-        if path.startswith(PREFIX):
-            rest = path[len(PREFIX):].rstrip("/")
-            if rest.endswith("/messages"):
-                key = rest[1:-9]
-                if key:
-                    await self._transcript(scope, receive, send, key if "/" not in key else "")
-                else:
-                    await self._bulk(scope, receive, send)
-                return
+        if path.startswith(PREFIX_SLASH) and path.endswith(MESSAGES_SUFFIXES):
+            key = path[len(PREFIX_SLASH):path.rindex("/messages")]
+            if not key:
+                await self._bulk(scope, receive, send)
+            else:
+                await self._transcript(scope, receive, send, key)
+        else:
+            await self._other(scope, receive, send, path)
+
+    async def _other(self, scope: dict[str, Any], receive: Receive, send: Send,
+                     path: str) -> None:
+        if path.startswith(PREFIX) and (len(path) == len(PREFIX) or path[len(PREFIX)] == "/"):
             try:
-                await self.lifecycle.handle(scope, receive, send, rest)
+                await self.lifecycle.handle(scope, receive, send, path[len(PREFIX):].rstrip("/"))
             except Refusal as error:
                 self.ledger.lifecycle_rejected[error.status] += 1
                 await send_refusal(send, error)
@@ -127,30 +133,37 @@ class MockApp:
                 f"no such endpoint: {path[:200]}; transcripts go to "
                 f"POST {PREFIX}/{{vendorCallKey}}/messages"))
 
-    # The transcript endpoints.
+    # The transcript endpoints: the hot path, kept to one coroutine per request.
     async def _transcript(self, scope: dict[str, Any], receive: Receive, send: Send,
                           key: str) -> None:
         ledger = self.ledger
         ledger.received += 1
         try:
-            body = await self._checked_body(scope, receive)
-            if body is None:
+            kind = self._checked_headers(scope)
+            message = await receive()
+            if message.get("more_body"):
+                body = await read_body(receive, self.config.max_body_bytes, message)
+            else:
+                body = message.get("body", b"")
+                if len(body) > self.config.max_body_bytes:
+                    raise too_large(self.config.max_body_bytes)
+            if message["type"] != "http.request" or body is None:
                 return
-            document, problems = parse_document(*body)
+            document, problems = parse_document(body, kind)
             if problems:
                 raise Refusal(400, "INVALID_BODY", problems)
-            if not key:
+            if "/" in key:
                 raise refusal(400, "INVALID_PATH", "vendorCallKey",
-                              "the vendorCallKey in the path must be one non-empty segment")
-            message = message_fields(document)
-            if type(message) is not Message:
-                raise Refusal(400, "INVALID_FIELDS", message)
+                              "the vendorCallKey in the path must be one path segment")
+            fields = message_fields(document)
+            if type(fields) is not tuple:
+                raise Refusal(400, "INVALID_FIELDS", fields)
             if self.message_limiter is not None:
                 self._rate_check(1)
-            if not await self._survives_faults(scope, receive, send):
+            if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
-            call = self._call_taking(key, message)
-            ledger.record(call, message, int(time.time() * 1000))
+            call = self._call_taking(key, fields[1])
+            ledger.record(call, fields, int(time.time() * 1000))
         except Refusal as error:
             ledger.rejected[error.status] += 1
             if self.faults.delays:
@@ -167,30 +180,32 @@ class MockApp:
         ledger.received += 1
         ledger.bulk_requests += 1
         try:
-            body = await self._checked_body(scope, receive, json_only=True)
+            if self._checked_headers(scope) != JSON:
+                raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                              "bulk transcripts must be application/json")
+            body = await read_body(receive, self.config.max_body_bytes)
             if body is None:
                 return
-            document, problems = parse_document(*body)
+            document, problems = parse_document(body, JSON)
             if problems:
                 raise Refusal(400, "INVALID_BODY", problems)
-            entries = bulk_entries(document)
+            entries, problems = bulk_messages(document)
+            if problems:
+                raise Refusal(400, "INVALID_FIELDS", problems)
             if self.message_limiter is not None:
                 self._rate_check(sum(len(messages) for _key, messages in entries))
-            if not await self._survives_faults(scope, receive, send):
+            if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
-            seen: set[tuple[str, str]] = set()
-            calls = [
-                self._call_taking(key, message, seen)
-                for key, messages in entries for message in messages
-            ]
+            batch: set[tuple[str, str]] = set()
+            taking = [(self._call_taking(key, fields[1], batch), fields)
+                      for key, messages in entries for fields in messages]
             arrived_ms = int(time.time() * 1000)
-            index = 0
-            for _key, messages in entries:
-                for message in messages:
-                    ledger.record(calls[index], message, arrived_ms)
-                    index += 1
+            for call, fields in taking:
+                ledger.record(call, fields, arrived_ms)
         except Refusal as error:
             ledger.rejected[error.status] += 1
+            if self.faults.delays:
+                await asyncio.sleep(self.faults.delay_s())
             await send_refusal(send, error)
             return
         if self.faults.delays:
@@ -198,9 +213,8 @@ class MockApp:
         await send(self._accepted_start)
         await send(self._accepted_body)
 
-    async def _checked_body(self, scope: dict[str, Any], receive: Receive,
-                            json_only: bool = False) -> tuple[bytes, int] | None:
-        """Method, headers, auth and size checks; (body, content kind), None if gone."""
+    def _checked_headers(self, scope: dict[str, Any]) -> int:
+        """Method (405), Content-Length (413), Authorization (401), Content-Type (415)."""
         if scope["method"] != "POST":
             raise refusal(405, "METHOD_NOT_ALLOWED", "method",
                           f"{scope['method'][:20]} is not allowed here; use POST",
@@ -223,15 +237,12 @@ class MockApp:
                 raise refusal(401, failure[0], "Authorization", failure[1],
                               ((b"www-authenticate", b"Bearer"),))
         kind = content_kind(content_type)
-        if kind is None or (json_only and kind != JSON):
-            accepted = "application/json" if json_only else "application/json or application/xml"
+        if kind is None:
             shown = content_type.decode("latin-1")[:80] if content_type else "none"
             raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type",
-                          f"Content-Type must be {accepted}, not {shown!r}")
-        body = await read_body(receive, limit)
-        if body is None:
-            return None
-        return body, kind
+                          "Content-Type must be application/json or application/xml, "
+                          f"not {shown!r}")
+        return kind
 
     def _rate_check(self, messages: int) -> None:
         """Refusal 429 with Retry-After when `messages` more would pass --rate-limit."""
@@ -243,9 +254,9 @@ class MockApp:
                           f"(--rate-limit); retry after {retry_after} s",
                           ((b"retry-after", b"%d" % retry_after),))
 
-    def _call_taking(self, key: str, message: Message,
-                     batch: set[tuple[str, str]] | None = None) -> Any:
-        """The call `message` goes to, if it may take it; else a Refusal."""
+    def _call_taking(self, key: str, message_id: str,
+                     batch: set[tuple[str, str]] | None = None) -> Call:
+        """The call a message goes to, if it may take it; else a Refusal."""
         ledger = self.ledger
         call = ledger.calls.get(key)
         if call is None:
@@ -259,17 +270,16 @@ class MockApp:
             raise refusal(self.config.after_end_status, "CALL_ENDED", "vendorCallKey",
                           f"call {key[:100]!r} has ended; transcripts are no longer created")
         if self.config.duplicates == "reject":
-            identity = (key, message.message_id)
-            if message.message_id in call.message_ids or (batch is not None and identity in batch):
+            identity = (key, message_id)
+            if message_id in call.message_ids or (batch is not None and identity in batch):
                 raise refusal(409, "DUPLICATE_MESSAGE", "messageId",
-                              f"messageId {message.message_id[:100]!r} was already accepted "
+                              f"messageId {message_id[:100]!r} was already accepted "
                               "for this call (--duplicates reject)")
             if batch is not None:
                 batch.add(identity)
         return call
 
-    async def _survives_faults(self, scope: dict[str, Any], receive: Receive,
-                               send: Send) -> bool:
+    async def _survives_faults(self, scope: dict[str, Any], receive: Receive) -> bool:
         """Apply the seeded fault, if any; False when the request must not be answered."""
         kind = self.faults.draw()
         if kind == fault_kinds.NONE:
@@ -324,48 +334,3 @@ class MockApp:
             logger.error("could not write the ledger to %s: %s", self.ledger_path, error)
             return
         logger.info("ledger: %s messages written to %s", count, self.ledger_path)
-
-
-def bulk_entries(document: Any) -> list[tuple[str, list[Message]]]:
-    """The (vendorCallKey, messages) of a bulk body, or a Refusal listing every problem."""
-    problems: list[dict[str, Any]] = []
-    entries = document.get("entries") if isinstance(document, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise refusal(400, "INVALID_FIELDS", "entries",
-                      'the body must be {"entries": [{"vendorCallKey": ..., "messages": [...]}]}'
-                      " with 1 to 5 entries")
-    if len(entries) > MAX_BULK_CALLS:
-        problems.append({"field": "entries",
-                         "message": f"at most {MAX_BULK_CALLS} calls per request, "
-                                    f"not {len(entries)}"})
-    result: list[tuple[str, list[Message]]] = []
-    for i, entry in enumerate(entries[:MAX_BULK_CALLS]):
-        where = f"entries[{i}]"
-        if not isinstance(entry, dict):
-            problems.append({"field": where, "message": "must be an object"})
-            continue
-        key = entry.get("vendorCallKey")
-        if not isinstance(key, str) or not key or "/" in key:
-            problems.append({"field": f"{where}.vendorCallKey",
-                             "message": "must be a non-empty string without '/'"})
-        messages = entry.get("messages")
-        if not isinstance(messages, list) or not messages:
-            problems.append({"field": f"{where}.messages",
-                             "message": f"must be a list of 1 to {MAX_BULK_MESSAGES} messages"})
-            continue
-        if len(messages) > MAX_BULK_MESSAGES:
-            problems.append({"field": f"{where}.messages",
-                             "message": f"at most {MAX_BULK_MESSAGES} messages per call, "
-                                        f"not {len(messages)}"})
-        checked: list[Message] = []
-        for j, item in enumerate(messages[:MAX_BULK_MESSAGES]):
-            fields = message_fields(item, f"{where}.messages[{j}].")
-            if type(fields) is Message:
-                checked.append(fields)
-            else:
-                problems.extend(fields)
-        if isinstance(key, str):
-            result.append((key, checked))
-    if problems:
-        raise Refusal(400, "INVALID_FIELDS", problems)
-    return result

@@ -7,8 +7,10 @@
     ledger.stats()     # the counters of GET /__admin/stats
     write_ledger(rows, path)                               # .jsonl or .parquet
 
-Messages are kept in columns (typed arrays and lists), not one object per message: appending
-costs a few list appends on the hot path and about 40 bytes a message.
+Messages are kept in columns, not one object per message. Strings are shared references
+(the call's key, the parsed messageId and participantId, one string per sender type); integer
+columns are appended to plain lists (the cheapest append) and moved into typed arrays every
+COMPACT_ROWS messages, so each costs 8 bytes (1 for the outcome) once compacted.
 
 Ledger rows (GET /__admin/ledger, --ledger-out), one per accepted message:
 
@@ -29,6 +31,7 @@ Ledger rows (GET /__admin/ledger, --ledger-out), one per accepted message:
 
 from __future__ import annotations
 
+import itertools
 import os
 from array import array
 from collections import Counter
@@ -45,6 +48,7 @@ DUPLICATE = 1
 OUTSIDE_WINDOW = 2
 OUTCOMES = ("stored", "duplicate", "outside_window")
 NORMALISED_SENDERS = frozenset(("END_USER", "SUPERVISOR", "VIRTUAL_AGENT"))
+COMPACT_ROWS = 65_536
 ROW_KEYS = ("vendorCallKey", "messageId", "participantId", "senderType", "startTime", "endTime",
             "arrived_ms", "outcome", "call_seq", "worker")
 
@@ -65,11 +69,6 @@ class Call:
         self.message_ids: set[str] = set()
         self.seq = 0
 
-    def outside_window(self, start_time: int, end_time: int) -> bool:
-        return (self.start_ms is not None and start_time < self.start_ms) or (
-            self.end_ms is not None and end_time > self.end_ms
-        )
-
 
 class Ledger:
     """Calls by key, accepted messages in columns, and request counters."""
@@ -85,11 +84,12 @@ class Ledger:
         self._message_id: list[str] = []
         self._participant_id: list[str] = []
         self._sender_type: list[str] = []
-        self._start = array("q")
-        self._end = array("q")
-        self._arrived = array("q")
-        self._outcome = array("b")
-        self._seq = array("l")
+        # Integer columns: compacted typed arrays, and the lists the hot path appends to.
+        self._start, self._start_hot = array("q"), []
+        self._end, self._end_hot = array("q"), []
+        self._arrived, self._arrived_hot = array("q"), []
+        self._outcome, self._outcome_hot = array("b"), []
+        self._seq, self._seq_hot = array("q"), []
         self.outcome_counts = [0, 0, 0]
         self.received = 0
         self.bulk_requests = 0
@@ -134,11 +134,13 @@ class Ledger:
     # Messages.
     def record(self, call: Call, message: Message, arrived_ms: int) -> int:
         """Add an accepted message; returns STORED, DUPLICATE or OUTSIDE_WINDOW."""
-        message_id = message.message_id
+        participant_id, message_id, start_time, end_time, _content, sender_type = message
         ids = call.message_ids
         if message_id in ids:
             outcome = DUPLICATE
-        elif call.outside_window(message.start_time, message.end_time):
+        elif (call.start_ms is not None and start_time < call.start_ms) or (
+            call.end_ms is not None and end_time > call.end_ms
+        ):
             outcome = OUTSIDE_WINDOW
             ids.add(message_id)
         else:
@@ -147,24 +149,42 @@ class Ledger:
         self.outcome_counts[outcome] += 1
         self._key.append(call.key)
         self._message_id.append(message_id)
-        self._participant_id.append(message.participant_id)
-        self._sender_type.append(message.sender_type)
-        self._start.append(message.start_time)
-        self._end.append(message.end_time)
-        self._arrived.append(arrived_ms)
-        self._outcome.append(outcome)
-        self._seq.append(call.seq)
+        self._participant_id.append(participant_id)
+        self._sender_type.append(sender_type)
+        start_hot = self._start_hot
+        start_hot.append(start_time)
+        self._end_hot.append(end_time)
+        self._arrived_hot.append(arrived_ms)
+        self._outcome_hot.append(outcome)
+        self._seq_hot.append(call.seq)
         call.seq += 1
+        if len(start_hot) >= COMPACT_ROWS:
+            self._compact()
         return outcome
+
+    def _compact(self) -> None:
+        """Move the hot integer lists into their typed arrays."""
+        for cold, hot in ((self._start, self._start_hot), (self._end, self._end_hot),
+                          (self._arrived, self._arrived_hot), (self._outcome, self._outcome_hot),
+                          (self._seq, self._seq_hot)):
+            cold.extend(hot)
+            hot.clear()
 
     def __len__(self) -> int:
         return len(self._key)
 
     def rows(self, key: str | None = None) -> Iterator[dict[str, Any]]:
-        """Accepted messages as ledger rows, in arrival order; only call `key` if given."""
-        columns = zip(self._key, self._message_id, self._participant_id, self._sender_type,
-                      self._start, self._end, self._arrived, self._outcome, self._seq,
-                      strict=True)
+        """Accepted messages as ledger rows, in arrival order; only call `key` if given.
+
+        The rows are those recorded when it is called, even if more arrive while it runs.
+        """
+        self._compact()
+        columns = itertools.islice(
+            zip(self._key, self._message_id, self._participant_id, self._sender_type,
+                self._start, self._end, self._arrived, self._outcome, self._seq,
+                strict=False),  # string columns may grow while this runs; islice bounds it
+            len(self._key),
+        )
         worker = self.worker
         for call_key, message_id, participant, sender, start, end, arrived, outcome, seq in columns:
             if key is not None and call_key != key:

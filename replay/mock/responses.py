@@ -62,9 +62,12 @@ async def send_refusal(send: Send, error: Refusal) -> None:
                         error.headers)
 
 
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body; None if the client went away. Refusal 413 past `limit` bytes."""
-    message = await receive()
+async def read_body(receive: Receive, limit: int,
+                    message: dict[str, Any] | None = None) -> bytes | None:
+    """The request body (from `message` on, if one was received already); None if the client
+    went away. Refusal 413 past `limit` bytes."""
+    if message is None:
+        message = await receive()
     if message["type"] != "http.request":
         return None
     body = message.get("body", b"")

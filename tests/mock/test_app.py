@@ -100,16 +100,17 @@ def test_body_over_the_limit_gets_413(open_mock):
 
 
 def test_chunked_body_over_the_limit_gets_413(open_mock):
-    import http.client
+    import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(open_mock.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    chunks = (b"x" * 1000 for _ in range(10))
-    connection.request("POST", TRANSCRIPT.format(key=unique_key()), body=chunks,
-                       headers={"Content-Type": "application/json"}, encode_chunked=True)
-    assert connection.getresponse().status == 413
-    connection.close()
+    chunk = b"3e8\r\n" + b"x" * 1000 + b"\r\n"
+    request = (f"POST {TRANSCRIPT.format(key=unique_key())} HTTP/1.1\r\nHost: x\r\n"
+               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+               ).encode() + chunk * 10 + b"0\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 413 ")
 
 
 def test_duplicate_message_id_is_accepted_once_and_counted(open_mock):
