@@ -43,7 +43,9 @@ margin:12px 0}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px #0001}
 .card .v{font-size:20px;font-weight:600}.card .k{color:#5b6576;font-size:12px}
 .panel{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 2px #0001}
-table{border-collapse:collapse;width:100%;background:#fff}table.kv{width:auto;min-width:480px}
+table{border-collapse:collapse;width:100%;background:#fff}
+.row{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 24px}
+table.kv td:first-child{white-space:nowrap}
 th,td{padding:5px 9px;border-bottom:1px solid #e6e9ef;text-align:left;vertical-align:top}
 th{font-weight:600;color:#3d4656;background:#f9fafc}td.n,th.n{text-align:right;
 font-variant-numeric:tabular-nums}
@@ -102,8 +104,11 @@ def render_page(summary: dict[str, Any], charts: list[Chart], tables: list[Table
     body = "\n".join([
         _header(summary, verdict),
         _headline(summary),
+        '<div class="row">',
         _section("Verdict", _verdict(verdict), "verdict"),
         _section("Reconciliation", _reconciliation(summary, outcome_rows), "reconciliation"),
+        _section("Mock endpoint ledger", _mock_ledger(summary), "mock"),
+        "</div>",
         _section("Latency", _latency(summary.get("latency_ms", {})), "latency"),
         _section("Over the run", _charts(charts[:5]), "charts"),
         _section("Distributions", _charts(charts[5:]), "distributions"),
@@ -162,8 +167,8 @@ def _headline(summary: dict[str, Any]) -> str:
     planned = counts.get("planned") or 0
     sent = counts.get("sent") or 0
     cards = [
-        ("achieved / intended", f"{show(rates.get('achieved_mps'), 'number')} / "
-                                f"{show(rates.get('intended_mps'), 'number')} msg/s"),
+        ("msg/s achieved / intended", f"{show(rates.get('achieved_mps'), 'number')} / "
+                                      f"{show(rates.get('intended_mps'), 'number')}"),
         ("accepted / planned", f"{show(counts.get('accepted'), 'int')} / {show(planned, 'int')}"),
         ("error rate (failed / sent)",
          show((counts.get("failed") or 0) / sent if sent else None, "share")),
@@ -219,21 +224,25 @@ def _reconciliation(summary: dict[str, Any], outcome_rows: int) -> str:
         rows.append(("rows in outcomes.parquet", show(outcome_rows, "int"),
                      "differs from planned: the outcomes file is incomplete"))
     html = _key_value_table(rows, bad={"unaccounted for"} if unaccounted else set())
-    mock = rec.get("mock")
-    if mock:
-        matches = mock.get("matches")
-        mock_rows = [(name.replace("_", " "), show(mock.get(name), "int"), "")
-                     for name in ("received", "stored", "duplicates", "outside_window")
-                     if name in mock]
-        mock_rows.append(("ledger matches accepted", show(matches), ""))
-        bad = set() if matches else {"ledger matches accepted"}
-        html += "<h3>Mock endpoint ledger</h3>" + _key_value_table(mock_rows, bad=bad)
-    else:
-        html += '<p class="note">No mock ledger: the endpoint was not the bundled mock.</p>'
     balanced = rec.get("balanced", unaccounted == 0)
     verdict = ('<span class="ok">balanced</span>' if balanced and unaccounted == 0
                else '<span class="no">NOT balanced</span>')
     return f"<p>Every planned message accounted for: {verdict}</p>{html}"
+
+
+def _mock_ledger(summary: dict[str, Any]) -> str:
+    mock = (summary.get("reconciliation") or {}).get("mock")
+    if not mock:
+        return '<p class="sub">None: the endpoint was not the bundled mock.</p>'
+    notes = {"received": "requests that reached it", "stored": "distinct messages kept",
+             "duplicates": "repeats of a messageId", "outside_window": "outside the call window",
+             "ambiguous": "failed without a response: may or may not have arrived"}
+    rows = [(name.replace("_", " "), show(mock[name], "int"), note)
+            for name, note in notes.items() if name in mock]
+    matches = mock.get("matches")
+    rows.append(("matches accepted", show(matches),
+                 "accepted ≤ stored + outside window ≤ accepted + ambiguous"))
+    return _key_value_table(rows, bad=set() if matches else {"matches accepted"})
 
 
 def _counted(counts: dict[str, int] | None) -> str:
