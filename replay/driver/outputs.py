@@ -1,8 +1,8 @@
 """The end of a run: outcomes.parquet, summary.json, report.html, the verdict and its exit code.
 
-    summary = write_outputs(config=config, state=state, run=run_block)
-    print(console_summary(summary, lateness))
-    exit_code = exit_code_for(summary, exit_code_on_error=1)
+    summary = write_outputs(config=config, record=record, run=run_block)
+    print(format_summary(summary))                  # replay.results.console
+    exit_code = exit_code_for(summary, stop_reason=None, exit_code_on_error=1)
 
 Files go to `<report-dir>/<run-id>/` (ARCHITECTURE.md "Run outputs"). The summary's
 reconciliation includes the mock's `/__admin/stats` when `--mock-admin` names it. The exit code:
@@ -29,7 +29,6 @@ from replay.plan import Plan, ids_as_sent
 from replay.results.outcomes import build_outcomes, write_outcomes
 from replay.results.recorder import OutcomeRecorder
 from replay.results.summary import build_summary, write_summary
-from replay.results.verdict import format_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -127,58 +126,3 @@ def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
     if verdict["thresholds"]:
         return 0 if verdict["passed"] else EXIT_FAILED
     return exit_code_on_error if summary["counts"]["failed"] else 0
-
-
-def lateness_text(summary: dict[str, Any], *, concurrency: int | None,
-                  slot_wait_s: float) -> str | None:
-    """One plain sentence when messages went out late, saying why; None when on time."""
-    lag = summary["latency_ms"]["lag"]
-    p99 = lag.get("p99") if lag else None
-    if p99 is None or p99 < 50:
-        return None
-    if concurrency is not None and slot_wait_s > 0.5:
-        return (f"Messages were late (lag p99 {p99:.0f} ms): --max-concurrency {concurrency} "
-                f"held calls back for {slot_wait_s:.1f} s in total; raise it or lower --speed.")
-    service = (summary["latency_ms"]["service"] or {}).get("p99")
-    if service is not None and service > p99 / 2:
-        return (f"Messages were late (lag p99 {p99:.0f} ms): the endpoint answered slowly "
-                f"(service p99 {service:.0f} ms) and each call waits for its previous response.")
-    return (f"Messages were late (lag p99 {p99:.0f} ms): this generator could not keep up; "
-            "lower --speed or spread the run over Locust workers.")
-
-
-def console_summary(summary: dict[str, Any], lateness: str | None) -> str:
-    counts, rates = summary["counts"], summary["rates"]
-    lines = [
-        f"Replay {summary['run']['id']}: {counts['planned']} planned, {counts['sent']} sent, "
-        f"{counts['accepted']} accepted, {counts['failed']} failed, {counts['skipped']} skipped, "
-        f"{counts['unsent']} unsent" + (" (PARTIAL run)" if summary["run"]["partial"] else ""),
-    ]
-    if counts["failed_by_reason"]:
-        reasons = ", ".join(f"{n} {reason}" for reason, n in counts["failed_by_reason"].items())
-        lines.append(f"  failures: {reasons}")
-    for name in ("lag", "service", "from_schedule"):
-        stats = summary["latency_ms"][name]
-        if stats and stats.get("count"):
-            lines.append(
-                f"  {name:<13} ms  p50 {stats['p50']:.1f}  p95 {stats['p95']:.1f}  "
-                f"p99 {stats['p99']:.1f}  max {stats['max']:.1f}"
-            )
-    achieved, intended = rates.get("achieved_mps"), rates.get("intended_mps")
-    if achieved is not None:
-        lines.append(f"  rate: {achieved:.1f} msg/s achieved"
-                     + (f", {intended:.1f} intended" if intended else ""))
-    recon = summary["reconciliation"]
-    lines.append(f"  reconciliation: {'balanced' if recon['balanced'] else 'NOT balanced'}"
-                 + _mock_words(recon.get("mock")))
-    if lateness:
-        lines.append("  " + lateness)
-    lines.append(format_verdict(summary["verdict"]))
-    return "\n".join(lines)
-
-
-def _mock_words(mock: dict[str, Any] | None) -> str:
-    if not mock:
-        return ""
-    state = "matches" if mock.get("matches") else "DOES NOT match"
-    return f"; the mock's ledger {state} (stored {mock.get('stored')})"

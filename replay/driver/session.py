@@ -35,25 +35,21 @@ from replay import __version__
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.options import ReplayConfig, add_options, config_from_options
-from replay.driver.outputs import (
-    RunRecord,
-    console_summary,
-    exit_code_for,
-    lateness_text,
-    write_outputs,
-)
+from replay.driver.outputs import RunRecord, exit_code_for, write_outputs
 from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
+from replay.results.console import format_summary
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
 
 START_DELAY_S = 0.2
 CONNECTIONS_UNCAPPED = 10_000  # geventhttpclient opens connections lazily, up to this many
+SLOT_WAIT_NOTED_S = 0.1  # calls waited this long in all for a --max-concurrency slot: say so
 
 
 class ReplaySession:
@@ -123,13 +119,14 @@ class ReplaySession:
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
             record, replayer = self._replay(prepared, clock, client)
+            plan_is_capped = config.max_concurrency is not None
             summary = write_outputs(
                 config=config, record=record,
                 run=self._run_block(started_at, clock, replayer.stop_reason, record),
             )
-            lateness = lateness_text(summary, concurrency=replayer.concurrency,
-                                     slot_wait_s=replayer.calls_waiting_for_slot)
-            print(console_summary(summary, lateness), flush=True)
+            cap_hit = replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S and plan_is_capped
+            print(format_summary(summary, concurrency_cap=replayer.concurrency if cap_hit
+                                 else None), flush=True)
             logger.info("run outputs in %s", config.run_dir)
             self.exit_code = exit_code_for(
                 summary, stop_reason=replayer.stop_reason,
@@ -159,7 +156,7 @@ class ReplaySession:
             lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
-                                 paced=plan.paced, clock=clock)
+                                 clock=clock)
         progress_done = Event()
         ticker = None
         if self.environment.parsed_options.headless and config.progress_interval_s > 0:

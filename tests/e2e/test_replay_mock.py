@@ -108,7 +108,7 @@ def test_headless_run_prints_progress_and_the_summary(replay):
     run, _, _, _ = replay
     text = run.stdout + run.stderr
     assert "progress: " in text
-    assert f"Replay main: {CALLS * MESSAGES} planned" in text
+    assert f"Messages: planned {CALLS * MESSAGES}, sent {CALLS * MESSAGES}" in text
     assert "Verdict: PASSED" in text
 
 
