@@ -39,6 +39,7 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "messageId": "string",
     "senderType": "string",
     "call_seq": "int32",
+    "worker": "int16",
     "due_s": "float64",
     "sent_s": "float64",
     "done_s": "float64",

@@ -9,6 +9,7 @@ keys, raw values (formatting is the page's job); each `Column.kind` says how to 
 - By endpoint: the transcript endpoint from the outcomes (service time); any other request Locust
   recorded (call lifecycle) from its stats CSV, whose percentiles Locust rounds.
 - By senderType: messages, error share, service-time p50/p95/p99 and latency-from-schedule p99.
+- By worker (distributed runs only): the same, plus schedule-lag p99, per Locust worker.
 - Error reasons: every failed or unsent message grouped by reason, with one example each.
 - Slowest calls: calls ranked by their worst latency from schedule.
 """
@@ -55,12 +56,10 @@ LATENCY_COLUMNS = (
 
 def report_tables(run: RunFiles) -> list[Table]:
     frame = _with_latencies(run.outcomes)
-    return [
-        by_endpoint(frame, run.locust_stats),
-        by_sender_type(frame),
-        error_reasons(frame),
-        slowest_calls(frame),
-    ]
+    tables = [by_endpoint(frame, run.locust_stats), by_sender_type(frame)]
+    if frame["worker"].nunique() > 1:
+        tables.append(by_worker(frame))
+    return [*tables, error_reasons(frame), slowest_calls(frame)]
 
 
 def nearest_rank(values: np.ndarray, q: float) -> float:
@@ -109,6 +108,23 @@ def by_sender_type(frame: pd.DataFrame) -> Table:
     return Table(
         title="By senderType", key="senders", columns=columns, rows=rows,
         note="p50/p95/p99: service time; errors: failed or unsent messages.",
+    )
+
+
+def by_worker(frame: pd.DataFrame) -> Table:
+    rows = [
+        {"worker": int(worker), **_group_stats(group),
+         "lag_p99": nearest_rank(group["lag_ms"].to_numpy(dtype=float), 0.99)}
+        for worker, group in frame.groupby("worker", sort=True)
+    ]
+    columns = (
+        Column("worker", "worker", "int"),
+        *LATENCY_COLUMNS,
+        Column("lag_p99", "schedule lag p99", "ms"),
+    )
+    return Table(
+        title="By worker", key="workers", columns=columns, rows=rows,
+        note="Each call belongs to one worker; p50/p95/p99: service time.",
     )
 
 
@@ -183,6 +199,7 @@ def _with_latencies(outcomes: pd.DataFrame) -> pd.DataFrame:
     latency = latencies_ms(outcomes)
     return outcomes.assign(
         service_ms=latency["service"],
+        lag_ms=latency["lag"],
         from_schedule_ms=latency["from_schedule"],
         is_error=outcomes["outcome"] != "accepted",
     )

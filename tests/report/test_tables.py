@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -88,3 +90,13 @@ def test_endpoints_without_locust_csv_list_only_the_transcript_endpoint():
     table = by_endpoint(_frame(ROWS), None)
     assert [row["endpoint"] for row in table.rows] == [TRANSCRIPT_ENDPOINT]
     assert table.rows[0]["count"] == len(ROWS)
+
+
+def test_worker_table_appears_only_for_distributed_runs(small_run):
+    run = load_run(small_run)
+    assert "workers" not in [table.key for table in report_tables(run)]
+    outcomes = run.outcomes.assign(worker=run.outcomes["call_seq"] % 2)
+    tables = report_tables(replace(run, outcomes=outcomes))
+    workers = next(table for table in tables if table.key == "workers")
+    assert [row["worker"] for row in workers.rows] == [0, 1]
+    assert sum(row["count"] for row in workers.rows) == len(outcomes)
