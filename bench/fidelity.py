@@ -72,14 +72,12 @@ def replay_once(ctx: Context, name: str, *, dataset: Path, timeout_s: float) -> 
     """Replay `dataset` at --speed SPEED to its end; the lag and rate figures of its summary."""
     mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=ctx.keys,
                       name=f"{name}-mock")
-    report_dir = ctx.run_dir / f"{name}-report"
     try:
-        child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock,
-                             report_dir=report_dir)
+        child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock)
         code = child.wait(timeout_s)
         if code is None:
             raise child.failure(f"did not finish within {timeout_s:.0f} s")
-        summary = read_summary(report_dir)
+        summary = read_summary(ctx, name)
     finally:
         mock.child.stop()
     figures = summary_figures(summary)

@@ -8,7 +8,8 @@ dataset of 64 calls replayed at --speed max) and the same body and bearer header
 the mock's own count of accepted messages over a window after a warm-up, the same way for all
 three, so start-up time does not count. Figures: messages/s of each, and the paired ratios
 replay/bare and replay/k6 of each repeat. Details: server and generator CPU utilisation per
-run (a server near 1.0 would mean the mock, not the generator, set the pace).
+run (a server near 1.0 would mean the mock, not the generator, set the pace), and the CPU that
+other processes took on the generator core during the window (the machine is shared).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from bench.context import Context
 from bench.flatdata import write_flat_dataset
-from bench.procs import Child
+from bench.procs import Child, core_busy_seconds
 from bench.replay_run import REPO, require_replay, start_replay
 from bench.results import Figure, Section, Target
 from bench.target import Mock, require_mock, start_mock
@@ -47,9 +48,10 @@ def run(ctx: Context) -> Section:
     for repeat in range(profile.repeats):
         for generator in GENERATORS:
             result = _one_run(ctx, generator, repeat=repeat, k6=k6, dataset=dataset)
-            log.info("generator %s repeat %d: %.0f msg/s (generator CPU %.2f, server CPU %.2f)",
-                     generator, repeat + 1, result["msg_per_s"], result["generator_cpu"],
-                     result["server_cpu"])
+            log.info("generator %s repeat %d: %.0f msg/s (CPU: generator %.2f, server %.2f, "
+                     "others on the generator core %.2f)", generator, repeat + 1,
+                     result["msg_per_s"], result["generator_cpu"], result["server_cpu"],
+                     result["others_on_generator_core"])
             runs[generator].append(result)
     rates = {g: tuple(r["msg_per_s"] for r in runs[g]) for g in GENERATORS}
     labels = {"bare": "bare Locust FastHttpUser", "k6": "k6 (constant VUs)",
@@ -104,8 +106,7 @@ def _start_generator(ctx: Context, generator: str, *, name: str, k6: str, datase
         argv = [k6, "run", "--quiet", "--no-usage-report", "--no-summary",
                 str(HERE / "k6_script.js")]
         return ctx.procs.start(name, argv, core=ctx.generator_core, env=env)
-    return start_replay(ctx, name, dataset=dataset, speed="max", mock=mock,
-                        report_dir=ctx.run_dir / f"{name}-report")
+    return start_replay(ctx, name, dataset=dataset, speed="max", mock=mock)
 
 
 def _measure(ctx: Context, mock: Mock, child: Child) -> dict:
@@ -118,18 +119,22 @@ def _measure(ctx: Context, mock: Mock, child: Child) -> dict:
             raise child.failure(f"sent nothing within {FIRST_POST_TIMEOUT_S} s")
         time.sleep(0.1)
     time.sleep(ctx.profile.generator_warmup_s)
-    start = _sample(mock, child)
+    start = _sample(ctx, mock, child)
     time.sleep(ctx.profile.generator_window_s)
-    end = _sample(mock, child)
+    end = _sample(ctx, mock, child)
     if not child.running():
         raise child.failure("stopped inside the measurement window (too little to send?)")
     elapsed = end["t"] - start["t"]
+    generator_cpu = (end["gen_cpu"] - start["gen_cpu"]) / elapsed
     return {"msg_per_s": (end["accepted"] - start["accepted"]) / elapsed,
-            "generator_cpu": round((end["gen_cpu"] - start["gen_cpu"]) / elapsed, 3),
-            "server_cpu": round((end["mock_cpu"] - start["mock_cpu"]) / elapsed, 3)}
+            "generator_cpu": round(generator_cpu, 3),
+            "server_cpu": round((end["mock_cpu"] - start["mock_cpu"]) / elapsed, 3),
+            "others_on_generator_core": round(
+                (end["core_busy"] - start["core_busy"]) / elapsed - generator_cpu, 3)}
 
 
-def _sample(mock: Mock, child: Child) -> dict:
+def _sample(ctx: Context, mock: Mock, child: Child) -> dict:
     accepted = mock.accepted()
-    return {"t": time.monotonic(), "accepted": accepted,
-            "gen_cpu": child.cpu_seconds(), "mock_cpu": mock.child.cpu_seconds()}
+    return {"t": time.monotonic(), "accepted": accepted, "gen_cpu": child.cpu_seconds(),
+            "mock_cpu": mock.child.cpu_seconds(),
+            "core_busy": core_busy_seconds(ctx.generator_core)}

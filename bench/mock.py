@@ -6,8 +6,9 @@ For each repeat, a fresh mock on the server core (RS256 verification with one va
 the run, validation and ledger on; then the same with --no-auth), a short wrk warm-up, and a
 measured wrk run on the generator core (`bench/wrk_post.lua` varies messageId and vendorCallKey
 per request). Figures: posts/s, p50 and p99 latency per mode, and the share of the no-auth rate
-kept with verification on. Details per run: wrk's counts and the server's CPU utilisation (near
-1.0 means the mock, not wrk, set the pace).
+kept with verification on. Details per run: wrk's counts, the server's CPU utilisation (near
+1.0 means the mock, not wrk, set the pace) and the CPU other processes took on the server core
+(the machine is shared).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from bench.context import Context
-from bench.procs import ChildFailed
+from bench.procs import ChildFailed, core_busy_seconds
 from bench.results import Figure, Section, Target
 from bench.target import start_mock
 from bench.tools import ensure_wrk
@@ -71,9 +72,12 @@ def _one_run(ctx: Context, wrk: str, *, mode: str, repeat: int) -> dict:
         _wrk(ctx, wrk, mock.url, seconds=ctx.profile.mock_warmup_s, name=f"{name}-warmup",
              token=ctx.keys.token)
         cpu_before, t_before = mock.child.cpu_seconds(), time.monotonic()
+        busy_before = core_busy_seconds(ctx.server_core)
         result = _wrk(ctx, wrk, mock.url, seconds=ctx.profile.mock_window_s, name=f"{name}-wrk",
                       token=ctx.keys.token)
-        server_cpu = (mock.child.cpu_seconds() - cpu_before) / (time.monotonic() - t_before)
+        elapsed = time.monotonic() - t_before
+        server_cpu = (mock.child.cpu_seconds() - cpu_before) / elapsed
+        others = (core_busy_seconds(ctx.server_core) - busy_before) / elapsed - server_cpu
     finally:
         mock.child.stop()
     bad = result["status_errors"] + result["connect_errors"] + result["timeouts"]
@@ -84,7 +88,8 @@ def _one_run(ctx: Context, wrk: str, *, mode: str, repeat: int) -> dict:
     return {"posts_per_s": result["requests"] / (result["duration_us"] / 1e6),
             "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
             "max_ms": result["max_us"] / 1000, "requests": result["requests"],
-            "read_errors": result["read_errors"], "server_cpu": round(server_cpu, 3)}
+            "read_errors": result["read_errors"], "server_cpu": round(server_cpu, 3),
+            "others_on_server_core": round(others, 3)}
 
 
 def _wrk(ctx: Context, wrk: str, url: str, *, seconds: float, name: str, token: str) -> dict:

@@ -142,6 +142,12 @@ def bench_cores() -> tuple[int, int]:
     return (cores[0], cores[1]) if len(cores) > 1 else (cores[0], cores[0])
 
 
+def core_busy_seconds(core: int) -> float:
+    """CPU seconds core `core` has spent busy (anything but idle and iowait) since boot."""
+    times = psutil.cpu_times(percpu=True)[core]
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def _pin_to(core: int | None) -> Callable[[], None] | None:
     if core is None:
         return None

@@ -1,10 +1,10 @@
 """The replay under test: `locust -f locustfile.py --headless ...` pinned to the generator core.
 
-    child = start_replay(ctx, name, dataset=path, speed="max", mock=mock, report_dir=d)
-    summary = read_summary(report_dir)        # the replay's summary.json (ARCHITECTURE.md)
+    child = start_replay(ctx, name, dataset=path, speed="max", mock=mock)
+    summary = read_summary(ctx, name)         # the replay's summary.json (ARCHITECTURE.md)
 
-The replay signs its own tokens from the run's private key (--jwt-key); its run outputs go to a
-report directory inside the benchmark's temporary run directory.
+The replay signs its own tokens from the run's private key (--jwt-key); its outputs go to
+`<run dir>/reports/<name>/` inside the benchmark's temporary run directory.
 """
 
 from __future__ import annotations
@@ -27,18 +27,19 @@ def require_replay() -> None:
         raise ComponentMissing(f"the replay's {LOCUSTFILE.name} is not in the tree yet")
 
 
-def start_replay(ctx: Context, name: str, *, dataset: Path, speed: str, mock: Mock,
-                 report_dir: Path) -> Child:
+def start_replay(ctx: Context, name: str, *, dataset: Path, speed: str,
+                 mock: Mock) -> Child:
     require_replay()
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
             "--dataset", str(dataset), "--speed", speed, "--host", mock.url,
             "--jwt-key", str(ctx.keys.private_pem), "--org-id", ORG_ID,
-            "--call-center", CALL_CENTER, "--report-dir", str(report_dir)]
+            "--call-center", CALL_CENTER, "--report-dir", str(ctx.run_dir / "reports"),
+            "--run-id", name]
     return ctx.procs.start(name, argv, core=ctx.generator_core, cwd=REPO)
 
 
-def read_summary(report_dir: Path) -> dict:
-    path = report_dir / "summary.json"
+def read_summary(ctx: Context, name: str) -> dict:
+    path = ctx.run_dir / "reports" / name / "summary.json"
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:

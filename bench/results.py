@@ -118,7 +118,8 @@ def markdown_table(document: dict) -> str:
     rows = ["| figure | value | target | result |", "|---|---|---|---|"]
     for name, section in document["sections"].items():
         if section["status"] != "ok":
-            rows.append(f"| {name} | {section['status']}: {section['why']} | | |")
+            why = (section["why"] or "").strip().splitlines()[:1] or [""]
+            rows.append(f"| {name} | {section['status']}: {why[0].replace('|', '/')} | | |")
             continue
         for fig in section["figures"]:
             value = format_value(fig["median"], fig["unit"])

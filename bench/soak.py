@@ -38,13 +38,11 @@ def run(ctx: Context) -> Section:
                        speed=SPEED, gap_s=GAP_S, call_messages=CALL_MESSAGES)
     mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=ctx.keys,
                       name="soak-mock")
-    report_dir = ctx.run_dir / "soak-report"
     try:
-        child = start_replay(ctx, "soak", dataset=dataset, speed=str(SPEED), mock=mock,
-                             report_dir=report_dir)
+        child = start_replay(ctx, "soak", dataset=dataset, speed=str(SPEED), mock=mock)
         samples = _sample_rss(child, every_s=profile.soak_sample_s,
                               timeout_s=profile.soak_duration_s + 180)
-        summary = read_summary(report_dir)
+        summary = read_summary(ctx, "soak")
     finally:
         mock.child.stop()
     trend = rss_trend(samples)

@@ -121,3 +121,10 @@ def test_results_file_is_written_whole_as_json(tmp_path):
     path = write_results(tmp_path / "sub" / "r.json", {"schema": "bench-results/1"})
     assert json.loads(path.read_text()) == {"schema": "bench-results/1"}
     assert [p.name for p in path.parent.iterdir()] == ["r.json"]
+
+
+def test_table_quotes_only_the_first_line_of_a_long_reason():
+    doc = document(status="failed")
+    doc["sections"]["mock"]["why"] = "mock exited before ready; last lines:\nTraceback | x"
+    assert markdown_table(doc).splitlines()[2] == (
+        "| mock | failed: mock exited before ready; last lines: | | |")
