@@ -8,6 +8,8 @@
     now_s, planned, due, sent, done, accepted, failed, in_flight, behind, interval_s, rate_mps,
     recent, lag_p50_ms, lag_p99_ms
 
+(`rate_mps` and the lags are labelled as measured over the last `interval_s` seconds)
+
 (any other keys are shown too, under their own names). It is called once per poll of the web UI
 (every couple of seconds per open browser tab), from the web server's greenlet: keep it cheap.
 
@@ -45,10 +47,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "failed": ("failed", "int"),
     "in_flight": ("in flight (sent, no answer yet)", "int"),
     "behind": ("behind schedule (due, not sent)", "int"),
-    "rate_mps": ("send rate, msg/s (last interval)", "number"),
+    "rate_mps": ("send rate, msg/s{recent}", "number"),
     "intended_mps": ("intended rate, msg/s", "number"),
-    "lag_p50_ms": ("schedule lag p50 (last interval)", "ms"),
-    "lag_p99_ms": ("schedule lag p99 (last interval)", "ms"),
+    "lag_p50_ms": ("schedule lag p50{recent}", "ms"),
+    "lag_p99_ms": ("schedule lag p99{recent}", "ms"),
     "now_s": ("run clock", "s"),
 }
 HIDDEN = frozenset({"interval_s", "recent", "done"})
@@ -93,8 +95,11 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[dict[str, str]]:
     """The tab's table: one {metric, value} row per known key in order, then any other keys."""
     rows = []
     planned = snapshot.get("planned")
+    window = snapshot.get("interval_s")
+    recent = f" (last {show(window, 's')})" if _positive(window) else ""
     for key, (label, kind) in LABELS.items():
         if key in snapshot:
+            label = label.format(recent=recent)
             value = show(snapshot[key], kind)
             if key == "sent" and _positive(planned) and _number(snapshot[key]):
                 value += f" ({snapshot[key] / planned * 100:.1f}% of planned)"

@@ -72,8 +72,8 @@ def test_live_endpoint_serves_the_current_snapshot_and_rows(web_ui):
     assert second["snapshot"]["sent"] == first["snapshot"]["sent"] + 1
     values = {row["metric"]: row["value"] for row in first["rows"]}
     assert values["messages planned"] == "3,000"
-    assert values["schedule lag p99 (last interval)"] == "3.2 ms"
-    assert values["send rate, msg/s (last interval)"] == "98.5"
+    assert values["schedule lag p99 (last 2 s)"] == "3.2 ms"
+    assert values["send rate, msg/s (last 2 s)"] == "98.5"
 
 
 def test_tab_is_declared_to_the_web_ui_and_its_rows_ride_on_stats_requests(web_ui):
@@ -113,7 +113,8 @@ def test_without_a_web_ui_nothing_is_installed():
     ("snapshot", "metric", "value"),
     [
         ({"sent": 50, "planned": 200}, "sent", "50 (25.0% of planned)"),
-        ({"lag_p99_ms": None}, "schedule lag p99 (last interval)", "–"),
+        ({"lag_p99_ms": None}, "schedule lag p99", "–"),
+        ({"lag_p99_ms": 2.5, "interval_s": 5.0}, "schedule lag p99 (last 5 s)", "2.5 ms"),
         ({"workers": 4}, "workers", "4"),
         ({"now_s": 61.25}, "run clock", "61.2 s"),
     ],
