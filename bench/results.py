@@ -21,12 +21,14 @@ The results file (`"schema": "bench-results/1"`):
                                           "passed": bool | null}]}},
      "comparison": {"previous": [file names],
                     "figures": [{"key", "label", "unit", "file", "previous", "current",
-                                 "change": relative, "noise": relative, "regression": bool}]}}
+                                 "change": relative, "noise": relative,
+                                 "regression": bool | null}]}}
 
 A figure's samples are its repeats (or one value); "passed" is null when it has no target or
 the mode does not judge speed (smoke). Each figure is compared with the latest earlier
 results file of the same mode that has it: a regression is a change in the worse direction
-larger than the noise seen across repeats in either run (the larger spread, at least 2%).
+larger than the noise seen across repeats in either run (the larger spread, at least 2%); it is
+null (not judged) when neither run repeated the figure, and in smoke runs.
 """
 
 from __future__ import annotations
@@ -162,10 +164,12 @@ def compare(current: dict, earlier: list[tuple[str, dict]]) -> dict:
         change = (fig["median"] - before["median"]) / abs(before["median"])
         worse = -change if fig["better"] == "higher" else change
         noise = max(fig["spread"], before["spread"], NOISE_FLOOR)
+        repeated = len(fig["samples"]) > 1 or len(before["samples"]) > 1
+        judged = current.get("judged", True) and repeated
         rows.append({"key": key, "label": fig["label"], "unit": fig["unit"], "file": name,
                      "previous": before["median"], "current": fig["median"],
                      "change": round(change, 4), "noise": round(noise, 4),
-                     "regression": worse > noise})
+                     "regression": worse > noise if judged else None})
     return {"previous": sorted({row["file"] for row in rows}), "figures": rows}
 
 
@@ -173,9 +177,11 @@ def comparison_text(comparison: dict) -> str:
     if not comparison["figures"]:
         return "No earlier results of this mode to compare with."
     regressions = [row for row in comparison["figures"] if row["regression"]]
+    unjudged = sum(row["regression"] is None for row in comparison["figures"])
     lines = [f"Compared with {', '.join(comparison['previous'])}: "
              f"{len(comparison['figures'])} figures, "
-             f"{len(regressions)} regressed beyond the noise."]
+             f"{len(regressions)} regressed beyond the noise"
+             + (f", {unjudged} not judged (no repeats, or a smoke run)." if unjudged else ".")]
     for row in regressions:
         lines.append(f"- REGRESSION {row['label']}: {format_value(row['previous'], row['unit'])}"
                      f" -> {format_value(row['current'], row['unit'])} ({row['change']:+.0%}, "

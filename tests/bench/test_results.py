@@ -84,8 +84,9 @@ def test_results_file_is_named_by_utc_time_host_and_mode(mode, name):
     ("higher", [100, 101, 102], [90, 91, 92], True),     # -10% against 2% noise
     ("higher", [100, 101, 102], [99, 100, 101], False),  # within the floor
     ("higher", [80, 100, 120], [85, 90, 95], False),     # within the 40% spread seen before
-    ("lower", [5.0], [6.0], True),
-    ("lower", [5.0], [4.0], False),                      # better is never a regression
+    ("lower", [5.0, 5.1], [6.0], True),
+    ("lower", [5.0, 5.1], [4.0], False),                 # better is never a regression
+    ("lower", [5.0], [6.0], None),                       # no repeats: noise unknown
 ])
 def test_regression_is_a_worse_change_beyond_the_noise_of_the_repeats(better, before, after,
                                                                       regression):
@@ -106,8 +107,15 @@ def test_each_figure_is_compared_with_the_latest_earlier_file_that_has_it():
     assert comparison["previous"] == ["new.json", "old.json"]
 
 
+def test_smoke_runs_are_compared_but_not_judged():
+    old = document(figure([100, 101]), judged=False)
+    rows = compare(document(figure([50, 51]), judged=False), [("old.json", old)])["figures"]
+    assert [row["regression"] for row in rows] == [None]
+
+
 def test_comparison_text_names_each_regression():
-    comparison = compare(document(figure([50])), [("old.json", document(figure([100])))])
+    comparison = compare(document(figure([50, 50])),
+                         [("old.json", document(figure([100, 100])))])
     text = comparison_text(comparison)
     assert "1 regressed beyond the noise" in text
     assert "REGRESSION mock.auth.posts_per_s: 100 msg/s -> 50 msg/s (-50%" in text
