@@ -80,7 +80,7 @@ def test_each_calls_messages_arrive_in_order(replay):
 
 
 def test_tokens_were_verified_and_renewed_without_a_single_401(replay):
-    run, summary, _, stats = replay
+    _, summary, _, stats = replay
     # the mock checks signature, iss, sub and expiry; a 2 s TTL over ~9 s needs renewals
     assert summary["counts"]["failed_by_status"] == {}
     assert stats["rejected"] == {}
