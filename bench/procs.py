@@ -17,8 +17,9 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +121,11 @@ class Processes:
         return child
 
     def stop_all(self) -> None:
-        for child in reversed(self.children):
-            child.stop()
-        self.children.clear()
+        """Stop every child; a second Ctrl-C or SIGTERM meanwhile cannot cut this short."""
+        with _signals_deferred():
+            for child in reversed(self.children):
+                child.stop()
+            self.children.clear()
 
 
 def wait_until(ready: Callable[[], bool], *, child: Child, timeout_s: float, what: str) -> None:
@@ -152,6 +155,20 @@ def _pin_to(core: int | None) -> Callable[[], None] | None:
     if core is None:
         return None
     return lambda: os.sched_setaffinity(0, {core})
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM inside the block (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
