@@ -33,3 +33,14 @@ def test_bad_options_print_one_error_and_exit_2(argv, words):
     assert result.returncode == 2
     assert "error: " in result.stderr and words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_option_is_documented_with_its_default():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "readme" / "mock.md").read_text()
+    for action in build_parser()._actions:
+        for flag in action.option_strings:
+            if flag in ("-h", "--help"):
+                continue
+            assert f"`{flag}" in docs, f"{flag} is not in docs/readme/mock.md"
