@@ -147,7 +147,7 @@ def _header(summary: dict[str, Any], verdict: dict[str, Any]) -> str:
         f"dataset {dataset.get('path', '?')}",
         f"speed {speed:g}×" if isinstance(speed, int | float) else f"speed {speed}",
         f"host {run.get('host', '?')}",
-        f"{run.get('started_at', '?')} → {run.get('ended_at', '?')}",
+        f"{_to_second(run.get('started_at'))} → {_to_second(run.get('ended_at'))}",
         f"{show(run.get('duration_s'), 's')}",
         f"{run.get('workers', '?')} worker(s)",
         f"Locust {run.get('locust_version', '?')}",
@@ -159,6 +159,11 @@ def _header(summary: dict[str, Any], verdict: dict[str, Any]) -> str:
                    "</div>")
     return (f"<header><h1>Replay report: {escape(str(run.get('id', '')))}{badge}</h1>"
             f'<div class="sub">{line}</div>{partial}</header>')
+
+
+def _to_second(timestamp: Any) -> str:
+    """An ISO 8601 time without its fraction of a second, for the header."""
+    return re.sub(r"\.\d+", "", str(timestamp)) if timestamp else "?"
 
 
 def _headline(summary: dict[str, Any]) -> str:
