@@ -78,10 +78,10 @@ def describe(summary: dict) -> str:
         f"peak {summary['peak_concurrent_calls']:,} concurrent calls",
     ]
     if summary["skipped_invalid"]:
+        count = summary["skipped_invalid"]
         reasons = ", ".join(f"{n} {reason}" for reason, n in summary["skipped_by_reason"].items())
-        lines.append(
-            f"  skipped            {summary['skipped_invalid']:,} invalid rows ({reasons})"
-        )
+        rows = "row" if count == 1 else "rows"
+        lines.append(f"  skipped            {count:,} invalid {rows} ({reasons})")
     return "\n".join(lines)
 
 

@@ -85,11 +85,14 @@ def load_column_map_file(path: str | Path) -> dict[str, str]:
 def resolve_columns(
     header: Sequence[str], column_map: Mapping[str, str], where: str
 ) -> dict[str, str]:
-    """`{field: column to read}` for every field, or DatasetError naming what is missing."""
+    """`{field: column to read}` for every field, or DatasetError naming what is missing.
+
+    A header name padded with spaces (" content ") still matches.
+    """
     for field in column_map:
         _check_field(field, "column map")
     wanted = {field: column_map.get(field, field) for field in FIELDS}
-    present = set(header)
+    present = {name.strip(): name for name in reversed(header)} | {name: name for name in header}
     missing = [field for field, column in wanted.items() if column not in present]
     if missing:
         names = ", ".join(f"{wanted[f]} (for {f})" if wanted[f] != f else f for f in missing)
@@ -97,10 +100,18 @@ def resolve_columns(
         plural = "s" if len(missing) > 1 else ""
         raise DatasetError(
             f"{where}: missing required column{plural} {names}; columns found: {found}. "
-            "Rename the columns in the file, or map them with "
+            f"{_separator_hint(header)}Rename the columns in the file, or map them with "
             "--map field=column (e.g. --map vendorCallKey=ContactId)"
         )
-    return wanted
+    return {field: present[column] for field, column in wanted.items()}
+
+
+def _separator_hint(header: Sequence[str]) -> str:
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if separator in header[0]:
+                return f"The header looks separated by {name}: save the file with commas. "
+    return ""
 
 
 def column_label(field: str, column_map: Mapping[str, str]) -> str:

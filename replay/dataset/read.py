@@ -190,7 +190,7 @@ def _ragged_message(path: Path, display: str, width: int, gzipped: bool) -> str:
                 shown = shown if len(shown) <= 60 else shown[:59] + "…"
                 return (
                     f"{display}, row {number}: {len(record)} fields where the header has "
-                    f"{width} ({shown!r}); quote values that contain commas"
+                    f"{width} ({shown!r}); quote values that contain commas, and close every quote"
                 )
     return f"{display}: a row's field count differs from the header's {width}"
 

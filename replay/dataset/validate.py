@@ -158,7 +158,7 @@ def render(
     rows = raw.table.column("row").to_numpy()[position]
     order = np.lexsort((np.concatenate(fields), rows, files))[:limit]
     codes = (
-        _call_message_codes(raw.table)
+        _call_message_codes(findings.call_codes, raw.table)
         if any(p.reason == "repeated messageId" for p in findings.problems)
         else None
     )

@@ -142,7 +142,8 @@ def _write(path: str, data: bytes) -> str:
         ("datasets/calls.csv", (",".join(HEADER) + "\nc1,p,m1,1,2,Hi,END_USER\n"
                                 "c1,p,m2,1,2,Hi, there,END_USER\n").encode(),
          "datasets/calls.csv, row 3: 8 fields where the header has 7 "
-         "('c1,p,m2,1,2,Hi, there,END_USER'); quote values that contain commas"),
+         "('c1,p,m2,1,2,Hi, there,END_USER'); quote values that contain commas, and close every "
+         "quote"),
         ("datasets/calls.csv", b"vendorCallKey,content\nc1,Hi\n",
          "datasets/calls.csv: missing required columns participantId, messageId, startTime, "
          "endTime, senderType; columns found: vendorCallKey, content. Rename the columns in "
@@ -240,3 +241,19 @@ def test_an_empty_parquet_file_is_refused(in_tmp):
     pq.write_table(schema.empty_table(), "datasets/calls.parquet")
     with pytest.raises(DatasetError, match=r"^datasets/calls.parquet: no transcript rows"):
         load_transcripts("datasets/calls.parquet")
+
+
+def test_header_names_padded_with_spaces_still_match(in_tmp):
+    header = tuple(f" {name} " if name in ("content", "vendorCallKey") else name for name in HEADER)
+    table = load_transcripts(write_csv(good_rows(), header=header)).table
+    assert table["content"].tolist() == ["Hello", "Hi, how can I help?", "Yes"]
+
+
+def test_a_semicolon_separated_file_gets_a_hint(in_tmp):
+    path = in_tmp / "datasets/calls.csv"
+    path.write_text(";".join(HEADER) + "\nc1;p;m1;1;2;Hi;END_USER\n")
+    with pytest.raises(DatasetError) as raised:
+        load_transcripts("datasets/calls.csv")
+    assert "The header looks separated by semicolons: save the file with commas." in str(
+        raised.value
+    )

@@ -1,0 +1,99 @@
+"""`replay validate`: the summary (human or JSON), exit codes, and the dataset options."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from replay import cli
+
+from .files import HEADER, good_rows, write_csv
+
+
+def test_a_valid_dataset_prints_its_summary_and_exits_0(in_tmp, capsys):
+    path = write_csv(good_rows())
+    assert cli.main(["validate", path, "--speed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "datasets/calls.csv: valid",
+        "  calls              2",
+        "  messages           3 (END_USER 2, HUMAN_AGENT 1)",
+        "  messages per call  min 1, median 1.5, max 2",
+        "  call duration      median 2.5s, max 3.0s",
+        "  time span          2025-11-25T16:00:01.000Z to 2025-11-25T16:00:03.000Z "
+        "(2.0s, messages sent at endTime)",
+        "  at speed 2x        replay takes 1.0s; mean 3.0 msg/s, peak 2 msg/s, "
+        "peak 2 concurrent calls",
+    ]
+
+
+def test_json_output_is_the_summary_dict(in_tmp, capsys):
+    assert cli.main(["validate", write_csv(good_rows()), "--json", "--send-at", "start"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["calls"], summary["messages"], summary["send_at"]) == (2, 3, "startTime")
+    assert summary["speed"] == 1.0
+
+
+def test_an_invalid_dataset_exits_2_with_the_rows_to_fix_and_no_traceback(in_tmp, capsys):
+    rows = good_rows()
+    rows[1][HEADER.index("startTime")] = "yesterday"
+    assert cli.main(["validate", write_csv(rows)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "error: datasets/calls.csv: 1 problem in 1 row; fix them, or pass --on-invalid skip "
+        "to drop those rows:",
+        "  datasets/calls.csv, row 3, column startTime: 'yesterday' is not epoch milliseconds "
+        "or ISO 8601 (e.g. 1764086400000 or 2025-11-25T16:00:00Z)",
+    ]
+
+
+def test_skip_says_how_many_rows_were_dropped_and_why(in_tmp, capsys):
+    rows = good_rows()
+    rows[1][HEADER.index("senderType")] = "robot"
+    assert cli.main(["validate", write_csv(rows), "--on-invalid", "skip"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "  skipped            1 invalid row (1 unknown senderType)"
+
+
+def test_map_and_map_file_rename_columns(in_tmp, capsys):
+    header = ("ContactId", *HEADER[1:5], "Text", HEADER[6])
+    path = write_csv(good_rows(), header=header)
+    (in_tmp / "export.toml").write_text('[columns]\nvendorCallKey = "ContactId"\n')
+    argv = ["validate", path, "--map-file", "export.toml", "--map", "content=Text", "--json"]
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["messages"] == 3
+
+
+def test_max_content_length_is_applied(in_tmp, capsys):
+    assert cli.main(["validate", write_csv(good_rows()), "--max-content-length", "5"]) == 2
+    assert "expected at most 5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--map", "nope=x"], "error: --map: unknown field 'nope'"),
+        (["--max-content-length", "0"], "error: --max-content-length must be a positive number"),
+        (["--map-file", "missing.toml"], "error: missing.toml: no such column map file"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(in_tmp, capsys, argv, expected):
+    assert cli.main(["validate", write_csv(good_rows()), *argv]) == 2
+    assert capsys.readouterr().err.startswith(expected)
+
+
+@pytest.mark.parametrize("speed", ["0", "-1", "fast", "inf"])
+def test_a_speed_that_is_not_a_positive_number_is_a_usage_error(in_tmp, capsys, speed):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["validate", write_csv(good_rows()), "--speed", speed])
+    assert exit_.value.code == 2
+    assert f"must be a positive number, not {speed!r}" in capsys.readouterr().err
+
+
+def test_a_missing_file_exits_2(in_tmp, capsys):
+    assert cli.main(["validate", "datasets/none.parquet"]) == 2
+    assert capsys.readouterr().err == (
+        "error: datasets/none.parquet: no such file or directory; check the path\n"
+    )
