@@ -4,6 +4,8 @@
     health.record(status)        # after every attempt; status 0 = no response
     if health.down: ...          # stop the run: the endpoint has not answered for a while
 
+    problem = unreachable("http://127.0.0.1:8080", timeout_s=5)   # None, or why not (at start)
+
 Any response (whatever its status) resets it. The thresholds make a single reset or timeout
 harmless, while a dead endpoint ends the run within seconds instead of failing every remaining
 message for the rest of the timeline.
@@ -11,7 +13,9 @@ message for the rest of the timeline.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 DOWN_AFTER_FAILURES = 20
 DOWN_AFTER_SECONDS = 3.0
@@ -46,3 +50,16 @@ class EndpointHealth:
             and self._consecutive >= self._failures
             and self._now() - self._since >= self._seconds
         )
+
+
+def unreachable(origin: str, *, timeout_s: float) -> str | None:
+    """None when a TCP connection to the origin opens; else a sentence saying why not."""
+    parts = urlsplit(origin)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            return None
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        return (f"cannot connect to {origin}: {why}. Is the endpoint running, and is --host "
+                "right?")

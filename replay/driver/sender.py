@@ -12,6 +12,7 @@ Each attempt gets a current token (`RequestBuilder.sign`). Between attempts it w
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from gevent.event import Event
 from replay.client import Request, RequestBuilder
 from replay.driver.health import EndpointHealth
 from replay.driver.retry import RetryPolicy
-from replay.results.recorder import classify
+from replay.results.recorder import TLS_ERROR, classify
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class Sender:
         self._health = health
         self._now_s = now_s
         self._rng = random.Random(seed)
+        self._tls_explained = False
 
     def send(self, request: Request, *, on_retry: Any = None) -> Result:
         attempt = 0
@@ -72,6 +76,22 @@ class Sender:
         )
         status = int(response.status_code or 0)
         if status == 0:
-            return 0, classify(0, getattr(response, "error", None)), None
+            error = _original(getattr(response, "error", None))
+            reason = classify(0, error)
+            if reason == TLS_ERROR and not self._tls_explained:
+                self._tls_explained = True
+                logger.error(
+                    "TLS: the certificate of %s could not be verified (%s). For a private CA or "
+                    "a self-signed certificate pass --ca-bundle PATH (its PEM certificate); "
+                    "--insecure turns verification off.", self._builder.base_url, error,
+                )
+            return 0, reason, None
         headers = response.headers or {}
         return status, classify(status), headers.get("retry-after")
+
+
+def _original(error: BaseException | None) -> BaseException | None:
+    """geventhttpclient wraps the real failure (a timeout, a reset) as `.original` of its
+    RetriesExceeded: classify that one."""
+    original = getattr(error, "original", None)
+    return original if isinstance(original, BaseException) else error

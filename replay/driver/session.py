@@ -33,12 +33,12 @@ from gevent.event import Event
 
 from replay import __version__
 from replay.driver.clock import RunClock
-from replay.driver.health import EndpointHealth
+from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import RunRecord, exit_code_for, write_outputs
 from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
-from replay.driver.replayer import Lifecycle, Replayer
+from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
@@ -91,6 +91,9 @@ class ReplaySession:
         self._install_live_tab(environment)
 
     def on_test_stop(self, **_: Any) -> None:
+        if not self.stop.is_set() and not self.finished.is_set() and self._greenlet is not None:
+            logger.warning("stopping: no new messages; requests in flight finish or time out, "
+                           "then the outputs are written (marked partial)")
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
@@ -162,6 +165,11 @@ class ReplaySession:
         if self.environment.parsed_options.headless and config.progress_interval_s > 0:
             ticker = gevent.spawn(self.progress.loop, progress_done,
                                   interval_s=config.progress_interval_s)
+        problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+        if problem:
+            logger.error("%s Nothing was sent.", problem)
+            replayer.stop_reason = ENDPOINT_DOWN
+            self.stop.set()
         try:
             replayer.run()
         finally:
