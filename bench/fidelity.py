@@ -6,16 +6,20 @@ For each rate (1,000, 4,000 and 8,000 messages/s in the full profile) a flat-rat
 (`bench/flatdata.py`: calls of 20 messages half a second apart, in lanes with no ramp) is
 replayed at --speed 10 for a bounded time against the mock (RS256 on, server core), the replay
 on the generator core. From the replay's summary.json: schedule lag p50, p99 and max, and
-achieved over intended messages/s. Each repeat is a separate run.
+achieved over intended messages/s. Each repeat is a separate run; its details add the CPU the
+replay and the mock used (shares of the replay's run time, loading included) and what other
+processes took on the replay's core.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from bench.context import Context
 from bench.flatdata import write_flat_dataset
+from bench.procs import Child, core_busy_seconds
 from bench.replay_run import read_summary, require_replay, start_replay
 from bench.results import Figure, Section, Target
 from bench.target import require_mock, start_mock
@@ -41,9 +45,11 @@ def run(ctx: Context) -> Section:
         for rate in profile.fidelity_rates:
             result = replay_once(ctx, f"fidelity-{rate}-{repeat}", dataset=datasets[rate],
                                  timeout_s=profile.fidelity_duration_s + 120)
-            log.info("fidelity %d/s repeat %d: lag p99 %.2f ms, max %.2f ms, achieved %.3f",
-                     rate, repeat + 1, result["lag_p99_ms"], result["lag_max_ms"],
-                     result["achieved_over_intended"])
+            log.info("fidelity %d/s repeat %d: lag p99 %.2f ms, max %.2f ms, achieved %.3f "
+                     "(CPU: replay %.2f, mock %.2f, others on the replay's core %.2f)", rate,
+                     repeat + 1, result["lag_p99_ms"], result["lag_max_ms"],
+                     result["achieved_over_intended"], result["replay_cpu"],
+                     result["server_cpu"], result["others_on_generator_core"])
             runs[rate].append(result)
     figures = []
     for rate, results in runs.items():
@@ -74,18 +80,34 @@ def replay_once(ctx: Context, name: str, *, dataset: Path, timeout_s: float) -> 
                       name=f"{name}-mock")
     try:
         child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock)
-        code = child.wait(timeout_s)
-        if code is None:
-            raise child.failure(f"did not finish within {timeout_s:.0f} s")
+        usage = cpu_while_running(ctx, child, mock.child, timeout_s=timeout_s)
         summary = read_summary(ctx, name)
     finally:
         mock.child.stop()
-    figures = summary_figures(summary)
+    figures = summary_figures(summary) | usage
     if figures["accepted"] != figures["planned"]:
         raise RuntimeError(f"{name}: the mock accepted {figures['accepted']} of "
                            f"{figures['planned']} planned messages (failed "
                            f"{summary['counts'].get('failed_by_reason')}); see {child.log_path}")
     return figures
+
+
+def cpu_while_running(ctx: Context, child: Child, server: Child, *, timeout_s: float) -> dict:
+    """Wait for the replay to exit; the CPU it, the server and others on its core used meanwhile.
+
+    Shares of the replay's whole run time, loading included."""
+    start, busy_start = time.monotonic(), core_busy_seconds(ctx.generator_core)
+    server_start = server.cpu_seconds()
+    used = 0.0
+    while child.wait(0.5) is None:
+        used = child.cpu_seconds() or used
+        if time.monotonic() - start > timeout_s:
+            raise child.failure(f"did not finish within {timeout_s:.0f} s")
+    elapsed = time.monotonic() - start
+    busy = core_busy_seconds(ctx.generator_core) - busy_start
+    return {"replay_cpu": round(used / elapsed, 3),
+            "server_cpu": round((server.cpu_seconds() - server_start) / elapsed, 3),
+            "others_on_generator_core": round(max(0.0, busy - used) / elapsed, 3)}
 
 
 def summary_figures(summary: dict) -> dict:
