@@ -102,3 +102,20 @@ def run_locust(args: list[str], *, run_dir: Path, timeout: float = 90) -> Locust
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
     return LocustRun(done.returncode, done.stdout, done.stderr, run_dir)
+
+
+def start_locust(args: list[str], *, run_dir: Path) -> subprocess.Popen:
+    """Start locust in the background (the caller stops it, with a timeout)."""
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=REPO, env=env)
+
+
+def free_port() -> int:
+    """A loopback port with nothing listening on it (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
