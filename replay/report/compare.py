@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
 from replay.report.formatting import show
@@ -31,6 +32,7 @@ SHARE_FLOOR = 0.001
 LATENCY_SOURCES = (("lag", "schedule lag"), ("service", "service time"),
                    ("from_schedule", "from schedule"))
 FLAGGED_STATS = ("p50", "p90", "p95", "p99", "p99_9")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 COUNTS = ("planned", "sent", "accepted", "failed", "unsent")
 
 
@@ -219,13 +221,23 @@ def _workload_warnings(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
                                ("counts", "planned", "planned messages"),
                                ("run", "host", "host")):
         value_a, value_b = (a.get(section) or {}).get(key), (b.get(section) or {}).get(key)
-        if value_a != value_b:
+        same = (_host_identity(value_a) == _host_identity(value_b) if key == "host"
+                else value_a == value_b)
+        if not same:
             warnings.append(f"the runs differ in {what} ({value_a} vs {value_b}): "
                             "not a like-for-like comparison")
     for label, summary in (("A", a), ("B", b)):
         if (summary.get("run") or {}).get("partial"):
             warnings.append(f"run {label} is partial: it stopped before its plan ended")
     return tuple(warnings)
+
+
+def _host_identity(host: Any) -> str:
+    """A host URL, but any loopback address and port as one: a local mock on a fresh port."""
+    parts = urlsplit(str(host or ""))
+    if parts.hostname in LOOPBACK:
+        return f"{parts.scheme}://loopback{parts.path.rstrip('/')}"
+    return str(host or "").rstrip("/")
 
 
 def _is_number(value: Any) -> bool:

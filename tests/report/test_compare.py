@@ -117,3 +117,16 @@ def test_missing_run_exits_2_with_a_clear_error(tmp_path, small_run, capsys):
 def test_bad_tolerance_exits_2(tmp_path, small_run, capsys):
     assert cli.main(["compare", str(small_run), str(small_run), "--tolerance", "lots"]) == 2
     assert "--tolerance 'lots'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("host_a", "host_b", "warned"), [
+    ("http://127.0.0.1:39051/telephony/v1", "http://127.0.0.1:46629/telephony/v1", False),
+    ("http://localhost:8080", "http://127.0.0.1:9090/", False),
+    ("https://a.my.salesforce-scrt.com/telephony/v1",
+     "https://b.my.salesforce-scrt.com/telephony/v1", True),
+])
+def test_local_mocks_on_different_ports_count_as_the_same_host(baseline, host_a, host_b, warned):
+    a, b = copy.deepcopy(baseline), copy.deepcopy(baseline)
+    a["run"]["host"], b["run"]["host"] = host_a, host_b
+    warnings = compare_summaries(a, b, CompareSettings()).warnings
+    assert any("differ in host" in warning for warning in warnings) == warned
