@@ -158,7 +158,7 @@ def render_html(comparison: Comparison) -> str:
 <style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1d2330}}
 table{{border-collapse:collapse;width:100%}}th,td{{padding:5px 9px;border-bottom:1px solid #e6e9ef;
-text-align:left}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}
+text-align:left}}.n{{text-align:right;font-variant-numeric:tabular-nums}}
 tr.bad td{{background:#fdecec;font-weight:600}}.warn{{background:#fff4e0;padding:6px 10px}}
 .pass{{color:#1b8a4b}}.fail{{color:#c62f2f}}
 </style></head><body>
@@ -166,7 +166,8 @@ tr.bad td{{background:#fdecec;font-weight:600}}.warn{{background:#fff4e0;padding
 <p>A (baseline): <b>{escape(comparison.label_a)}</b> · B (candidate):
 <b>{escape(comparison.label_b)}</b></p>
 <p class="{verdict}"><b>{escape(_conclusion(comparison))}</b></p>{warnings}
-<table><tr><th>metric</th><th>A</th><th>B</th><th>change</th><th>better / result</th></tr>
+<table><tr><th>metric</th><th class="n">A</th><th class="n">B</th><th class="n">change</th>
+<th>better / result</th></tr>
 {rows}</table>
 <p>Regression: B worse than A by more than {comparison.settings.tolerance * 100:g}% of A, and by
 more than {comparison.settings.min_delta_ms:g} ms for latencies or 0.1 percentage point for
