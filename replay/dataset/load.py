@@ -29,6 +29,7 @@ from replay.errors import ConfigError, DatasetError
 logger = logging.getLogger(__name__)
 MAX_LISTED = 20
 EXAMPLES = 5
+TEXT_FIELDS = tuple(field for field in FIELDS if field not in TIME_FIELDS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +108,9 @@ def load_transcripts(path: str | Path, options: LoadOptions = LoadOptions()) -> 
         )
         logger.warning("%s: %s", path, skipped.describe())
         keep = ~bad
-    table = _replay_table(raw, findings, keep, options.order_by)
+    columns = {name: raw.table.column(name) for name in (*TEXT_FIELDS, "row", "file")}
+    del raw  # from here `columns` holds the only references, so each is freed once taken
+    table = _replay_table(columns, findings, keep, options.order_by)
     return Transcripts(source=str(path), table=table, skipped=skipped)
 
 
@@ -128,26 +131,31 @@ def _failure(
 
 
 def _replay_table(
-    raw: RawTable, findings: Findings, keep: np.ndarray | None, order_by: str
+    columns: dict[str, pa.ChunkedArray],
+    findings: Findings,
+    keep: np.ndarray | None,
+    order_by: str,
 ) -> pd.DataFrame:
-    table = raw.table
-    start_ms, end_ms, calls = findings.start_ms, findings.end_ms, findings.call_codes
-    if keep is not None:
-        table = table.filter(pa.array(keep))
-        start_ms, end_ms, calls = start_ms[keep], end_ms[keep], calls[keep]
+    """The kept rows, sorted by (vendorCallKey, send time, file order), as pandas columns.
+
+    Consumes `columns`: each raw text column is released as soon as its sorted copy exists, so
+    the load never holds two copies of the whole table.
+    """
+    count = len(findings.start_ms)
+    positions = np.flatnonzero(keep) if keep is not None else np.arange(count)
+    start_ms, end_ms = findings.start_ms[positions], findings.end_ms[positions]
+    rows = columns.pop("row").to_numpy()[positions]
+    files = columns.pop("file").to_numpy()[positions]
     send_ms = end_ms if order_by == "endTime" else start_ms
-    order = np.lexsort(
-        (table.column("row").to_numpy(), table.column("file").to_numpy(), send_ms, calls)
-    )
-    taken = pa.array(order)
-    columns = {
-        name: (
-            pa.array(start_ms[order])
-            if name == "startTime"
-            else pa.array(end_ms[order])
-            if name == "endTime"
-            else table.column(name).take(taken)
-        )
-        for name in (*FIELDS, "row")
-    }
-    return pa.table(columns).to_pandas()
+    order = np.lexsort((rows, files, send_ms, findings.call_codes[positions]))
+    taken = pa.array(positions[order])
+    sorted_columns = {}
+    for name in FIELDS:
+        if name == "startTime":
+            sorted_columns[name] = pa.array(start_ms[order])
+        elif name == "endTime":
+            sorted_columns[name] = pa.array(end_ms[order])
+        else:
+            sorted_columns[name] = columns.pop(name).take(taken)
+    sorted_columns["row"] = pa.array(rows[order])
+    return pa.table(sorted_columns).to_pandas()
