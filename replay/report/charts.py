@@ -25,11 +25,16 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")
 
 
+TIME = "time"
+DISTRIBUTION = "distribution"
+
+
 @dataclass(frozen=True)
 class Chart:
     key: str
     title: str
     figure: dict[str, Any]
+    group: str = TIME  # TIME: over the run; DISTRIBUTION: a histogram
 
 
 def report_charts(series: TimeSeries, histograms: dict[str, Histogram]) -> list[Chart]:
@@ -128,4 +133,4 @@ def _histogram(key: str, title: str, named: list[tuple[str, Histogram]]) -> Char
         })
     layout = _layout(title, "messages", x_title="ms (log scale)", log_x=True,
                      hovermode="closest")
-    return Chart(key, title, {"data": data, "layout": layout})
+    return Chart(key, title, {"data": data, "layout": layout}, group=DISTRIBUTION)

@@ -18,7 +18,8 @@ import re
 from html import escape
 from typing import Any
 
-from replay.report.charts import Chart
+from replay import __version__
+from replay.report.charts import DISTRIBUTION, TIME, Chart
 from replay.report.formatting import show
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
 from replay.report.tables import Table
@@ -35,14 +36,12 @@ main{max-width:1280px;margin:0 auto;padding:20px 28px 40px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .sub{color:#5b6576}.badge{display:inline-block;padding:3px 12px;border-radius:14px;color:#fff;
 font-weight:600;margin-left:10px;font-size:14px;vertical-align:middle}
-.pass{background:#1b8a4b}.fail{background:#c62f2f}.warn{background:#b7791f}
+.pass{background:#1b8a4b}.fail{background:#c62f2f}
 .banner{background:#fff4e0;border:1px solid #e3b96b;padding:8px 12px;border-radius:6px;
 margin:12px 0}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px;margin:14px 0}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px #0001}
 .card .v{font-size:20px;font-weight:600}.card .k{color:#5b6576;font-size:12px}
-.panel{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 2px #0001}
 table{border-collapse:collapse;width:100%;background:#fff}
 .row{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 24px}
 table.kv td:first-child{white-space:nowrap}
@@ -110,12 +109,13 @@ def render_page(summary: dict[str, Any], charts: list[Chart], tables: list[Table
         _section("Mock endpoint ledger", _mock_ledger(summary), "mock"),
         "</div>",
         _section("Latency", _latency(summary.get("latency_ms", {})), "latency"),
-        _section("Over the run", _charts(charts[:5]), "charts"),
-        _section("Distributions", _charts(charts[5:]), "distributions"),
+        _section("Over the run", _charts([c for c in charts if c.group == TIME]), "charts"),
+        _section("Distributions", _charts([c for c in charts if c.group == DISTRIBUTION]),
+                 "distributions"),
         *(_section(table.title, _table(table), table.key) for table in tables),
         _section("Run", _run_facts(summary), "run"),
-        f'<footer>Built by replay {escape(str(run.get("replay_version", "")))} from summary.json '
-        "and outcomes.parquet; rebuild with <code>replay report RUN_DIR</code>.</footer>",
+        f"<footer>Built by replay {escape(__version__)} from summary.json and outcomes.parquet; "
+        "rebuild with <code>replay report RUN_DIR</code>.</footer>",
     ])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

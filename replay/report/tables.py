@@ -167,11 +167,9 @@ def slowest_calls(frame: pd.DataFrame, limit: int = MAX_SLOW_CALLS) -> Table:
             messages=("messageId", "size"),
             errors=("is_error", "sum"),
             worst_ms=("from_schedule_ms", "max"),
-            last_seq=("call_seq", "max"),
         )
-        lasts = frame.loc[frame["call_seq"] == frame.groupby("vendorCallKey")["call_seq"]
-                          .transform("max"), ["vendorCallKey", "from_schedule_ms"]]
-        calls["final_ms"] = lasts.groupby("vendorCallKey")["from_schedule_ms"].max()
+        final = frame.sort_values("call_seq").groupby("vendorCallKey", sort=False).tail(1)
+        calls["final_ms"] = final.set_index("vendorCallKey")["from_schedule_ms"]
         ranked = calls.dropna(subset=["worst_ms"]).nlargest(limit, "worst_ms")
         for key, call in ranked.iterrows():
             rows.append({
