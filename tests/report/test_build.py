@@ -173,3 +173,10 @@ def test_report_refuses_an_outcomes_file_with_a_wrongly_typed_column(tmp_path, s
     pq.write_table(table, run_dir / "outcomes.parquet")
     with pytest.raises(ConfigError, match=r"outcomes\.parquet: not a readable outcomes Parquet"):
         build_report(run_dir)
+
+
+def test_public_api_is_exactly_what_the_driver_uses():
+    import replay.report
+
+    assert replay.report.__all__ == ["REPORT_FILE", "build_report", "write_report"]
+    assert all(hasattr(replay.report, name) for name in replay.report.__all__)
