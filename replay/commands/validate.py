@@ -12,7 +12,6 @@ import json
 
 from replay.dataset import load_transcripts, summarise
 from replay.dataset.arguments import add_load_arguments, load_options
-from replay.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 def describe(summary: dict) -> str:
     """The summary as a few aligned lines for a terminal."""
     if not summary["messages"]:
-        raise ConfigError(f"{summary['source']}: no messages to summarise")
+        return f"{summary['source']}: no messages"
     senders = ", ".join(f"{kind} {n:,}" for kind, n in summary["sender_types"].items() if n)
     per_call = summary["messages_per_call"]
     duration = summary["call_duration_s"]
