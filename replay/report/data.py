@@ -33,19 +33,19 @@ OUTCOMES_FILE = "outcomes.parquet"
 SUMMARY_SCHEMA = "replay-summary/1"
 SUMMARY_SECTIONS = ("run", "counts", "latency_ms", "reconciliation", "verdict")
 
-# column -> pandas dtype the report works with
+# column -> pandas dtype the report works with (repetitive strings as categories: less memory)
 OUTCOME_COLUMNS: dict[str, str] = {
-    "vendorCallKey": "string",
+    "vendorCallKey": "category",
     "messageId": "string",
-    "senderType": "string",
+    "senderType": "category",
     "call_seq": "int32",
     "worker": "int16",
     "due_s": "float64",
     "sent_s": "float64",
     "done_s": "float64",
     "status": "int16",
-    "outcome": "string",
-    "reason": "string",
+    "outcome": "category",
+    "reason": "category",
 }
 
 FINAL_SENT = "final_sent_s"

@@ -68,8 +68,7 @@ def time_series(outcomes: pd.DataFrame, *, duration_s: float = 0.0) -> TimeSerie
     due_bin, sent_ok, done_ok = bins(due), ~np.isnan(sent), ~np.isnan(done)
     sent_bin = bins(np.where(sent_ok, sent, 0.0))
     done_bin = bins(np.where(done_ok, done, 0.0))
-    outcome = outcomes["outcome"].to_numpy(dtype=object)
-    accepted = outcome == "accepted"
+    accepted = (outcomes["outcome"] == "accepted").to_numpy(dtype=bool)
 
     def per_second(selected: np.ndarray, where: np.ndarray) -> np.ndarray:
         return np.bincount(where[selected], minlength=count)[:count] / width
@@ -86,7 +85,7 @@ def time_series(outcomes: pd.DataFrame, *, duration_s: float = 0.0) -> TimeSerie
     lines |= _percentile_lines("service", latency["service"][done_ok], sent_bin[done_ok], count)
     lines |= _percentile_lines("from_schedule", latency["from_schedule"][done_ok],
                                due_bin[done_ok], count)
-    calls = outcomes["vendorCallKey"].to_numpy(dtype=object)
+    calls = pd.factorize(outcomes["vendorCallKey"])[0]
     lines["active_calls"] = _active(calls, sent_bin, done_bin, sent_ok & done_ok, count)
     lines["planned_calls"] = _active(calls, due_bin, due_bin, np.ones(len(due), bool), count)
     failed = ~accepted
@@ -95,9 +94,7 @@ def time_series(outcomes: pd.DataFrame, *, duration_s: float = 0.0) -> TimeSerie
         bin_s=width,
         t=np.arange(count) * width,
         lines=lines,
-        errors=_error_lines(
-            outcomes["reason"].to_numpy(dtype=object), failed, error_bin, count, width
-        ),
+        errors=_error_lines(outcomes["reason"], failed, error_bin, count, width),
     )
 
 
@@ -142,18 +139,20 @@ def _active(
 
 
 def _error_lines(
-    reasons: np.ndarray, failed: np.ndarray, bins: np.ndarray, count: int, width: float
+    reasons: pd.Series, failed: np.ndarray, bins: np.ndarray, count: int, width: float
 ) -> dict[str, np.ndarray]:
     """Failures per second by reason: the `MAX_ERROR_SERIES` commonest, the rest as 'other'."""
     if not failed.any():
         return {}
-    ranked = pd.Series(reasons[failed]).value_counts()
-    kept = list(ranked.index[:MAX_ERROR_SERIES])
+    codes, labels = pd.factorize(reasons)
+    ranked = np.bincount(codes[failed], minlength=len(labels))
+    kept = [code for code in np.argsort(-ranked, kind="stable")[:MAX_ERROR_SERIES]
+            if ranked[code]]
     lines = {}
-    for reason in kept:
-        selected = failed & (reasons == reason)
-        lines[str(reason)] = np.bincount(bins[selected], minlength=count)[:count] / width
-    rest = failed & ~np.isin(reasons, kept)
+    for code in kept:
+        selected = failed & (codes == code)
+        lines[str(labels[code])] = np.bincount(bins[selected], minlength=count)[:count] / width
+    rest = failed & ~np.isin(codes, kept)
     if rest.any():
         lines[OTHER_ERRORS] = np.bincount(bins[rest], minlength=count)[:count] / width
     return lines

@@ -98,7 +98,7 @@ def by_endpoint(frame: pd.DataFrame, locust_stats: pd.DataFrame | None) -> Table
 def by_sender_type(frame: pd.DataFrame) -> Table:
     rows = [
         {"senderType": sender, **_group_stats(group)}
-        for sender, group in frame.groupby("senderType", sort=True)
+        for sender, group in frame.groupby("senderType", sort=True, observed=True)
     ]
     columns = (
         Column("senderType", "senderType"),
@@ -132,7 +132,7 @@ def error_reasons(frame: pd.DataFrame, limit: int = MAX_ERROR_ROWS) -> Table:
     failed = frame[frame["outcome"] != "accepted"]
     rows = []
     if len(failed):
-        groups = failed.groupby(["reason", "status"], sort=False)
+        groups = failed.groupby(["reason", "status"], sort=False, observed=True)
         counts = groups.size().sort_values(ascending=False, kind="stable")
         firsts = groups.head(1).set_index(["reason", "status"])
         for (reason, status), count in counts.head(limit).items():
@@ -163,12 +163,12 @@ def error_reasons(frame: pd.DataFrame, limit: int = MAX_ERROR_ROWS) -> Table:
 def slowest_calls(frame: pd.DataFrame, limit: int = MAX_SLOW_CALLS) -> Table:
     rows = []
     if len(frame):
-        calls = frame.groupby("vendorCallKey", sort=False).agg(
+        calls = frame.groupby("vendorCallKey", sort=False, observed=True).agg(
             messages=("messageId", "size"),
             errors=("is_error", "sum"),
             worst_ms=("from_schedule_ms", "max"),
         )
-        final = frame.sort_values("call_seq").groupby("vendorCallKey", sort=False).tail(1)
+        final = frame.sort_values("call_seq").groupby("vendorCallKey", observed=True).tail(1)
         calls["final_ms"] = final.set_index("vendorCallKey")["from_schedule_ms"]
         ranked = calls.dropna(subset=["worst_ms"]).nlargest(limit, "worst_ms")
         for key, call in ranked.iterrows():
