@@ -38,6 +38,7 @@ from replay.dataset.timestamps import UnsupportedType, parse_epoch_ms
 from replay.errors import DatasetError
 
 _BATCH_ROWS = 65_536
+_CSV_BLOCK_BYTES = 8 << 20  # fewer, larger chunks: sorting (take) is much faster over them
 _READ_ERRORS = (pa.ArrowException, OSError, EOFError, zlib.error, ValueError, csv.Error)
 FORMATS = ".csv, .csv.gz, .parquet, or a directory of .parquet files"
 
@@ -155,7 +156,7 @@ def _read_csv(
         with pa.input_stream(path, compression="gzip" if gzipped else None) as stream:
             table = pacsv.read_csv(
                 stream,
-                read_options=pacsv.ReadOptions(encoding="utf8"),
+                read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(
                     newlines_in_values=True,
                     ignore_empty_lines=False,

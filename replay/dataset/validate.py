@@ -71,7 +71,9 @@ def _mask(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _blank(column: pa.ChunkedArray) -> np.ndarray:
-    return _mask(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True))
+    """Null, empty or only whitespace (without copying the strings)."""
+    empty = pc.or_(pc.equal(pc.utf8_length(column), 0), pc.utf8_is_space(column))
+    return _mask(pc.fill_null(empty, True))
 
 
 def find_problems(raw: RawTable, max_content_length: int) -> Findings:

@@ -147,3 +147,10 @@ def test_bad_arguments_are_refused(calls, start, message):
 
 def test_call_keys_are_uuids(frame):
     assert frame["vendorCallKey"].map(lambda key: bool(re.fullmatch(r"[0-9a-f-]{36}", key))).all()
+
+
+def test_progress_goes_to_stderr_when_asked(capsys):
+    generate_transcripts(3, seed=1, start=START, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "3/3" in captured.err
