@@ -74,7 +74,7 @@ def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") 
         "span_s": span_s,
         "replay_duration_s": round(replay_s, 3),
         "mean_mps": round(messages / replay_s, 3) if replay_s > 0 else float(messages),
-        "peak_mps": int(np.bincount(due_s.astype(np.int64)).max()),
+        "peak_mps": int(np.unique(due_s.astype(np.int64), return_counts=True)[1].max()),
         "peak_concurrent_calls": _peak_overlap(first_send, last_send),
     }
 

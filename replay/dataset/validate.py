@@ -155,22 +155,23 @@ def render(
         positions.append(where)
         fields.append(np.full(len(where), FIELDS.index(problem.field)))
         reasons.append(np.full(len(where), number))
-    position = np.concatenate(positions)
+    position, problem_of = np.concatenate(positions), np.concatenate(reasons)
     files = raw.table.column("file").to_numpy()[position]
     rows = raw.table.column("row").to_numpy()[position]
     order = np.lexsort((np.concatenate(fields), rows, files))[:limit]
-    codes = (
-        _call_message_codes(findings.call_codes, raw.table)
-        if any(p.reason == "repeated messageId" for p in findings.problems)
-        else None
-    )
-    messages = []
-    for index in order:
-        problem = findings.problems[np.concatenate(reasons)[index]]
-        messages.append(
-            _message(problem, int(position[index]), raw, column_map, max_content_length, codes)
+    repeats = any(problem.reason == "repeated messageId" for problem in findings.problems)
+    codes = _call_message_codes(findings.call_codes, raw.table) if repeats else None
+    return [
+        _message(
+            findings.problems[problem_of[index]],
+            int(position[index]),
+            raw,
+            column_map,
+            max_content_length,
+            codes,
         )
-    return messages
+        for index in order
+    ]
 
 
 def _message(
