@@ -37,6 +37,10 @@ DAY_SHAPE = np.array([0.45, 0.85, 1.0, 0.95, 0.7, 0.75, 0.95, 0.9, 0.7, 0.45])
 CHUNK_CALLS = 2_000
 _BANK_INDEX = {name: number for number, name in enumerate(text.BANKS)}
 _BANK_LIST = list(text.BANKS.values())
+_MIDDLE_BANKS = [
+    number for name, number in _BANK_INDEX.items() if name.startswith(("agent_", "caller_"))
+    and name.removeprefix("agent_").removeprefix("caller_") in text.TOPICS
+]  # fmt: skip
 
 
 def generate_transcripts(
@@ -239,21 +243,25 @@ def _contents(
     role: np.ndarray,
     slots: list[dict[str, str]],
 ) -> list[str]:
+    """Fill each utterance's template; some middle turns get a lead-in or a follow-up."""
     m = len(bank)
     pick = rng.integers(0, 1 << 30, size=m)
-    extra = (role == CALLER) & (rng.random(m) < 0.08)
-    elaboration = rng.integers(len(text.ELABORATIONS), size=m)
-    banks, elaborations = _BANK_LIST, text.ELABORATIONS
+    speaker = np.where(role == AGENT, 0, np.where(role == CALLER, 1, -1))
+    middle = np.isin(bank, _MIDDLE_BANKS) & (speaker >= 0)
+    lead_in = np.where(middle & (rng.random(m) < 0.3), rng.integers(0, 1 << 30, size=m), -1)
+    follow_up = np.where(middle & (rng.random(m) < 0.1), rng.integers(0, 1 << 30, size=m), -1)
+    leads = (text.LEAD_INS["agent"], text.LEAD_INS["caller"])
+    follows = (text.FOLLOW_UPS["agent"], text.FOLLOW_UPS["caller"])
     contents = []
-    for b, p, c, e, x in zip(
-        bank.tolist(),
-        pick.tolist(),
-        call.tolist(),
-        extra.tolist(),
-        elaboration.tolist(),
-        strict=True,
-    ):
-        templates = banks[b]
-        line = templates[p % len(templates)].format_map(slots[c])
-        contents.append(f"{line} {elaborations[x]}" if e else line)
+    for b, p, c, who, before, after in zip(
+        bank.tolist(), pick.tolist(), call.tolist(), speaker.tolist(), lead_in.tolist(),
+        follow_up.tolist(), strict=True,
+    ):  # fmt: skip
+        templates = _BANK_LIST[b]
+        line = templates[p % len(templates)]
+        if before >= 0:
+            line = f"{leads[who][before % len(leads[who])]} {line}"
+        if after >= 0:
+            line = f"{line} {follows[who][after % len(follows[who])]}"
+        contents.append(line.format_map(slots[c]))
     return contents

@@ -151,6 +151,14 @@ _ISSUES = {
 
 _AGENT_MIDDLE = {
     "any": (
+        "Let me just pull that up on my screen.",
+        "Can you confirm the postcode on the account for me?",
+        "I'm going to put you on a short hold while I check with the team.",
+        "Thanks for waiting. I'm still here.",
+        "I've found the account. Is it still under {customer}?",
+        "The system is a little slow today, sorry about that.",
+        "And which number are you calling from today?",
+        "I'll explain what I'm doing as I go.",
         "Okay, I understand. Let me pull up your account.",
         "Can I have the last four digits of the card on the account, please?",
         "Thank you, {customer}. Bear with me one moment.",
@@ -210,6 +218,14 @@ _AGENT_MIDDLE = {
 
 _CALLER_MIDDLE = {
     "any": (
+        "Okay, give me a second, I'm writing this down.",
+        "Yes, it's still under my name.",
+        "I'm calling from my mobile.",
+        "Right, so what happens now?",
+        "How long does that usually take?",
+        "Can you say the reference again?",
+        "Okay, no rush.",
+        "Hang on, someone's at the door. Sorry, go ahead.",
         "Sure, it's {last4}.",
         "Yes, that's right.",
         "Okay.",
@@ -267,7 +283,32 @@ _ELABORATIONS = (
     "I'm on my lunch break so I don't have long.",
     "The website didn't have any information about it.",
     "I tried the chat first but it kept sending me in circles.",
+    "Sorry, it's a bit noisy here.",
+    "I just want it sorted, to be honest.",
+    "The last person I spoke to said it would be fixed by {day}.",
+    "I've got the letter in front of me.",
 )
+
+# Said before or after a middle turn now and then, so long calls do not repeat themselves.
+LEAD_INS = {
+    "agent": ("Okay.", "Alright.", "Got it.", "Perfect.", "I see.", "Thanks, {customer}.",
+              "Right.", "Sure.", "Understood.", "No problem."),
+    "caller": ("Okay.", "Right.", "Oh.", "Hmm.", "Yeah.", "Sorry.", "Uh-huh.", "Oh, okay.",
+               "Alright.", "Yes."),
+}  # fmt: skip
+FOLLOW_UPS = {
+    "agent": (
+        "It'll just take a moment.",
+        "I'll add a note to the account.",
+        "Bear with me while the system loads.",
+        "That's all updated now.",
+        "You'll get an email confirming it.",
+        "I can see the history from your last call too.",
+        "I'll stay on the line while you check.",
+        "That reference is {order}, if you need it.",
+    ),
+    "caller": _ELABORATIONS,
+}
 
 _SUPERVISOR = {
     "agent_escalate": (
@@ -319,5 +360,4 @@ BANKS: dict[str, tuple[str, ...]] = {
     "external": _EXTERNAL,
     **_CLOSING,
 }  # fmt: skip
-ELABORATIONS = _ELABORATIONS
 TOPICS_ARRAY = np.arange(len(TOPICS))
