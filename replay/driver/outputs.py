@@ -1,13 +1,15 @@
 """The end of a run: outcomes.parquet, summary.json, report.html, the verdict and its exit code.
 
-    summary = write_outputs(config=config, record=record, run=run_block)
+    summary = write_outputs(config=config, outcomes=outcomes_table(record), run=run_block,
+                            dataset=dataset_block(config, plan), skipped=skipped)
     print(format_summary(summary))                  # replay.results.console
     exit_code = exit_code_for(summary, stop_reason=None, exit_code_on_error=1)
 
 Files go to `<report-dir>/<run-id>/` (ARCHITECTURE.md "Run outputs"). The summary's
 reconciliation includes the mock's `/__admin/stats` when `--mock-admin` names it. The exit code:
 3 when the endpoint went down, 130 when the run was stopped before the end, 1 when a --fail-on
-threshold failed (or, without --fail-on, when any message failed, as Locust does), else 0.
+threshold failed (or, without --fail-on, when any message failed, as Locust does) or a worker
+was lost, else 0.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from replay.dataset import Transcripts
 from replay.driver.options import ReplayConfig
 from replay.driver.replayer import ENDPOINT_DOWN
 from replay.plan import Plan, ids_as_sent
+from replay.results.measures import Measures
 from replay.results.outcomes import build_outcomes, write_outcomes
 from replay.results.recorder import OutcomeRecorder
 from replay.results.summary import build_summary, write_summary
@@ -35,6 +39,7 @@ logger = logging.getLogger(__name__)
 EXIT_FAILED = 1
 EXIT_ENDPOINT_DOWN = 3
 EXIT_STOPPED = 130
+WORKER_LOST = "worker_lost"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,27 +79,38 @@ def fetch_mock_stats(admin_url: str | None) -> dict[str, Any] | None:
         return None
 
 
-def write_outputs(
-    *, config: ReplayConfig, record: RunRecord, run: dict[str, Any]
-) -> dict[str, Any]:
-    """Write outcomes.parquet, summary.json and report.html; return the summary."""
-    run_dir = config.run_dir
-    os.makedirs(run_dir, exist_ok=True)
-    table = build_outcomes(
+def outcomes_table(record: RunRecord) -> pa.Table:
+    """This process's outcomes.parquet rows, in plan order."""
+    return build_outcomes(
         outcome_identity(record.transcripts.table, record.plan), worker=record.worker,
         due_s=record.due_s, recorder=record.recorder,
     )
-    write_outcomes(os.path.join(run_dir, "outcomes.parquet"), table)
-    plan = record.plan
+
+
+def dataset_block(config: ReplayConfig, plan: Plan) -> dict[str, Any]:
+    return {"path": config.dataset, "calls": plan.calls, "messages": plan.messages,
+            "span_s": plan.span_s}
+
+
+def write_outputs(
+    *, config: ReplayConfig, outcomes: pa.Table, run: dict[str, Any], dataset: dict[str, Any],
+    skipped: int, planned: int | None = None, measures: Measures | None = None,
+) -> dict[str, Any]:
+    """Write outcomes.parquet, summary.json and report.html; return the summary.
+
+    `measures` (merged from workers) replaces measuring `outcomes` again; `planned` counts
+    messages that have no outcome row (a lost worker's share).
+    """
+    run_dir = config.run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    write_outcomes(os.path.join(run_dir, "outcomes.parquet"), outcomes)
     summary = build_summary(
         run=run,
-        dataset={
-            "path": config.dataset, "calls": plan.calls, "messages": plan.messages,
-            "span_s": plan.span_s,
-        },
+        dataset=dataset,
         options=config.described(),
-        outcomes=table,
-        skipped=record.transcripts.skipped.count * config.plan.loops,
+        **({"measures": measures} if measures is not None else {"outcomes": outcomes}),
+        planned=planned,
+        skipped=skipped,
         mock_stats=fetch_mock_stats(config.mock_admin),
         thresholds=config.fail_on,
     )
@@ -120,6 +136,8 @@ def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
                   exit_code_on_error: int = EXIT_FAILED) -> int:
     if stop_reason == ENDPOINT_DOWN:
         return EXIT_ENDPOINT_DOWN
+    if stop_reason == WORKER_LOST:
+        return EXIT_FAILED
     if stop_reason is not None:
         return EXIT_STOPPED
     verdict = summary["verdict"]

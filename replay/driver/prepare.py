@@ -1,6 +1,7 @@
 """Load the dataset and plan the timeline, off the gevent loop; print a dry run.
 
-    prepared = prepare(config, partition=None, t0_ms=None)     # in gevent's threadpool
+    prepared = prepare(config)                     # loads and plans in gevent's threadpool
+    share = in_thread(load_share, config, (index, count))   # a worker's share of the calls
     print(dry_run_text(prepared, config, now_epoch_s=time.time()))
 
 Loading runs in a real thread (gevent's threadpool), so Locust's heartbeats and web UI keep
@@ -39,33 +40,38 @@ class Prepared:
     builder: RequestBuilder
 
 
-def load_and_plan(
-    config: ReplayConfig, *, partition: tuple[int, int] | None = None, t0_ms: int | None = None
-) -> tuple[Transcripts, Plan]:
-    """Blocking: read the dataset (this process's share of it) and lay it on the timeline."""
-    transcripts = load_transcripts(
+def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
+    """Blocking (run it in the threadpool): read the dataset, or this worker's share of it."""
+    return load_transcripts(
         config.dataset,
         LoadOptions(
             column_map=config.column_map, on_invalid=config.on_invalid,
             order_by=SEND_AT_COLUMNS[config.plan.send_at], partition=partition,
         ),
     )
-    return transcripts, build_plan(transcripts.table, config.plan, t0_ms=t0_ms)
+
+
+def in_thread(function, *args, **kwargs):
+    """Run a blocking function in gevent's threadpool: the loop (heartbeats, UI) keeps going."""
+    return gevent.get_hub().threadpool.apply(function, args, kwargs)
 
 
 def prepare(
-    config: ReplayConfig, *, partition: tuple[int, int] | None = None, t0_ms: int | None = None
+    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None
 ) -> Prepared:
-    """Load and plan in gevent's threadpool, build the request builder, then tune the GC."""
+    """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
+
+    `t0_ms` is T0 when it comes from outside (the master of a distributed run).
+    """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
                           "https://acme.my.salesforce-scrt.com/telephony/v1")
     minter = TokenMinter(settings=config.jwt) if config.jwt else None
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
-    transcripts, plan = gevent.get_hub().threadpool.apply(
-        load_and_plan, (config,), {"partition": partition, "t0_ms": t0_ms}
-    )
+    if transcripts is None:
+        transcripts = in_thread(load_share, config)
+    plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
     builder = RequestBuilder(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,

@@ -2,21 +2,22 @@
 
     session = ReplaySession()
     session.listen(locust.events)     # init_command_line_parser, init, test_stop, quitting
-    session.replay(user)              # from the ReplayUser's task: runs the replay once
+    session.replay()                  # from the ReplayUser's task (local runs): once
 
-Life of a run (a local runner, headless or web UI):
+Life of a local run (headless or web UI):
   init          parse the options once into a ReplayConfig (errors: `error: ...`, exit 2);
                 `--dry-run` loads, plans, prints and exits 0; otherwise load and plan now,
                 in gevent's threadpool, so a bad dataset fails before anything is sent.
-  user task     t0 = now + START_DELAY_S; the Replayer sends every call's messages on the run
-                clock; progress snapshots run beside it.
+  user task     check the endpoint answers, t0 = now + START_DELAY_S, and the Replayer sends
+                every call's messages on the run clock; headless runs log progress lines.
   end           outcomes.parquet, summary.json, report.html; the summary and verdict are
                 printed; a headless run quits by itself (runner.quit), a web UI run stops.
   test_stop     (web UI stop, Ctrl-C, SIGTERM) stops sending; in-flight requests finish or
                 time out; the outputs are written and marked partial, unsent counted.
   quitting      waits for the outputs, sets `environment.process_exit_code` (see outputs.py).
 
-Distributed runs (issue 6) are handled in `replay.driver.distributed`.
+On a master or a worker, `replay.driver.distributed` takes over the start and the end; the
+sending itself (`replay_share`) is the same.
 """
 
 from __future__ import annotations
@@ -34,8 +35,15 @@ from gevent.event import Event
 from replay import __version__
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth, unreachable
+from replay.driver.http import make_client
 from replay.driver.options import ReplayConfig, add_options, config_from_options
-from replay.driver.outputs import RunRecord, exit_code_for, write_outputs
+from replay.driver.outputs import (
+    RunRecord,
+    dataset_block,
+    exit_code_for,
+    outcomes_table,
+    write_outputs,
+)
 from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
@@ -63,6 +71,7 @@ class ReplaySession:
         self.finished = Event()
         self.exit_code: int | None = None
         self.progress: Progress | None = None
+        self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
         self._greenlet: gevent.Greenlet | None = None
 
     # -- wiring ------------------------------------------------------------------------------
@@ -74,16 +83,21 @@ class ReplaySession:
         events.quitting.add_listener(self.on_quitting)
 
     def on_init(self, environment: Any, **_: Any) -> None:
+        from replay.driver.distributed import MasterRole, WorkerRole
+
         self.environment = environment
+        if isinstance(environment.runner, locust.runners.WorkerRunner):
+            self.role = WorkerRole(self, environment)  # the options come from the master
+            return
         try:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
-            if self._is_master(environment):
-                return
-            if self.config.dry_run:
+            if isinstance(environment.runner, locust.runners.MasterRunner):
+                self.role = MasterRole(self, environment)
+            elif self.config.dry_run:
                 prepared = prepare(self.config)
                 print(dry_run_text(prepared, self.config, now_epoch_s=time.time()), flush=True)
                 raise SystemExit(0)
-            if not self._is_worker(environment):
+            else:
                 self.prepared = prepare(self.config)
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
@@ -97,58 +111,82 @@ class ReplaySession:
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
+        if self.role is not None and hasattr(self.role, "on_quitting"):
+            self.role.on_quitting()
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
             self.finished.wait(timeout=self.config.timeout_s + 30)
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
 
-    def connection_limit(self) -> int:
-        cap = self.config.max_concurrency if self.config else None
-        return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
+    # -- a local run -------------------------------------------------------------------------
 
-    # -- the run -----------------------------------------------------------------------------
-
-    def replay(self, user: Any) -> None:
-        """Run the replay once in this process (later users and calls just return)."""
+    def replay(self) -> None:
+        """Run the replay once in this (local) process; later calls, and workers, return."""
+        if self.role is not None:
+            return
         if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run, user.client)
+            self._greenlet = gevent.spawn(self._run_local)
         self._greenlet.join()
 
-    def _run(self, client: Any) -> None:
-        config, environment = self.config, self.environment
+    def _run_local(self) -> None:
+        config = self.config
         try:
             prepared = self.prepared or prepare(config)
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
-            record, replayer = self._replay(prepared, clock, client)
-            plan_is_capped = config.max_concurrency is not None
+            record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
+            run = run_block(config, started_at=started_at, clock=clock, workers=1,
+                            stop_reason=replayer.stop_reason,
+                            unsent=record.recorder.size - record.recorder.sent_count)
             summary = write_outputs(
-                config=config, record=record,
-                run=self._run_block(started_at, clock, replayer.stop_reason, record),
+                config=config, outcomes=outcomes_table(record), run=run,
+                dataset=dataset_block(config, prepared.plan),
+                skipped=prepared.transcripts.skipped.count * config.plan.loops,
             )
-            cap_hit = replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S and plan_is_capped
-            print(format_summary(summary, concurrency_cap=replayer.concurrency if cap_hit
-                                 else None), flush=True)
-            logger.info("run outputs in %s", config.run_dir)
-            self.exit_code = exit_code_for(
-                summary, stop_reason=replayer.stop_reason,
-                exit_code_on_error=environment.parsed_options.exit_code_on_error,
-            )
+            capped = (config.max_concurrency is not None
+                      and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
+            self.finish(summary, stop_reason=replayer.stop_reason,
+                        concurrency_cap=config.max_concurrency if capped else None)
         except ReplayError as error:
             logger.error("%s", error)
             self.exit_code = error.exit_code
         finally:
             self.finished.set()
-            self._end_test(environment)
+            self.end_test()
 
-    def _replay(self, prepared: Prepared, clock: RunClock, client: Any):
+    def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
+               concurrency_cap: int | None = None) -> None:
+        """Print the end-of-run block and decide the exit code."""
+        print(format_summary(summary, concurrency_cap=concurrency_cap), flush=True)
+        logger.info("run outputs in %s", self.config.run_dir)
+        self.exit_code = exit_code_for(
+            summary, stop_reason=stop_reason,
+            exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
+        )
+
+    def end_test(self) -> None:
+        """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
+        runner, options = self.environment.runner, self.environment.parsed_options
+        if runner is None:
+            return
+        if options.headless or getattr(options, "autostart", False):
+            gevent.spawn(runner.quit)
+        else:
+            gevent.spawn(runner.stop)
+
+    # -- sending, the same in every mode -----------------------------------------------------
+
+    def replay_share(self, prepared: Prepared, clock: RunClock, *, check_endpoint: bool,
+                     worker: int = 0) -> tuple[RunRecord, Replayer]:
+        """Send this process's share of the plan on `clock`; returns what happened."""
         config, plan = self.config, prepared.plan
+        client = make_client(self.environment, config, connections=self.connection_limit())
         recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
             client=client, builder=prepared.builder, policy=RetryPolicy(retries=config.retries),
-            stop=self.stop, health=health, now_s=clock.now_s, seed=config.plan.seed,
+            stop=self.stop, health=health, now_s=clock.now_s, seed=config.plan.seed + worker,
         )
         concurrency = config.max_concurrency
         if not plan.paced and concurrency is None:
@@ -160,54 +198,31 @@ class ReplaySession:
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
-        progress_done = Event()
+        if check_endpoint:
+            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+            if problem:
+                logger.error("%s Nothing was sent.", problem)
+                replayer.stop_reason = ENDPOINT_DOWN
+                self.stop.set()
+        ticker_stop = Event()
         ticker = None
-        if self.environment.parsed_options.headless and config.progress_interval_s > 0:
-            ticker = gevent.spawn(self.progress.loop, progress_done,
+        headless = self.environment.parsed_options.headless
+        if headless and self.role is None and config.progress_interval_s > 0:
+            ticker = gevent.spawn(self.progress.loop, ticker_stop,
                                   interval_s=config.progress_interval_s)
-        problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
-        if problem:
-            logger.error("%s Nothing was sent.", problem)
-            replayer.stop_reason = ENDPOINT_DOWN
-            self.stop.set()
         try:
             replayer.run()
         finally:
-            progress_done.set()
+            ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
-                           due_s=replayer.due_s)
+                           due_s=replayer.due_s, worker=worker)
         return record, replayer
 
-    def _run_block(self, started_at: datetime, clock: RunClock, stop_reason: str | None,
-                   record: RunRecord) -> dict[str, Any]:
-        ended_at = datetime.now(UTC)
-        unsent = int(record.recorder.size - record.recorder.sent_count)
-        return {
-            "id": self.config.run_id,
-            "started_at": started_at.isoformat().replace("+00:00", "Z"),
-            "ended_at": ended_at.isoformat().replace("+00:00", "Z"),
-            "duration_s": round((ended_at - started_at).total_seconds(), 3),
-            "t0_epoch_s": clock.t0_epoch_s,
-            "host": self.config.endpoint.base_url,
-            "workers": 1,
-            "locust_version": locust.__version__,
-            "replay_version": __version__,
-            "partial": stop_reason is not None,
-            "partial_reason": (f"{stop_reason}: {unsent} messages not sent"
-                               if stop_reason else None),
-        }
-
-    def _end_test(self, environment: Any) -> None:
-        runner = environment.runner
-        if runner is None or self._is_worker(environment):
-            return
-        options = environment.parsed_options
-        if options.headless or getattr(options, "autostart", False):
-            gevent.spawn(runner.quit)
-        else:
-            gevent.spawn(runner.stop)
+    def connection_limit(self) -> int:
+        cap = self.config.max_concurrency if self.config else None
+        return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -218,12 +233,27 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        install_live_tab(environment, lambda: self.progress.take() if self.progress else {})
+        if self.role is not None and hasattr(self.role, "snapshot"):
+            install_live_tab(environment, self.role.snapshot)
+        else:
+            install_live_tab(environment, lambda: self.progress.take() if self.progress else {})
 
-    @staticmethod
-    def _is_master(environment: Any) -> bool:
-        return isinstance(environment.runner, locust.runners.MasterRunner)
 
-    @staticmethod
-    def _is_worker(environment: Any) -> bool:
-        return isinstance(environment.runner, locust.runners.WorkerRunner)
+def run_block(config: ReplayConfig, *, started_at: datetime, clock: RunClock, workers: int,
+              stop_reason: str | None, unsent: int, **extra: Any) -> dict[str, Any]:
+    """The summary's `run` block."""
+    ended_at = datetime.now(UTC)
+    return {
+        "id": config.run_id,
+        "started_at": started_at.isoformat().replace("+00:00", "Z"),
+        "ended_at": ended_at.isoformat().replace("+00:00", "Z"),
+        "duration_s": round((ended_at - started_at).total_seconds(), 3),
+        "t0_epoch_s": clock.t0_epoch_s,
+        "host": config.endpoint.base_url,
+        "workers": workers,
+        "locust_version": locust.__version__,
+        "replay_version": __version__,
+        "partial": stop_reason is not None,
+        "partial_reason": f"{stop_reason}: {unsent} messages not sent" if stop_reason else None,
+        **extra,
+    }

@@ -1,45 +1,30 @@
-"""The Locust user that runs the replay: a FastHttpUser whose one task replays the whole plan.
+"""The Locust user that starts the replay: its one task runs this process's replay, once.
 
     ReplayUser = make_user_class(session)      # in the locustfile, for Locust to find
 
-Its HTTP client (Locust's FastHttpSession, so Locust's statistics see every request) is shared
-by all the calls: each call is a greenlet of the replay, not a Locust user, so concurrency
-follows the dataset rather than `--users`. Run it with one user per process (`-u 1`, the
-default); extra users return at once. TLS is verified (see tls.py), timeouts come from
---timeout, and the connection pool grows on demand.
+The replay's calls are greenlets sharing one FastHttpSession (see http.py), not Locust users,
+so concurrency follows the dataset rather than `--users`: run with the default `-u 1`. Extra
+users, and users on Locust workers (where the master starts the replay with a message, see
+distributed.py), stop at once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from locust import task
-from locust.contrib.fasthttp import FastHttpUser
+from locust import User, constant, task
 from locust.exception import StopUser
 
-from replay.driver.tls import ssl_context_factory
 
-
-def make_user_class(session: Any) -> type[FastHttpUser]:
-    class ReplayUser(FastHttpUser):
+def make_user_class(session: Any) -> type[User]:
+    class ReplayUser(User):
         """Replays the dataset given by --dataset on the timeline given by --speed."""
 
-        def __init__(self, environment: Any) -> None:
-            config = session.config
-            if config is not None and config.endpoint is not None:
-                self.host = config.endpoint.origin
-                self.network_timeout = config.timeout_s
-                self.connection_timeout = config.timeout_s
-                self.concurrency = session.connection_limit()
-                self.insecure = config.insecure
-                self.ssl_context_factory = ssl_context_factory(
-                    ca_bundle=config.ca_bundle, insecure=config.insecure
-                )
-            super().__init__(environment)
+        wait_time = constant(0)
 
         @task
         def replay(self) -> None:
-            session.replay(self)
+            session.replay()
             raise StopUser()
 
     return ReplayUser

@@ -1,0 +1,308 @@
+"""Master and workers: one dataset split by call across Locust workers, on one shared timeline.
+
+    locust -f locustfile.py --master --expect-workers 2 --headless --dataset d.parquet ...
+    locust -f locustfile.py --worker --master-host ...      (x2)   # or: --processes 2
+
+The master never loads the dataset. The exchange, through Locust's custom messages:
+
+    master -> worker  replay_prepare  {index, count, options, host}      at the master's test_start
+    worker -> master  replay_ready    {index, earliest_ms, skipped, error}  its share loaded
+    master -> worker  replay_start    {t0_epoch_s, t0_ms}                once every worker is ready
+    worker -> master  replay_planned  {index, messages, calls (its vendorCallKeys)}
+    worker -> master  replay_progress {a recorder snapshot}              every few seconds
+    worker -> master  replay_done     {index, outcomes (Arrow IPC), measures, stop_reason, ...}
+
+- Partition: worker i of n loads only the calls with `call_partition(key, n) == i` (crc32 of
+  the vendorCallKey), so every call is on exactly one worker and its messages stay in order.
+  Loading runs in gevent's threadpool, so heartbeats go on.
+- One timeline: T0 is the earliest send time over all shares (the minimum of the workers'
+  `earliest_ms`), and t0 a wall-clock moment the master picks (`START_DELAY_S` ahead); every
+  worker anchors its run clock to it, so the combined traffic has the dataset's shape.
+- Options: the master sends its replay options to the workers (as Locust does for custom
+  options); paths in them (--dataset, --jwt-key, --ca-bundle) must exist on every worker.
+- Results: each worker sends its outcome rows and its mergeable Measures; the master merges
+  the Measures (exact histograms, never averaged percentiles), concatenates the rows and writes
+  the same files as a local run. A worker lost before it reports is named in summary.json's
+  `run.lost_workers` with the calls it did not finish; its messages count as unaccounted, never
+  twice.
+- --calls N applies to each worker's share; --sample is decided per call and is the same
+  whichever worker holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import gevent
+import pyarrow as pa
+from gevent.event import AsyncResult
+
+from replay.driver.clock import RunClock
+from replay.driver.options import OPTIONS, config_from_options
+from replay.driver.outputs import WORKER_LOST, outcomes_table, write_outputs
+from replay.driver.prepare import in_thread, load_share, prepare
+from replay.errors import ReplayError
+from replay.plan import earliest_send_ms
+from replay.results.measures import Measures, measure_outcomes
+from replay.results.outcomes import concat_outcomes
+from replay.results.progress import progress_line
+
+logger = logging.getLogger(__name__)
+
+START_DELAY_S = 1.0
+READY_TIMEOUT_S = 600.0
+POLL_S = 0.5
+PROGRESS_S = 2.0
+OPTION_NAMES = tuple(flag[2:].replace("-", "_") for flag, _ in OPTIONS)
+
+
+def table_to_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema,
+                           options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def table_from_bytes(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+class MasterRole:
+    """The master's side: hands out shares, sets t0, gathers and writes the results."""
+
+    def __init__(self, session: Any, environment: Any) -> None:
+        self.session = session
+        self.environment = environment
+        self.runner = environment.runner
+        self.ready: dict[int, dict] = {}
+        self.planned: dict[int, dict] = {}
+        self.done: dict[int, dict] = {}
+        self.progress: dict[int, dict] = {}
+        self.workers: dict[int, str] = {}  # partition index -> Locust client id
+        self._greenlet: gevent.Greenlet | None = None
+        self.runner.register_message("replay_ready", self._on_ready)
+        self.runner.register_message("replay_planned", self._on_planned)
+        self.runner.register_message("replay_done", self._on_done)
+        self.runner.register_message("replay_progress", self._on_progress)
+        environment.events.test_start.add_listener(self._on_test_start)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _on_test_start(self, **_: Any) -> None:
+        if self._greenlet is not None:
+            return
+        ids = sorted(node.id for node in self.runner.clients.ready)
+        self.workers = dict(enumerate(ids))
+        config = self.session.config
+        options = {name: getattr(self.environment.parsed_options, name, None)
+                   for name in OPTION_NAMES}
+        for index, client_id in self.workers.items():
+            self.runner.send_message(
+                "replay_prepare",
+                {"index": index, "count": len(ids), "options": options,
+                 "host": self.environment.host, "run_id": config.run_id},
+                client_id=client_id,
+            )
+        logger.info("replay: %d workers, each loading its share of %s", len(ids), config.dataset)
+        self._greenlet = gevent.spawn(self._coordinate)
+
+    def _on_ready(self, environment: Any, msg: Any, **_: Any) -> None:
+        self.ready[msg.data["index"]] = msg.data
+
+    def _on_planned(self, environment: Any, msg: Any, **_: Any) -> None:
+        self.planned[msg.data["index"]] = msg.data
+
+    def _on_done(self, environment: Any, msg: Any, **_: Any) -> None:
+        self.done[msg.data["index"]] = msg.data
+
+    def _on_progress(self, environment: Any, msg: Any, **_: Any) -> None:
+        self.progress[msg.data["index"]] = msg.data
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def _lost(self) -> set[int]:
+        alive = {node.id for node in self.runner.clients.values() if node.state != "missing"}
+        return {index for index, client_id in self.workers.items() if client_id not in alive}
+
+    def _coordinate(self) -> None:
+        session = self.session
+        started_at = datetime.now(UTC)
+        try:
+            if not self._wait(lambda: len(self.ready) + len(self._lost() - set(self.ready))
+                              >= len(self.workers), READY_TIMEOUT_S):
+                logger.error("replay: not every worker loaded its share in %.0f s",
+                             READY_TIMEOUT_S)
+            errors = [data["error"] for data in self.ready.values() if data.get("error")]
+            if errors:
+                logger.error("replay: a worker could not prepare: %s", errors[0])
+                session.exit_code = 2
+                return
+            earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
+            t0_epoch = time.time() + START_DELAY_S
+            start = {"t0_epoch_s": t0_epoch, "t0_ms": min(earliest) if earliest else 0}
+            for index in self.ready:
+                self.runner.send_message("replay_start", start, client_id=self.workers[index])
+            clock = RunClock.starting_at(t0_epoch)
+            ticker = gevent.spawn(self._print_progress, clock)
+            self._wait(lambda: set(self.done) | self._lost() >= set(self.workers), None)
+            ticker.kill()
+            self._write(started_at, clock)
+        finally:
+            session.finished.set()
+            session.end_test()
+
+    def _wait(self, condition: Any, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not condition():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            gevent.sleep(POLL_S)
+        return True
+
+    def _print_progress(self, clock: RunClock) -> None:
+        config = self.session.config
+        interval = config.progress_interval_s
+        if not self.environment.parsed_options.headless or interval <= 0:
+            return
+        while True:
+            gevent.sleep(interval)
+            snapshot = self.snapshot()
+            if snapshot:
+                line = progress_line(snapshot, snapshot["planned"], snapshot["span_s"],
+                                     clock.now_s())
+                logger.info("progress: %s", line)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The workers' latest snapshots added up (lag: the worst worker's)."""
+        parts = list(self.progress.values())
+        if not parts:
+            return {}
+        total = {key: sum(p.get(key) or 0 for p in parts)
+                 for key in ("planned", "due", "sent", "done", "accepted", "failed",
+                             "in_flight", "behind", "recent", "rate_mps")}
+        total["lag_p99_ms"] = max((p["lag_p99_ms"] for p in parts
+                                   if p.get("lag_p99_ms") is not None), default=None)
+        total["span_s"] = max(p.get("span_s", 0.0) for p in parts)
+        total["workers"] = len(parts)
+        return total
+
+    def on_quitting(self) -> None:
+        """Ctrl-C or SIGTERM on the master: stop the workers and wait for their results."""
+        if self._greenlet is None or self.session.finished.is_set():
+            return
+        self.runner.stop()  # workers get "stop": they finish in flight and report
+        self.session.finished.wait(timeout=self.session.config.timeout_s + 30)
+
+    def _write(self, started_at: datetime, clock: RunClock) -> None:
+        from replay.driver.session import run_block
+
+        config = self.session.config
+        lost = sorted(self._lost() - set(self.done))
+        tables = [table_from_bytes(self.done[i]["outcomes"]) for i in sorted(self.done)]
+        measures = Measures()
+        for i in sorted(self.done):
+            measures.merge(Measures.from_dict(self.done[i]["measures"]))
+        reasons = [self.done[i]["stop_reason"] for i in self.done if self.done[i]["stop_reason"]]
+        stop_reason = WORKER_LOST if lost else (reasons[0] if reasons else None)
+        planned = sum(self.planned[i]["messages"] for i in self.planned)
+        lost_workers = [{"worker": i, "calls_not_finished": self.planned.get(i, {}).get("calls"),
+                         "messages": self.planned.get(i, {}).get("messages")} for i in lost]
+        unsent = planned - measures.sent
+        run = run_block(config, started_at=started_at, clock=clock, workers=len(self.workers),
+                        stop_reason=stop_reason, unsent=unsent, lost_workers=lost_workers)
+        if lost:
+            logger.error("replay: worker(s) %s lost before reporting; their calls are named in "
+                         "summary.json run.lost_workers", ", ".join(map(str, lost)))
+        dataset = {
+            "path": config.dataset,
+            "calls": sum(self.planned[i]["plan_calls"] for i in self.planned),
+            "messages": planned,
+            "span_s": max((self.done[i]["span_s"] for i in self.done), default=0.0),
+        }
+        skipped = sum(self.ready[i].get("skipped", 0) for i in self.ready) * config.plan.loops
+        summary = write_outputs(
+            config=config, outcomes=concat_outcomes(tables), run=run, dataset=dataset,
+            skipped=skipped, planned=planned, measures=measures,
+        )
+        self.session.finish(summary, stop_reason=stop_reason)
+
+
+class WorkerRole:
+    """A worker's side: loads its share, waits for t0, replays, reports its results."""
+
+    def __init__(self, session: Any, environment: Any) -> None:
+        self.session = session
+        self.environment = environment
+        self.runner = environment.runner
+        self.start = AsyncResult()
+        self.index = 0
+        self.runner.register_message("replay_prepare", self._on_prepare)
+        self.runner.register_message("replay_start", lambda environment, msg, **_:
+                                     self.start.set(msg.data))
+
+    def _on_prepare(self, environment: Any, msg: Any, **_: Any) -> None:
+        session = self.session
+        if session._greenlet is None:
+            session.stop.clear()
+            session._greenlet = gevent.spawn(self._run, msg.data)
+
+    def on_quitting(self) -> None:
+        self.start.set(None)  # not started yet: give up waiting
+
+    def _send(self, kind: str, data: dict[str, Any]) -> None:
+        self.runner.send_message(kind, {"index": self.index, **data})
+
+    def _run(self, data: dict[str, Any]) -> None:
+        session = self.session
+        self.index = index = data["index"]
+        try:
+            config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
+            session.config = config
+            transcripts = in_thread(load_share, config, (index, data["count"]))
+        except ReplayError as error:
+            self._send("replay_ready", {"error": str(error)})
+            session.finished.set()
+            return
+        table = transcripts.table
+        self._send("replay_ready", {
+            "earliest_ms": earliest_send_ms(table, config.plan.send_at),
+            "skipped": transcripts.skipped.count,
+        })
+        start = self.start.get()
+        if start is None:
+            session.finished.set()
+            return
+        try:
+            prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"])
+            plan = prepared.plan
+            keys = table["vendorCallKey"].to_numpy(dtype=object)[plan.row[plan.call_start]]
+            self._send("replay_planned", {"messages": plan.messages, "plan_calls": plan.calls,
+                                          "calls": sorted(set(keys.tolist()))})
+            clock = RunClock.starting_at(start["t0_epoch_s"])
+            reporter = gevent.spawn(self._report_progress, prepared.plan.span_s)
+            record, replayer = session.replay_share(prepared, clock, check_endpoint=True,
+                                                    worker=index)
+            reporter.kill()
+            outcomes = outcomes_table(record)
+            self._send("replay_done", {
+                "outcomes": table_to_bytes(outcomes),
+                "measures": measure_outcomes(outcomes).to_dict(),
+                "stop_reason": replayer.stop_reason,
+                "span_s": prepared.plan.span_s,
+            })
+        finally:
+            session.finished.set()
+
+    def _report_progress(self, span_s: float) -> None:
+        while True:
+            gevent.sleep(PROGRESS_S)
+            if self.session.progress is not None:
+                self._send("replay_progress", {**self.session.progress.take(), "span_s": span_s})
+
+
+__all__ = ["MasterRole", "WorkerRole", "table_from_bytes", "table_to_bytes"]

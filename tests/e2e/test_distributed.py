@@ -1,0 +1,99 @@
+"""End to end, distributed: a Locust master and two workers (real processes) against the mock.
+
+Workers get no replay options on their command line: the master sends them its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+
+import pyarrow.parquet as pq
+import pytest
+
+from replay.mock.process import start_mock
+from tests.e2e.conftest import (
+    LOCUSTFILE,
+    REPO,
+    free_port,
+    locust_args,
+    start_locust,
+    write_dataset,
+)
+
+pytestmark = pytest.mark.e2e
+
+CALLS, MESSAGES = 24, 8
+
+
+@pytest.fixture(scope="module")
+def distributed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("distributed")
+    dataset = write_dataset(folder / "calls.parquet", calls=CALLS, messages=MESSAGES, span_s=100)
+    port = free_port()
+    run_dir = folder / "reports" / "dist"
+    with start_mock(["--no-auth"]) as mock:
+        master = start_locust(
+            locust_args(dataset=dataset, host=mock.url, key_pair=None, run_dir=run_dir,
+                        extra=["--speed", "25", "--mock-admin", mock.url, "--master",
+                               "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                               str(port), "--expect-workers", "2", "-u", "2"]),
+            run_dir=run_dir)
+        logs = [open(folder / f"worker{i}.log", "w") for i in range(2)]  # noqa: SIM115
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                              "--master-host", "127.0.0.1", "--master-port", str(port)],
+                             stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+            for log in logs
+        ]
+        try:
+            _, stderr = master.communicate(timeout=90)
+            for worker in workers:
+                worker.communicate(timeout=30)
+        finally:
+            for process in (master, *workers):
+                process.kill()
+            for log in logs:
+                log.close()
+        ledger = mock.ledger()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
+    return master.returncode, stderr, summary, outcomes, ledger
+
+
+def test_the_master_writes_one_balanced_summary_for_both_workers(distributed):
+    returncode, stderr, summary, _, ledger = distributed
+    assert returncode == 0, stderr[-3000:]
+    counts = summary["counts"]
+    assert summary["run"]["workers"] == 2
+    assert counts["planned"] == counts["accepted"] == CALLS * MESSAGES
+    assert summary["reconciliation"]["balanced"] is True
+    assert summary["reconciliation"]["mock"]["matches"] is True
+    assert len(ledger) == CALLS * MESSAGES
+    assert summary["latency_ms"]["lag"]["count"] == CALLS * MESSAGES
+
+
+def test_each_call_belongs_to_exactly_one_worker_and_both_worked(distributed):
+    _, _, _, outcomes, _ = distributed
+    workers_per_call = outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique()
+    assert (workers_per_call == 1).all()
+    assert sorted(outcomes["worker"].unique().tolist()) == [0, 1]
+
+
+def test_each_calls_messages_arrive_in_order_across_workers(distributed):
+    _, _, _, _, ledger = distributed
+    arrivals = defaultdict(list)
+    for row in sorted(ledger, key=lambda row: row["call_seq"]):
+        arrivals[row["vendorCallKey"]].append(row["messageId"])
+    assert len(arrivals) == CALLS
+    assert all(ids == [f"m{m:03d}" for m in range(MESSAGES)] for ids in arrivals.values())
+
+
+def test_workers_share_one_timeline(distributed):
+    _, _, _, outcomes, _ = distributed
+    # due times on both workers come from the same T0 and t0: the earliest is 0 overall
+    assert outcomes["due_s"].min() == 0.0
+    by_worker = outcomes.groupby("worker")["due_s"].max()
+    assert abs(by_worker[0] - by_worker[1]) < 100 / 25
