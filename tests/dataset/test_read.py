@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from replay.dataset import load_transcripts
+from replay.dataset import load_transcripts, read
 from replay.errors import DatasetError
 
 from .files import HEADER, good_rows, rows_as_columns, write_csv, write_parquet
@@ -196,6 +196,14 @@ def test_an_empty_directory_is_refused(in_tmp):
         "datasets/export: the directory holds no .parquet files; expected .csv, .csv.gz, "
         ".parquet, or a directory of .parquet files"
     )
+
+
+def test_a_file_without_read_permission_is_named(in_tmp, monkeypatch):
+    path = write_csv(good_rows())
+    monkeypatch.setattr(read.os, "access", lambda path, mode: False)  # as if chmod 0, even as root
+    with pytest.raises(DatasetError) as raised:
+        load_transcripts(path)
+    assert str(raised.value) == "datasets/calls.csv: cannot be read (permission denied)"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
