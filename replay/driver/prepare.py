@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 import gevent
+import numpy as np
 import orjson
 
 from replay.auth import TokenMinter
@@ -109,7 +110,7 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     clock = RunClock.starting_at(now_epoch_s)
     lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
     builder, plan = prepared.builder, prepared.plan
-    for i in range(min(DRY_RUN_REQUESTS, plan.messages)):
+    for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
                      f"{config.endpoint.origin}{request.path}")
