@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from replay.dataset import timestamps
 from replay.dataset.columns import FIELDS, SENDER_TYPES, TIME_FIELDS, column_label
 from replay.dataset.read import RawTable
+from replay.dataset.repeats import repeated
 
 TIME_EXAMPLE = "e.g. 1764086400000 or 2025-11-25T16:00:00Z"
 _SHOWN_CHARS = 40
@@ -102,7 +103,7 @@ def find_problems(raw: RawTable, max_content_length: int) -> Findings:
     add("unknown senderType", "senderType", ~known & ~blank["senderType"])
     calls = _codes(table.column("vendorCallKey"), sort=True)
     named = ~blank["vendorCallKey"] & ~blank["messageId"]
-    add("repeated messageId", "messageId", named & _repeated(calls, table))
+    add("repeated messageId", "messageId", named & repeated(calls, table.column("messageId")))
     add("empty content", "content", blank["content"])
     length = pc.fill_null(pc.utf8_length(table.column("content")), 0)
     too_long = _mask(pc.greater(length, max_content_length)) & ~blank["content"]
@@ -119,11 +120,6 @@ def _call_message_codes(calls: np.ndarray, table: pa.Table) -> np.ndarray:
     """One int64 per row, equal exactly when (vendorCallKey, messageId) are equal."""
     messages = _codes(table.column("messageId"))
     return calls * (int(messages.max(initial=0)) + 1) + messages
-
-
-def _repeated(calls: np.ndarray, table: pa.Table) -> np.ndarray:
-    codes = _call_message_codes(calls, table)
-    return pd.Series(codes).duplicated(keep="first").to_numpy()
 
 
 # --- messages --------------------------------------------------------------------------------
