@@ -4,8 +4,9 @@
     transcripts = load_transcripts("datasets/sample.parquet", LoadOptions(on_invalid="skip"))
 
 Modules: columns (field names, column maps), read (files -> Arrow), timestamps (epoch ms),
-validate (rules and messages), load (the public loader), partition (call -> worker),
-summary (counts and rates at a replay speed).
+validate (rules and messages), repeats (repeated messageIds), load (the public loader),
+partition (call -> worker), summary (counts and rates at a replay speed), arguments (the
+dataset options shared by commands).
 """
 
 from __future__ import annotations
