@@ -43,7 +43,7 @@ PROFILES = {
     "quick": Profile(name="quick", judged=True, repeats=2, mock_warmup_s=1, mock_window_s=3,
                      generator_warmup_s=2, generator_window_s=3, generator_concurrency=64,
                      fidelity_rates=(1000, 4000, 8000), fidelity_duration_s=6,
-                     data_quick=True, soak_rate=2000, soak_duration_s=120, soak_sample_s=2),
+                     data_quick=False, soak_rate=2000, soak_duration_s=120, soak_sample_s=2),
     "smoke": Profile(name="smoke", judged=False, repeats=1, mock_warmup_s=0.5, mock_window_s=1,
                      generator_warmup_s=1, generator_window_s=1, generator_concurrency=8,
                      fidelity_rates=(100, 200, 400), fidelity_duration_s=2,

@@ -59,6 +59,7 @@ class Child:
                 self.wait(grace_s)
         # Anything the child started and left behind in its group goes too.
         _signal_group(self.pid, signal.SIGKILL)
+        _wait_group_gone(self.pid, grace_s)
 
     def tail(self, lines: int = 15) -> str:
         try:
@@ -169,6 +170,21 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+def _wait_group_gone(pgid: int, timeout_s: float) -> None:
+    """Wait until no live process is left in the group (exited orphans may linger as zombies)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        alive = False
+        for proc in psutil.process_iter():
+            with contextlib.suppress(psutil.Error, ProcessLookupError):
+                if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                    alive = True
+                    break
+        if not alive:
+            return
+        time.sleep(0.02)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
