@@ -81,6 +81,7 @@ def describe(summary: dict) -> str:
         reasons = ", ".join(f"{n} {reason}" for reason, n in summary["skipped_by_reason"].items())
         rows = "row" if count == 1 else "rows"
         lines.append(f"  skipped            {count:,} invalid {rows} ({reasons})")
+        lines.extend(f"    {example}" for example in summary["skipped_examples"])
     return "\n".join(lines)
 
 

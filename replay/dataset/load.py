@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -41,6 +42,7 @@ class LoadOptions:
     partition: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "column_map", MappingProxyType(dict(self.column_map)))
         if self.on_invalid not in ("fail", "skip"):
             raise ConfigError(f"--on-invalid must be fail or skip, not {self.on_invalid!r}")
         if self.order_by not in TIME_FIELDS:

@@ -2,7 +2,8 @@
 
     summarise(transcripts, speed=10.0) -> dict (JSON-ready)
 
-Keys: source, calls, messages, skipped_invalid, skipped_by_reason, sender_types (count per
+Keys: source, calls, messages, skipped_invalid, skipped_by_reason, skipped_examples (the first
+few skipped rows' messages), sender_types (count per
 senderType, all five), messages_per_call (min, median, max), call_duration_s (median, max: first
 startTime to last endTime), send_at ("endTime" or "startTime"), first_send / last_send (ISO 8601
 UTC), span_s (first to last send time), speed, replay_duration_s (span_s / speed), mean_mps,
@@ -33,6 +34,7 @@ def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") 
         "messages": messages,
         "skipped_invalid": transcripts.skipped.count,
         "skipped_by_reason": dict(transcripts.skipped.by_reason),
+        "skipped_examples": list(transcripts.skipped.examples),
         "sender_types": {kind: int(senders.get(kind, 0)) for kind in SENDER_TYPES},
         "send_at": send_at,
         "speed": speed,

@@ -54,7 +54,11 @@ def test_skip_says_how_many_rows_were_dropped_and_why(in_tmp, capsys):
     rows[1][HEADER.index("senderType")] = "robot"
     assert cli.main(["validate", write_csv(rows), "--on-invalid", "skip"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[-1] == "  skipped            1 invalid row (1 unknown senderType)"
+    assert out.splitlines()[-2:] == [
+        "  skipped            1 invalid row (1 unknown senderType)",
+        "    datasets/calls.csv, row 3, column senderType: 'robot' is not a senderType; expected "
+        "one of END_USER, HUMAN_AGENT, VIRTUAL_AGENT, SUPERVISOR, EXTERNAL_USER",
+    ]
 
 
 def test_map_and_map_file_rename_columns(in_tmp, capsys):

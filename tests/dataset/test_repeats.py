@@ -50,7 +50,9 @@ def test_fixed_width_ids_take_the_hash_path():
     assert repeated(np.array([0, 0, 0]), ids).tolist() == [False, False, True]
 
 
-@pytest.mark.parametrize("ids", [["a", "bb", "a"], ["a", None, "a"], ["x" * 200, "y" * 200, "x" * 200]])
+@pytest.mark.parametrize(
+    "ids", [["a", "bb", "a"], ["a", None, "a"], ["x" * 200, "y" * 200, "x" * 200]]
+)
 def test_other_ids_take_the_exact_path(ids):
     column = _column(ids, 3)
     assert fixed_width_hashes(column) is None
