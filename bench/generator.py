@@ -2,9 +2,10 @@
 
     section = run(ctx)
 
-In each repeat, each generator in turn runs alone on the generator core against a fresh mock
-(--no-auth, one worker, on the server core) with the same concurrency (64 users, 64 VUs, or a
-dataset of 64 calls replayed at --speed max) and the same body and bearer header. The rate is
+In each repeat, each generator in turn (the order rotates between repeats) runs alone on the
+generator core against a fresh mock (--no-auth, one worker, on the server core) with the same
+concurrency (64 users, 64 VUs, or a dataset of 64 calls replayed at --speed max) and the same
+body and bearer header. The rate is
 the mock's own count of accepted messages over a window after a warm-up, the same way for all
 three, so start-up time does not count. Figures: messages/s of each, and the paired ratios
 replay/bare and replay/k6 of each repeat. Details: server and generator CPU utilisation per
@@ -41,12 +42,12 @@ def run(ctx: Context) -> Section:
     k6 = ensure_k6()
     profile = ctx.profile
     dataset = ctx.run_dir / "generator.parquet"
-    seconds = profile.generator_warmup_s + profile.generator_window_s + 10
+    seconds = (profile.generator_warmup_s + profile.generator_window_s) * 1.5 + 2
     write_flat_dataset(dataset, rate=CEILING_MPS, duration_s=seconds,
                        lanes=profile.generator_concurrency, call_messages=10**9)
     runs: dict[str, list[dict]] = {g: [] for g in GENERATORS}
     for repeat in range(profile.repeats):
-        for generator in GENERATORS:
+        for generator in GENERATORS[repeat % 3:] + GENERATORS[:repeat % 3]:
             result = _one_run(ctx, generator, repeat=repeat, k6=k6, dataset=dataset)
             log.info("generator %s repeat %d: %.0f msg/s (CPU: generator %.2f, server %.2f, "
                      "others on the generator core %.2f)", generator, repeat + 1,

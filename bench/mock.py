@@ -3,12 +3,12 @@
     section = run(ctx)
 
 For each repeat, a fresh mock on the server core (RS256 verification with one valid token for
-the run, validation and ledger on; then the same with --no-auth), a short wrk warm-up, and a
-measured wrk run on the generator core (`bench/wrk_post.lua` varies messageId and vendorCallKey
-per request). Figures: posts/s, p50 and p99 latency per mode, and the share of the no-auth rate
-kept with verification on. Details per run: wrk's counts, the server's CPU utilisation (near
-1.0 means the mock, not wrk, set the pace) and the CPU other processes took on the server core
-(the machine is shared).
+the run, validation and ledger on; then the same with --no-auth; the order alternates between
+repeats), a short wrk warm-up, and a measured wrk run on the generator core
+(`bench/wrk_post.lua` varies messageId and vendorCallKey per request). Figures: posts/s, p50
+and p99 latency per mode, and the share of the no-auth rate kept with verification on. Details
+per run: wrk's counts, the server's CPU utilisation (near 1.0 means the mock, not wrk, set the
+pace) and the CPU other processes took on the server core (the machine is shared).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def run(ctx: Context) -> Section:
     wrk = ensure_wrk()
     runs: dict[str, list[dict]] = {mode: [] for mode in MODES}
     for repeat in range(ctx.profile.repeats):
-        for mode in MODES:
+        for mode in MODES if repeat % 2 == 0 else reversed(MODES):
             result = _one_run(ctx, wrk, mode=mode, repeat=repeat)
             log.info("mock %s repeat %d: %.0f posts/s, p99 %.2f ms, server CPU %.2f", mode,
                      repeat + 1, result["posts_per_s"], result["p99_ms"], result["server_cpu"])
