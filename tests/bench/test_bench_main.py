@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bench.__main__ import DEFAULT_SECTIONS, parse_options
+from bench.__main__ import DEFAULT_SECTIONS, SECTIONS, parse_options
 
 
 @pytest.mark.parametrize(("argv", "mode", "sections"), [
@@ -32,3 +34,9 @@ def test_bad_options_exit_with_a_clear_message(argv, message, capsys):
         parse_options(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_option_and_section_is_in_the_readme_text():
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "readme" / "bench.md").read_text()
+    for word in ("--quick", "--smoke", "--only", "--results-dir", *SECTIONS):
+        assert word in readme, word
