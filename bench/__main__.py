@@ -63,6 +63,7 @@ class BenchOptions:
     mode: str
     sections: tuple[str, ...]
     results_dir: Path
+    command: str
 
 
 def parse_options(argv: list[str] | None) -> BenchOptions:
@@ -86,7 +87,9 @@ def parse_options(argv: list[str] | None) -> BenchOptions:
             parser.error(f"--only: unknown section {', '.join(unknown) or '(none given)'}; "
                          f"choose from {','.join(SECTIONS)}")
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    return BenchOptions(mode=mode, sections=sections, results_dir=args.results_dir)
+    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    return BenchOptions(mode=mode, sections=sections, results_dir=args.results_dir,
+                        command=command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +136,7 @@ def run_sections(options: BenchOptions, run_dir: Path) -> dict:
         "started_at": started.isoformat(timespec="seconds"),
         "ended_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - t_start, 1),
-        "command": shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
+        "command": options.command,
         "machine": machine(), "versions": versions(),
         "cores": {"server": server_core, "generator": generator_core},
         "sections": {name: s.to_json(judged=profile.judged) for name, s in sections.items()},
