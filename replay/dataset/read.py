@@ -95,7 +95,8 @@ def _parquet_files(path: Path, display: str) -> list[Path]:
     files = sorted(
         file
         for file in path.rglob("*.parquet")
-        if file.is_file() and not any(part.startswith((".", "_")) for part in file.parts[-1:])
+        if file.is_file()
+        and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
     )
     if not files:
         raise DatasetError(f"{display}: the directory holds no .parquet files; expected {FORMATS}")
@@ -184,15 +185,21 @@ def _read_csv(
 
 def _ragged_message(path: Path, display: str, width: int, gzipped: bool) -> str:
     """Find the first row whose field count differs from the header's (error path only)."""
-    with _open_text(path, gzipped) as text:
-        for number, record in enumerate(csv.reader(text), start=1):
-            if record and len(record) != width:
-                shown = ",".join(record)
-                shown = shown if len(shown) <= 60 else shown[:59] + "…"
-                return (
-                    f"{display}, row {number}: {len(record)} fields where the header has "
-                    f"{width} ({shown!r}); quote values that contain commas, and close every quote"
-                )
+    try:
+        with _open_text(path, gzipped) as text:
+            for number, record in enumerate(csv.reader(text), start=1):
+                if record and len(record) != width:
+                    shown = ",".join(record)
+                    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+                    return (
+                        f"{display}, row {number}: {len(record)} fields where the header has "
+                        f"{width} ({shown!r}); quote values that contain commas, and close "
+                        "every quote"
+                    )
+    except UnicodeDecodeError:
+        return _not_utf8(display)
+    except (OSError, EOFError, zlib.error, csv.Error):
+        pass
     return f"{display}: a row's field count differs from the header's {width}"
 
 

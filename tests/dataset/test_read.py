@@ -42,6 +42,9 @@ def test_a_directory_of_parquet_files_reads_every_file_in_path_order(in_tmp):
     write_parquet(_int_columns(rows[2:]), "datasets/export/day=2/part-0.parquet")
     write_parquet(_int_columns(rows[:2]), "datasets/export/day=1/part-0.parquet")
     (in_tmp / "datasets/export/_SUCCESS").write_text("")
+    (in_tmp / "datasets/export/.staging").mkdir()
+    (in_tmp / "datasets/export/.staging/part-9.parquet").write_text("half-written")
+    (in_tmp / "datasets/export/_common_metadata.parquet").write_text("not data")
     table = load_transcripts("datasets/export").table
     assert table[["vendorCallKey", "messageId"]].values.tolist() == [
         ["c1", "m1"],
@@ -136,6 +139,9 @@ def _write(path: str, data: bytes) -> str:
          "header"),
         ("datasets/calls.csv", (",".join(HEADER) + "\nc1,p,m1,1,2,caf\xe9,END_USER\n")
          .encode("latin-1"),
+         "datasets/calls.csv: not UTF-8 text; save the file with UTF-8 encoding and try again"),
+        ("datasets/calls.csv", (",".join(HEADER) + "\nc1,p,m1,1,2,caf\xe9,END_USER\n"
+                                "c1,p,m2,1,2,Hi, there,END_USER\n").encode("latin-1"),
          "datasets/calls.csv: not UTF-8 text; save the file with UTF-8 encoding and try again"),
         ("datasets/calls.csv", b"\xff\xfev\x00e\x00n\x00",
          "datasets/calls.csv: not UTF-8 text; save the file with UTF-8 encoding and try again"),
