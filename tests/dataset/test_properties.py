@@ -3,6 +3,7 @@ DatasetError with a message; never any other exception."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import tempfile
@@ -87,8 +88,6 @@ def csv_texts(draw) -> bytes:
     header = draw(st.one_of(st.just(list(HEADER)), st.lists(st.sampled_from(HEADER), max_size=9)))
     rows = draw(st.lists(st.lists(CELLS, min_size=len(header), max_size=len(header)), max_size=8))
     buffer = io.StringIO()
-    import csv
-
     writer = csv.writer(buffer, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
     writer.writerow(header)
     writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
