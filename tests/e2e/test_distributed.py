@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import defaultdict
 
 import pyarrow.parquet as pq
@@ -97,3 +98,45 @@ def test_workers_share_one_timeline(distributed):
     assert outcomes["due_s"].min() == 0.0
     by_worker = outcomes.groupby("worker")["due_s"].max()
     assert abs(by_worker[0] - by_worker[1]) < 100 / 25
+
+
+def test_a_worker_lost_mid_run_is_named_with_its_calls_and_nothing_is_counted_twice(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=CALLS, messages=MESSAGES,
+                            span_s=150)
+    port = free_port()
+    run_dir = tmp_path / "reports" / "lost"
+    with start_mock(["--no-auth"]) as mock:
+        master = start_locust(
+            locust_args(dataset=dataset, host=mock.url, key_pair=None, run_dir=run_dir,
+                        extra=["--speed", "30", "--master", "--master-bind-host", "127.0.0.1",
+                               "--master-bind-port", str(port), "--expect-workers", "2"]),
+            run_dir=run_dir)
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                              "--master-host", "127.0.0.1", "--master-port", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+            for _ in range(2)
+        ]
+        try:
+            deadline = time.monotonic() + 30
+            while mock.stats()["received"] < 10:
+                assert time.monotonic() < deadline, "the replay never reached the mock"
+                time.sleep(0.1)
+            workers[0].kill()
+            _, stderr = master.communicate(timeout=90)
+        finally:
+            for process in (master, *workers):
+                process.kill()
+                process.wait()
+    assert master.returncode == 1, stderr[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    lost = summary["run"]["lost_workers"]
+    assert len(lost) == 1
+    assert summary["run"]["partial"] is True
+    assert lost[0]["calls_not_finished"]
+    counts = summary["counts"]
+    assert counts["planned"] == CALLS * MESSAGES
+    assert counts["planned"] - lost[0]["messages"] == (counts["accepted"] + counts["failed"]
+                                                       + counts["unsent"])
+    outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
+    assert set(outcomes["vendorCallKey"]).isdisjoint(lost[0]["calls_not_finished"])
