@@ -28,21 +28,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write synthetic Service Cloud Voice transcripts: calls arriving over a "
         "working day, virtual-agent openings, alternating customer and agent turns.",
     )
-    parser.add_argument("--calls", type=int, required=True, help="how many calls (at least 1)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--calls", metavar="N", type=int, required=True, help="how many calls (at least 1)"
+    )
+    parser.add_argument("--seed", metavar="S", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
         "--start",
+        metavar="ISO",
         default=DEFAULT_START,
         help=f"ISO 8601 start of the working day (default {DEFAULT_START}; naive means UTC)",
     )
     parser.add_argument(
         "--hours",
+        metavar="H",
         type=float,
         default=10.0,
         help="length of the working day the calls arrive over, in hours (default 10)",
     )
     parser.add_argument(
         "--out",
+        metavar="PATH",
         default="transcripts.parquet",
         help="output file: .csv, .csv.gz or .parquet (default transcripts.parquet)",
     )

@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("path", metavar="PATH", help="the dataset file or directory")
     parser.add_argument(
         "--speed",
+        metavar="X",
         type=_speed,
         default=1.0,
         help="replay speed to compute rates at: 1 = real time (default), 10 = ten times faster",
