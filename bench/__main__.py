@@ -41,6 +41,8 @@ from bench.results import (
     Section,
     compare,
     comparison_text,
+    contention,
+    contention_text,
     markdown_table,
     results_name,
     unavailable,
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         document["started_at"], document["machine"]["hostname"], options.mode), document)
     print(markdown_table(document))
     print()
+    if document["contention"]:
+        print(contention_text(document))
     print(comparison_text(document["comparison"]))
     print(f"results: {path}")
     ok = all(s["status"] == "ok" for s in document["sections"].values())
@@ -141,6 +145,7 @@ def run_sections(options: BenchOptions, run_dir: Path) -> dict:
         "cores": {"server": server_core, "generator": generator_core},
         "sections": {name: s.to_json(judged=profile.judged) for name, s in sections.items()},
     }
+    document["contention"] = contention(document)
     document["comparison"] = _compare_with_earlier(options, document)
     return document
 

@@ -19,6 +19,7 @@ The results file (`"schema": "bench-results/1"`):
                                           "spread": (max - min) / median,
                                           "target": {"op": ">=" | "<=", "value"} | null,
                                           "passed": bool | null}]}},
+     "contention": {"server_core": share, "generator_core": share},
      "comparison": {"previous": [file names],
                     "figures": [{"key", "label", "unit", "file", "previous", "current",
                                  "change": relative, "noise": relative,
@@ -187,6 +188,41 @@ def comparison_text(comparison: dict) -> str:
                      f" -> {format_value(row['current'], row['unit'])} ({row['change']:+.0%}, "
                      f"noise {row['noise']:.0%})")
     return "\n".join(lines)
+
+
+def contention(document: dict) -> dict[str, float]:
+    """The largest share of a pinned core that other processes took during any measurement.
+
+    Read from the `others_on_server_core` / `others_on_generator_core` values in the sections'
+    details; {"server_core": 0.4, "generator_core": 0.1}, only the cores that were measured."""
+    found: dict[str, float] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("others_on_") and isinstance(value, int | float):
+                    core = key.removeprefix("others_on_")
+                    found[core] = max(found.get(core, 0.0), round(float(value), 3))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk([section.get("details") for section in document["sections"].values()])
+    return found
+
+
+def contention_text(document: dict) -> str:
+    shares = document.get("contention") or {}
+    if not shares:
+        return ""
+    worst = max(shares.values())
+    parts = ", ".join(f"{share:.0%} of the {core.replace('_', ' ')}"
+                      for core, share in sorted(shares.items()))
+    verdict = ("expect better figures on a quiet machine" if worst > 0.1
+               else "the pinned cores were quiet")
+    return f"Other processes took at most {parts} during a measurement: {verdict}."
 
 
 def write_results(path: Path, document: dict) -> Path:

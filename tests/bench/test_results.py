@@ -12,6 +12,8 @@ from bench.results import (
     Target,
     compare,
     comparison_text,
+    contention,
+    contention_text,
     markdown_table,
     results_name,
     write_results,
@@ -136,3 +138,15 @@ def test_table_quotes_only_the_first_line_of_a_long_reason():
     doc["sections"]["mock"]["why"] = "mock exited before ready; last lines:\nTraceback | x"
     assert markdown_table(doc).splitlines()[2] == (
         "| mock | failed: mock exited before ready; last lines: | | |")
+
+
+def test_contention_is_the_largest_share_others_took_of_each_pinned_core():
+    doc = document()
+    doc["sections"]["mock"]["details"] = {"runs": {"auth": [
+        {"others_on_server_core": 0.05}, {"others_on_server_core": 0.42}]}}
+    doc["sections"]["generator"] = {"details": {"runs": [{"others_on_generator_core": 0.01}]}}
+    doc["contention"] = contention(doc)
+    assert doc["contention"] == {"server_core": 0.42, "generator_core": 0.01}
+    assert contention_text(doc) == (
+        "Other processes took at most 1% of the generator core, 42% of the server core during "
+        "a measurement: expect better figures on a quiet machine.")
