@@ -47,7 +47,7 @@ PROFILES = {
     "smoke": Profile(name="smoke", judged=False, repeats=1, mock_warmup_s=0.5, mock_window_s=1,
                      generator_warmup_s=1, generator_window_s=1, generator_concurrency=8,
                      fidelity_rates=(100, 200, 400), fidelity_duration_s=2,
-                     data_quick=True, soak_rate=200, soak_duration_s=6, soak_sample_s=1),
+                     data_quick=True, soak_rate=200, soak_duration_s=6, soak_sample_s=0.5),
 }
 
 

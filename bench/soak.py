@@ -4,9 +4,11 @@
 
 Replays a flat dataset at a moderate rate (2,000 messages/s for 10 minutes in the full profile;
 calls of 20 messages start and end all through the run) against the mock, sampling the replay
-process's resident memory every few seconds. The first fifth of the run (loading, warm-up) is
-left out; over the rest: RSS at start and end (means of the first and last tenth), the growth
-end/start, and the least-squares slope in MiB per hour. Lag figures come from summary.json.
+process's resident memory every few seconds. Only the replay's timeline counts (from t0 in its
+summary.json to t0 plus the dataset's duration), less its first tenth (warm-up): loading before
+and writing the outputs after are left out. Over that: RSS at start and end (means of the first
+and last tenth), the growth end/start, and the least-squares slope in MiB per hour. The lag
+figure comes from summary.json.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def run(ctx: Context) -> Section:
         summary = read_summary(ctx, "soak")
     finally:
         mock.child.stop()
-    trend = rss_trend(samples)
+    t0 = summary["run"]["t0_epoch_s"]
+    trend = rss_trend(samples, start=t0, end=t0 + profile.soak_duration_s)
     lag = summary_figures(summary)
     log.info("soak: RSS %.0f -> %.0f MiB, slope %.1f MiB/h", trend["start_mib"],
              trend["end_mib"], trend["slope_mib_per_h"])
@@ -64,20 +67,20 @@ def run(ctx: Context) -> Section:
     details = {"setup": f"{ctx.cores_text}; {profile.soak_rate:,} msg/s for "
                         f"{profile.soak_duration_s:g} s at --speed {SPEED}, RSS every "
                         f"{profile.soak_sample_s:g} s",
-               "rss_mib": [[round(t, 1), round(b / MIB, 1)] for t, b in samples],
+               "rss_mib": [[round(t - t0, 1), round(b / MIB, 1)] for t, b in samples],
                "summary": lag}
     return Section(name="soak", status="ok", figures=figures, details=details)
 
 
 def _sample_rss(child: Child, *, every_s: float, timeout_s: float) -> list[tuple[float, int]]:
-    """(seconds since start, RSS bytes) until the replay exits by itself."""
+    """(wall-clock epoch seconds, RSS bytes) until the replay exits by itself."""
     start = time.monotonic()
     samples = []
     while child.running():
         if time.monotonic() - start > timeout_s:
             raise child.failure(f"did not finish within {timeout_s:.0f} s")
         try:
-            samples.append((time.monotonic() - start, child.rss_bytes()))
+            samples.append((time.time(), child.rss_bytes()))
         except psutil.Error:  # the process ended between the check and the read
             break
         child.wait(every_s)
@@ -86,15 +89,19 @@ def _sample_rss(child: Child, *, every_s: float, timeout_s: float) -> list[tuple
     return samples
 
 
-def rss_trend(samples: list[tuple[float, int]]) -> dict[str, float]:
-    """Start, end, growth and slope of the RSS series, leaving out the first fifth."""
-    if len(samples) < 5:
-        raise ValueError(f"only {len(samples)} RSS samples: the soak ran too briefly")
-    kept = samples[len(samples) // 5:]
+def rss_trend(samples: list[tuple[float, int]], *, start: float, end: float) -> dict[str, float]:
+    """Start, end, growth and slope of the RSS samples inside the timeline [start, end].
+
+    The first tenth of the timeline (warm-up) is left out."""
+    begin = start + (end - start) / 10
+    kept = [(t, rss) for t, rss in samples if begin <= t <= end]
+    if len(kept) < 5:
+        raise ValueError(f"only {len(kept)} RSS samples inside the replay's timeline: the soak "
+                         "ran too briefly")
     t = np.array([s[0] for s in kept])
     rss = np.array([s[1] for s in kept], dtype=float) / MIB
     tenth = max(1, len(kept) // 10)
-    start, end = rss[:tenth].mean(), rss[-tenth:].mean()
-    slope_per_s = np.polyfit(t, rss, 1)[0] if np.ptp(t) > 0 else 0.0
-    return {"start_mib": float(start), "end_mib": float(end), "growth": float(end / start),
+    first, last = rss[:tenth].mean(), rss[-tenth:].mean()
+    slope_per_s = np.polyfit(t - t[0], rss, 1)[0] if np.ptp(t) > 0 else 0.0
+    return {"start_mib": float(first), "end_mib": float(last), "growth": float(last / first),
             "slope_mib_per_h": float(slope_per_s * 3600)}
