@@ -29,6 +29,8 @@ import math
 import time
 from typing import Any
 
+import orjson
+
 from replay.mock import faults as fault_kinds
 from replay.mock import lifecycle
 from replay.mock.admin import AdminApi
@@ -91,6 +93,7 @@ class MockApp:
         }
         self._accepted_body = {"type": "http.response.body", "body": ACCEPTED_BODY}
         self.ledger_path = config.ledger_out
+        self._reject_duplicates = config.duplicates == "reject"
 
     def reset(self) -> None:
         """Forget every call, message and counter; restart the random sequence."""
@@ -149,9 +152,14 @@ class MockApp:
                     raise too_large(self.config.max_body_bytes)
             if message["type"] != "http.request" or body is None:
                 return
-            document, problems = parse_document(body, kind)
-            if problems:
-                raise Refusal(400, "INVALID_BODY", problems)
+            try:
+                document = orjson.loads(body) if kind == JSON else None
+            except orjson.JSONDecodeError:
+                document = None
+            if document is None:
+                document, problems = parse_document(body, kind)
+                if problems:
+                    raise Refusal(400, "INVALID_BODY", problems)
             if "/" in key:
                 raise refusal(400, "INVALID_PATH", "vendorCallKey",
                               "the vendorCallKey in the path must be one path segment")
@@ -162,8 +170,10 @@ class MockApp:
                 self._rate_check(1)
             if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
-            call = self._call_taking(key, fields[1])
-            ledger.record(call, fields, int(time.time() * 1000))
+            call = ledger.calls.get(key)
+            if call is None or call.ended or self._reject_duplicates:
+                call = self._call_taking(key, fields[1])
+            ledger.record(call, fields, time.time())
         except Refusal as error:
             ledger.rejected[error.status] += 1
             if self.faults.delays:
@@ -199,9 +209,9 @@ class MockApp:
             batch: set[tuple[str, str]] = set()
             taking = [(self._call_taking(key, fields[1], batch), fields)
                       for key, messages in entries for fields in messages]
-            arrived_ms = int(time.time() * 1000)
+            arrived_s = time.time()
             for call, fields in taking:
-                ledger.record(call, fields, arrived_ms)
+                ledger.record(call, fields, arrived_s)
         except Refusal as error:
             ledger.rejected[error.status] += 1
             if self.faults.delays:

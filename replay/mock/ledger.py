@@ -8,9 +8,10 @@
     write_ledger(rows, path)                               # .jsonl or .parquet
 
 Messages are kept in columns, not one object per message. Strings are shared references
-(the call's key, the parsed messageId and participantId, one string per sender type); integer
+(the call's key, the parsed messageId and participantId, one string per sender type); number
 columns are appended to plain lists (the cheapest append) and moved into typed arrays every
-COMPACT_ROWS messages, so each costs 8 bytes (1 for the outcome) once compacted.
+COMPACT_ROWS messages (8 bytes each then). Outcomes other than "stored" are kept sparsely, and
+call_seq is derived from arrival order when rows are read.
 
 Ledger rows (GET /__admin/ledger, --ledger-out), one per accepted message:
 
@@ -56,18 +57,30 @@ ROW_KEYS = ("vendorCallKey", "messageId", "participantId", "senderType", "startT
 class Call:
     """One conversation: its window, whether it ended, and the messageIds it has taken."""
 
-    __slots__ = ("created_by_api", "end_ms", "ended", "key", "message_ids", "seq", "start_ms",
-                 "voice_call_id")
+    __slots__ = ("created_by_api", "ended", "key", "message_ids", "voice_call_id", "window")
 
     def __init__(self, key: str, voice_call_id: str | None, created_by_api: bool) -> None:
         self.key = key
         self.voice_call_id = voice_call_id
         self.created_by_api = created_by_api
-        self.start_ms: int | None = None
-        self.end_ms: int | None = None
+        # (start_ms, end_ms), either may be None; None when neither is known (no window).
+        self.window: tuple[int | None, int | None] | None = None
         self.ended = False
         self.message_ids: set[str] = set()
-        self.seq = 0
+
+    @property
+    def start_ms(self) -> int | None:
+        return self.window[0] if self.window else None
+
+    @property
+    def end_ms(self) -> int | None:
+        return self.window[1] if self.window else None
+
+    def set_window(self, start_ms: int | None = None, end_ms: int | None = None) -> None:
+        """Change the start and/or end of the window (None keeps the current value)."""
+        start = start_ms if start_ms is not None else self.start_ms
+        end = end_ms if end_ms is not None else self.end_ms
+        self.window = None if start is None and end is None else (start, end)
 
 
 class Ledger:
@@ -80,17 +93,18 @@ class Ledger:
     def reset(self) -> None:
         self.calls: dict[str, Call] = {}
         self._by_voice_call_id: dict[str, Call] = {}
+        # Columns, one entry per accepted message. Outcomes are sparse: only the rows that are
+        # not "stored" are listed in _unusual (row -> outcome), as they are rare.
         self._key: list[str] = []
         self._message_id: list[str] = []
         self._participant_id: list[str] = []
         self._sender_type: list[str] = []
-        # Integer columns: compacted typed arrays, and the lists the hot path appends to.
         self._start, self._start_hot = array("q"), []
         self._end, self._end_hot = array("q"), []
-        self._arrived, self._arrived_hot = array("q"), []
-        self._outcome, self._outcome_hot = array("b"), []
-        self._seq, self._seq_hot = array("q"), []
-        self.outcome_counts = [0, 0, 0]
+        self._arrived, self._arrived_hot = array("d"), []  # epoch seconds
+        self._unusual: dict[int, int] = {}
+        self.duplicates = 0
+        self.outside_window = 0
         self.received = 0
         self.bulk_requests = 0
         self.after_end = 0
@@ -126,27 +140,32 @@ class Ledger:
 
     def end_call(self, call: Call, end_ms: int | None) -> None:
         if end_ms is not None:
-            call.end_ms = end_ms
+            call.set_window(end_ms=end_ms)
         if not call.ended:
             call.ended = True
             self.calls_ended += 1
 
     # Messages.
-    def record(self, call: Call, message: Message, arrived_ms: int) -> int:
-        """Add an accepted message; returns STORED, DUPLICATE or OUTSIDE_WINDOW."""
+    def record(self, call: Call, message: Message, arrived_s: float) -> int:
+        """Add an accepted message arrived at `arrived_s` (epoch seconds); returns its outcome,
+        STORED, DUPLICATE or OUTSIDE_WINDOW."""
         participant_id, message_id, start_time, end_time, _content, sender_type = message
         ids = call.message_ids
+        outcome = STORED
         if message_id in ids:
             outcome = DUPLICATE
-        elif (call.start_ms is not None and start_time < call.start_ms) or (
-            call.end_ms is not None and end_time > call.end_ms
-        ):
-            outcome = OUTSIDE_WINDOW
-            ids.add(message_id)
+            self.duplicates += 1
+            self._unusual[len(self._key)] = DUPLICATE
         else:
-            outcome = STORED
             ids.add(message_id)
-        self.outcome_counts[outcome] += 1
+            window = call.window
+            if window is not None and (
+                (window[0] is not None and start_time < window[0])
+                or (window[1] is not None and end_time > window[1])
+            ):
+                outcome = OUTSIDE_WINDOW
+                self.outside_window += 1
+                self._unusual[len(self._key)] = OUTSIDE_WINDOW
         self._key.append(call.key)
         self._message_id.append(message_id)
         self._participant_id.append(participant_id)
@@ -154,19 +173,15 @@ class Ledger:
         start_hot = self._start_hot
         start_hot.append(start_time)
         self._end_hot.append(end_time)
-        self._arrived_hot.append(arrived_ms)
-        self._outcome_hot.append(outcome)
-        self._seq_hot.append(call.seq)
-        call.seq += 1
+        self._arrived_hot.append(arrived_s)
         if len(start_hot) >= COMPACT_ROWS:
             self._compact()
         return outcome
 
     def _compact(self) -> None:
-        """Move the hot integer lists into their typed arrays."""
+        """Move the hot number lists into their typed arrays."""
         for cold, hot in ((self._start, self._start_hot), (self._end, self._end_hot),
-                          (self._arrived, self._arrived_hot), (self._outcome, self._outcome_hot),
-                          (self._seq, self._seq_hot)):
+                          (self._arrived, self._arrived_hot)):
             cold.extend(hot)
             hot.clear()
 
@@ -179,14 +194,21 @@ class Ledger:
         The rows are those recorded when it is called, even if more arrive while it runs.
         """
         self._compact()
+        count = len(self._key)
         columns = itertools.islice(
             zip(self._key, self._message_id, self._participant_id, self._sender_type,
-                self._start, self._end, self._arrived, self._outcome, self._seq,
+                self._start, self._end, self._arrived,
                 strict=False),  # string columns may grow while this runs; islice bounds it
-            len(self._key),
+            count,
         )
+        unusual = self._unusual
         worker = self.worker
-        for call_key, message_id, participant, sender, start, end, arrived, outcome, seq in columns:
+        seq: Counter[str] = Counter()
+        for row, (call_key, message_id, participant, sender, start, end, arrived) in enumerate(
+            columns
+        ):
+            call_seq = seq[call_key]
+            seq[call_key] = call_seq + 1
             if key is not None and call_key != key:
                 continue
             yield {
@@ -197,21 +219,21 @@ class Ledger:
                 "senderType": sender,
                 "startTime": start,
                 "endTime": end,
-                "arrived_ms": arrived,
-                "outcome": OUTCOMES[outcome],
-                "call_seq": seq,
+                "arrived_ms": int(arrived * 1000),
+                "outcome": OUTCOMES[unusual.get(row, STORED)],
+                "call_seq": call_seq,
                 "worker": worker,
             }
 
     def stats(self) -> dict[str, Any]:
-        stored, duplicates, outside = self.outcome_counts
+        accepted = len(self._key)
         return {
             "received": self.received,
             "bulk_requests": self.bulk_requests,
-            "accepted": stored + duplicates + outside,
-            "stored": stored,
-            "duplicates": duplicates,
-            "outside_window": outside,
+            "accepted": accepted,
+            "stored": accepted - self.duplicates - self.outside_window,
+            "duplicates": self.duplicates,
+            "outside_window": self.outside_window,
             "after_end": self.after_end,
             "rejected": {str(status): n for status, n in sorted(self.rejected.items())},
             "lifecycle_rejected": {

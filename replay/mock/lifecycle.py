@@ -128,7 +128,7 @@ class Lifecycle:
             call = ledger.open_call(key, created_by_api=True)
         else:
             ledger.adopt(call)
-        call.start_ms = iso_to_ms(document["startTime"])
+        call.set_window(start_ms=iso_to_ms(document["startTime"]))
         body = orjson.dumps({"voiceCallId": call.voice_call_id, "errors": []})
         await send_response(send, 200, body)
 
@@ -146,7 +146,7 @@ class Lifecycle:
             raise refusal(404, "UNKNOWN_CALL", "vendorCallKey",
                           f"no call with vendorCallKey or voiceCallId {key_or_id[:100]!r}")
         if "startTime" in document:
-            call.start_ms = iso_to_ms(document["startTime"])
+            call.set_window(start_ms=iso_to_ms(document["startTime"]))
         end_ms = iso_to_ms(document.get("endTime"))
         if end_ms is not None or document.get("isActiveCall") is False:
             ledger.end_call(call, end_ms)

@@ -30,9 +30,18 @@ def test_first_message_is_stored_and_a_repeat_is_a_duplicate():
 def test_window_decides_stored_or_outside(start_ms, end_ms, start, end, outcome):
     ledger = Ledger()
     call = ledger.open_call("k")
-    call.start_ms, call.end_ms = start_ms, end_ms
+    call.set_window(start_ms, end_ms)
     ledger.record(call, fields("a", start, end), 1)
     assert next(ledger.rows())["outcome"] == outcome
+
+
+def test_call_seq_counts_arrivals_per_call_even_when_filtered():
+    ledger = Ledger()
+    first, second = ledger.open_call("a"), ledger.open_call("b")
+    for number in range(3):
+        ledger.record(first, fields(f"a{number}"), 1)
+        ledger.record(second, fields(f"b{number}"), 1)
+    assert [row["call_seq"] for row in ledger.rows("b")] == [0, 1, 2]
 
 
 def test_rows_survive_compaction(monkeypatch):
@@ -40,10 +49,10 @@ def test_rows_survive_compaction(monkeypatch):
     ledger = Ledger()
     call = ledger.open_call("k")
     for number in range(10):
-        ledger.record(call, fields(str(number), start=number, end=number + 1), 100 + number)
+        ledger.record(call, fields(str(number), start=number, end=number + 1), 100.0 + number)
     rows = list(ledger.rows())
     assert [row["messageId"] for row in rows] == [str(n) for n in range(10)]
-    assert [row["arrived_ms"] for row in rows] == list(range(100, 110))
+    assert [row["arrived_ms"] for row in rows] == [100_000 + 1000 * n for n in range(10)]
     assert [row["call_seq"] for row in rows] == list(range(10))
 
 
@@ -81,8 +90,8 @@ def test_merge_orders_by_arrival_and_finds_duplicates_across_workers():
 def test_ledger_file_round_trips(tmp_path, suffix):
     ledger = Ledger(worker=2)
     call = ledger.open_call("k")
-    ledger.record(call, fields("a"), 1764086400123)
-    ledger.record(call, fields("a"), 1764086400124)
+    ledger.record(call, fields("a"), 1764086400.125)
+    ledger.record(call, fields("a"), 1764086400.25)
     path = tmp_path / "out" / f"ledger{suffix}"
     assert write_ledger(ledger.rows(), path) == 2
     assert read_ledger(path) == list(ledger.rows())
