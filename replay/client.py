@@ -200,11 +200,16 @@ class RequestBuilder:
             "senderType": self._senders[row].as_py(),
         }
 
-    def message(self, i: int, *, anchor_ms: int) -> Request:
-        """POST /voiceCalls/{vendorCallKey}/messages for message i."""
+    def messages_path(self, i: int) -> str:
+        """The path message i is posted to (the same for every message of its call)."""
+        return self._endpoint.messages_path(self.call_key(i))
+
+    def message(self, i: int, *, anchor_ms: int, path: str | None = None) -> Request:
+        """POST /voiceCalls/{vendorCallKey}/messages for message i; `path`, when the caller
+        already has it from `messages_path` (once per call), saves building it again."""
         return Request(
             method="POST",
-            path=self._endpoint.messages_path(self.call_key(i)),
+            path=path or self.messages_path(i),
             body=self._encode(self.fields(i, anchor_ms=anchor_ms)),
             headers=self._base_headers,
             name="/voiceCalls/{vendorCallKey}/messages",

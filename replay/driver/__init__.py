@@ -9,7 +9,8 @@ Modules: options (flags -> ReplayConfig), prepare (load + plan off the loop, dry
 (the run clock), replayer (calls as greenlets, messages on time), sender (one request with
 retries), retry (backoff arithmetic), health (endpoint gone?), tls (certificate checks),
 progress (snapshots and lines), outputs (files, verdict, exit code), session (Locust listeners
-and the run), user (the FastHttpUser). Only this package and locustfile.py import Locust.
+and the run), user (the Locust user), http (the HTTP client), distributed (master and
+workers). Only this package and locustfile.py import Locust.
 """
 
 from __future__ import annotations

@@ -131,6 +131,7 @@ class Replayer:
         if self._lifecycle and not self._create(call, lo, hi):
             return
         recorder, clock, due_s = self._recorder, self._clock, self.due_s
+        path = self._builder.messages_path(lo)
         for i in range(lo, hi):
             if plan.paced:
                 if not self._wait_until(due_s[i]):
@@ -140,7 +141,7 @@ class Replayer:
             else:
                 due_s[i] = clock.now_s()
             anchor_ms = clock.epoch_ms(due_s[i])
-            request = self._builder.message(i, anchor_ms=anchor_ms)
+            request = self._builder.message(i, anchor_ms=anchor_ms, path=path)
             recorder.sent(i, clock.now_s())
             result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
             recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)

@@ -1,11 +1,12 @@
-"""Send one request through Locust's FastHttpSession, with retries; report what happened.
+"""Send one request through the HTTP client, with retries; report what happened.
 
-    sender = Sender(client=user.client, builder=builder, policy=RetryPolicy(retries=3), ...)
+    sender = Sender(client=http_client, builder=builder, policy=RetryPolicy(retries=3), ...)
     result = sender.send(request, on_retry=lambda t: recorder.retried(i, t))
     result.status, result.reason, result.attempts   # reason None = accepted
 
-Every attempt goes through `FastHttpSession.request`, so Locust's statistics, its web UI and
-its CSV/HTML reports see each attempt (the replay's own outcomes count each message once).
+Every attempt goes through `http.HttpClient`, which reports it to Locust's statistics (so its
+web UI and CSV/HTML reports see each attempt; the replay's own outcomes count each message
+once).
 Each attempt gets a current token (`RequestBuilder.sign`). Between attempts it waits per the
 `RetryPolicy`, and gives up early when the run is stopping.
 """
@@ -70,28 +71,24 @@ class Sender:
                 return Result(status, reason, attempt)
 
     def _attempt(self, request: Request) -> tuple[int, str | None, str | None]:
-        response = self._client.request(
-            request.method, request.path, data=request.body,
-            headers=self._builder.sign(request.headers), name=request.name,
-        )
-        status = int(response.status_code or 0)
-        if status == 0:
-            error = _original(getattr(response, "error", None))
-            reason = classify(0, error)
-            if reason == TLS_ERROR and not self._tls_explained:
-                self._tls_explained = True
-                logger.error(
-                    "TLS: the certificate of %s could not be verified (%s). For a private CA or "
-                    "a self-signed certificate pass --ca-bundle PATH (its PEM certificate); "
-                    "--insecure turns verification off.", self._builder.base_url, error,
-                )
-            return 0, reason, None
-        headers = response.headers or {}
-        return status, classify(status), headers.get("retry-after")
+        reply = self._client.request(request.method, request.path, request.body,
+                                     self._builder.sign(request.headers), request.name)
+        if reply.status:
+            return reply.status, classify(reply.status), reply.retry_after
+        error = _original(reply.error)
+        reason = classify(0, error)
+        if reason == TLS_ERROR and not self._tls_explained:
+            self._tls_explained = True
+            logger.error(
+                "TLS: the certificate of %s could not be verified (%s). For a private CA or "
+                "a self-signed certificate pass --ca-bundle PATH (its PEM certificate); "
+                "--insecure turns verification off.", self._builder.base_url, error,
+            )
+        return 0, reason, None
 
 
 def _original(error: BaseException | None) -> BaseException | None:
-    """geventhttpclient wraps the real failure (a timeout, a reset) as `.original` of its
+    """geventhttpclient may wrap the real failure (a timeout, a reset) as `.original` of its
     RetriesExceeded: classify that one."""
     original = getattr(error, "original", None)
     return original if isinstance(original, BaseException) else error

@@ -35,7 +35,7 @@ from gevent.event import Event
 from replay import __version__
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth, unreachable
-from replay.driver.http import make_client
+from replay.driver.http import HttpClient
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     RunRecord,
@@ -181,7 +181,9 @@ class ReplaySession:
                      worker: int = 0) -> tuple[RunRecord, Replayer]:
         """Send this process's share of the plan on `clock`; returns what happened."""
         config, plan = self.config, prepared.plan
-        client = make_client(self.environment, config, connections=self.connection_limit())
+        client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
+                            timeout_s=config.timeout_s, connections=self.connection_limit(),
+                            ca_bundle=config.ca_bundle, insecure=config.insecure)
         recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
@@ -213,6 +215,7 @@ class ReplaySession:
         try:
             replayer.run()
         finally:
+            client.close()
             ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)

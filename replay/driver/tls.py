@@ -1,8 +1,8 @@
 """How https hosts are verified: by default against the system's CAs, like any client should.
 
-    factory = ssl_context_factory(ca_bundle=None, insecure=False)   # for FastHttpUser
+    factory = ssl_context_factory(ca_bundle=None, insecure=False)   # for http.HttpClient
 
-Locust's FastHttpUser does not verify certificates unless told to; the replay always tells it.
+Locust's FastHttpUser does not verify certificates unless told to; the replay always verifies.
 `ca_bundle` (a PEM file) replaces the system CAs, for a private CA or a self-signed test
 certificate. `insecure` turns verification off, with a loud warning in the log.
 """

@@ -2,7 +2,7 @@
 
     ReplayUser = make_user_class(session)      # in the locustfile, for Locust to find
 
-The replay's calls are greenlets sharing one FastHttpSession (see http.py), not Locust users,
+The replay's calls are greenlets sharing one HTTP client (see http.py), not Locust users,
 so concurrency follows the dataset rather than `--users`: run with the default `-u 1`. Extra
 users, and users on Locust workers (where the master starts the replay with a message, see
 distributed.py), stop at once.
