@@ -29,3 +29,33 @@ def test_dry_run_prints_the_plan_and_first_requests_and_sends_nothing(tmp_path, 
     assert "Authorization: Bearer eyJhbGciOiJS...(" in out
     assert JWT_HEADER_B64 not in out
     assert not (run_dir / "summary.json").exists()
+
+
+def dry_run_plan_line(tmp_path, args, env=None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import LOCUSTFILE, REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", *args],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return next(line for line in done.stdout.splitlines() if line.startswith("plan:"))
+
+
+def test_options_come_from_a_locust_conf_file(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=2, messages=3, span_s=10)
+    conf = tmp_path / "locust.conf"
+    conf.write_text(f"dataset = {dataset}\nspeed = 7\nhost = http://127.0.0.1:9\ndry-run = true\n")
+    assert "speed 7," in dry_run_plan_line(tmp_path, ["--config", str(conf)])
+
+
+def test_options_come_from_replay_environment_variables(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=2, messages=3, span_s=10)
+    env = {"REPLAY_DATASET": str(dataset), "REPLAY_SPEED": "3", "REPLAY_DRY_RUN": "true",
+           "REPLAY_SEND_AT": "start"}
+    line = dry_run_plan_line(tmp_path, ["--host", "http://127.0.0.1:9"], env)
+    assert "speed 3, send at start" in line
