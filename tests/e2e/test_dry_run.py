@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import JWT_HEADER_B64, locust_args, run_locust, write_dataset
+from tests.e2e.conftest import (
+    JWT_HEADER_B64,
+    LOCUSTFILE,
+    REPO,
+    locust_args,
+    run_locust,
+    write_dataset,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +43,6 @@ def test_dry_run_prints_the_plan_and_first_requests_and_sends_nothing(tmp_path, 
 
 
 def dry_run_plan_line(tmp_path, args, env=None) -> str:
-    import os
-    import subprocess
-    import sys
-
-    from tests.e2e.conftest import LOCUSTFILE, REPO
-
     done = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", *args],
         capture_output=True, text=True, timeout=60, cwd=REPO, env={**os.environ, **(env or {})},
