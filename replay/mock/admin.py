@@ -7,12 +7,14 @@
     POST /__admin/reset         forget calls, messages and counters; {"reset": true}
 
 With --workers N every worker keeps its own ledger; these endpoints gather all workers' answers
-(see replay.mock.workers) so a client sees one mock. The `local/` variants (e.g.
-`/__admin/local/stats`) answer for the worker that took the request only.
+(see replay.mock.workers) so a client sees one mock (GET /__admin/calls/{key} then gives the
+merged rows and counts only). The `local/` variants (e.g. `/__admin/local/stats`) answer for
+the worker that took the request only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -43,8 +45,12 @@ class AdminApi:
                                              "the admin API answers loopback clients only"))
             return
         method = scope["method"]
-        route = route.rstrip("/").removeprefix("local/")
+        route = route.rstrip("/")
         app = self.app
+        if app.cluster is not None and not route.startswith("local/"):
+            await self._cluster(send, method, route)
+            return
+        route = route.removeprefix("local/")
         if route == "health" and method == "GET":
             await send_response(send, 200, orjson.dumps({"ok": True, "worker": app.worker}))
         elif route == "stats" and method == "GET":
@@ -67,10 +73,40 @@ class AdminApi:
                 f"no admin endpoint {method[:10]} /__admin/{route[:100]}; see GET "
                 "/__admin/stats, /__admin/ledger, /__admin/calls/{key}, POST /__admin/reset"))
 
-    async def _ledger(self, send: Send) -> None:
+    async def _cluster(self, send: Send, method: str, route: str) -> None:
+        """The same endpoints, answered for all the workers together."""
+        cluster = self.app.cluster
+        try:
+            if route == "stats" and method == "GET":
+                await send_response(send, 200, orjson.dumps(await cluster.stats()))
+            elif route == "ledger" and method == "GET":
+                await self._ledger(send, await cluster.ledger())
+            elif route.startswith("calls/") and method == "GET":
+                key = route[len("calls/"):]
+                rows = [row for row in await cluster.ledger() if row["vendorCallKey"] == key]
+                await send_response(send, 200, orjson.dumps(
+                    {"vendorCallKey": key, "messages": len(rows), "ledger": rows,
+                     **{name: sum(row["outcome"] == outcome for row in rows) for name, outcome
+                        in (("stored", "stored"), ("duplicates", "duplicate"),
+                            ("outside_window", "outside_window"))}}))
+            elif route == "reset" and method == "POST":
+                await cluster.reset()
+                await send_response(send, 200, b'{"reset":true}')
+            elif route == "health" and method == "GET":
+                await send_response(send, 200, orjson.dumps(
+                    {"ok": True, "worker": self.app.worker, "workers": cluster.size}))
+            else:
+                await send_refusal(send, refusal(404, "NOT_FOUND", "path",
+                                                 f"no admin endpoint {method[:10]} "
+                                                 f"/__admin/{route[:100]}"))
+        except (OSError, ConnectionError, TimeoutError) as error:
+            await send_refusal(send, refusal(503, "WORKER_UNREACHABLE", None,
+                                             f"a worker did not answer: {error}"))
+
+    async def _ledger(self, send: Send, rows: Iterable[dict[str, Any]] | None = None) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [NDJSON_HEADER]})
         chunk: list[bytes] = []
-        for row in self.app.ledger.rows():
+        for row in self.app.ledger.rows() if rows is None else rows:
             chunk.append(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
             if len(chunk) >= LEDGER_CHUNK_ROWS:
                 await send({"type": "http.response.body", "body": b"".join(chunk),

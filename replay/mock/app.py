@@ -27,7 +27,7 @@ import asyncio
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -50,6 +50,9 @@ from replay.mock.responses import (
     too_large,
     wait_for_disconnect,
 )
+
+if TYPE_CHECKING:
+    from replay.mock.workers import Cluster
 from replay.mock.validation import (
     JSON,
     bulk_messages,
@@ -71,9 +74,11 @@ ACCEPTED_BODY = b'{"result":"Accepted"}'
 class MockApp:
     """ASGI entry point: routes, the transcript hot path, and the ledger's lifespan."""
 
-    def __init__(self, config: MockConfig, *, worker: int = 0) -> None:
+    def __init__(self, config: MockConfig, *, worker: int = 0,
+                 cluster: Cluster | None = None) -> None:
         self.config = config
         self.worker = worker
+        self.cluster = cluster
         self.ledger = Ledger(worker)
         self.verifier = TokenVerifier.from_config(config)
         self.faults = Faults(config, seed=config.seed + worker)
