@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # pandas and pyarrow come with these: import them only when the command runs
     from replay.report.compare import (
         CompareSettings,
         compare_summaries,

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replay.report import write_report
+    from replay.report import write_report  # pandas and plotly: only when the command runs
 
     path = write_report(args.run_dir)
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -29,6 +29,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from flask import jsonify, request
+
 from replay.report.formatting import show
 
 logger = logging.getLogger(__name__)
@@ -61,8 +63,6 @@ def install_live_tab(environment: Any, snapshot_fn: Callable[[], dict[str, Any]]
     web_ui = getattr(environment, "web_ui", None)
     if web_ui is None:
         return False
-    from flask import jsonify, request
-
     args = web_ui.template_args
     args["extended_tabs"] = [*args.get("extended_tabs", []), {"title": TAB_TITLE, "key": TAB_KEY}]
     args["extended_tables"] = [*args.get("extended_tables", []), {

@@ -14,6 +14,8 @@ import base64
 import functools
 import gzip
 
+from plotly.offline import get_plotlyjs
+
 BUNDLE_ELEMENT_ID = "plotly-js-gzip"
 
 PLOTLY_LOADER_JS = """
@@ -39,7 +41,5 @@ async function loadPlotly() {
 @functools.cache
 def plotly_bundle() -> str:
     """plotly.min.js from the installed plotly package, gzip level 9, base64 (about 2 MB)."""
-    from plotly.offline import get_plotlyjs
-
     packed = gzip.compress(get_plotlyjs().encode("utf-8"), compresslevel=9, mtime=0)
     return base64.b64encode(packed).decode("ascii")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import replay.report
 from replay import cli
 from replay.errors import ConfigError
 from replay.report import REPORT_FILE, build_report, write_report
@@ -176,7 +177,5 @@ def test_report_refuses_an_outcomes_file_with_a_wrongly_typed_column(tmp_path, s
 
 
 def test_public_api_is_exactly_what_the_driver_uses():
-    import replay.report
-
     assert replay.report.__all__ == ["REPORT_FILE", "build_report", "write_report"]
     assert all(hasattr(replay.report, name) for name in replay.report.__all__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pyarrow.parquet as pq
 import pytest
 
 from replay.errors import ConfigError
@@ -61,8 +62,6 @@ def test_unreadable_locust_csv_is_ignored_not_fatal(tmp_path, small_run):
 
 
 def test_outcomes_without_final_sent_use_the_first_attempt(tmp_path, small_run):
-    import pyarrow.parquet as pq
-
     run_dir = _copy(tmp_path, small_run)
     table = pq.read_table(run_dir / "outcomes.parquet").drop_columns(["final_sent_s"])
     pq.write_table(table, run_dir / "outcomes.parquet")
