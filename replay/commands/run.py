@@ -19,6 +19,7 @@ the run printed; no secrets).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shlex
@@ -31,7 +32,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from replay.driver.options import OPTIONS
 from replay.errors import ConfigError, EndpointError
+from replay.mock.process import MockStartError, start_mock
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +51,6 @@ CHILD_STOP_TIMEOUT_S = 60
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from replay.driver.options import OPTIONS
-
     parser = subparsers.add_parser(
         "run",
         help="replay a dataset through Locust and write a report",
@@ -71,8 +75,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def forwarded_options(args: argparse.Namespace) -> list[str]:
     """The locustfile options given on this command line, as locust arguments."""
-    from replay.driver.options import OPTIONS
-
     out: list[str] = []
     for flag, kwargs in OPTIONS:
         if flag in NOT_FORWARDED:
@@ -109,8 +111,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: list[str],
                          run_dir: Path) -> int:
-    from replay.mock.process import MockStartError, start_mock
-
     if args.jwt_key:
         raise ConfigError("--jwt-key needs --host: against the embedded mock, replay run makes "
                           "its own key pair")
@@ -143,9 +143,6 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
 
 
 def _make_key_pair(folder: Path) -> tuple[Path, Path]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = folder / "replay.pem"
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -186,8 +183,6 @@ def _wait_for(child: subprocess.Popen) -> int:
 
 
 def _ledger_line(ledger: list[dict[str, Any]], run_dir: Path) -> str:
-    import json
-
     stored = sum(1 for row in ledger if row.get("outcome") == "stored")
     distinct = len({(row["vendorCallKey"], row["messageId"]) for row in ledger})
     summary_path = run_dir / "summary.json"

@@ -19,7 +19,11 @@ from typing import Any
 
 
 def install(events: Any) -> type:
-    """Register the replay's listeners on Locust's `events`; return the user class to expose."""
+    """Register the replay's listeners on Locust's `events`; return the user class to expose.
+
+    Imported here, not at the top, so that `replay run` can read `replay.driver.options`
+    without importing Locust (whose import monkey-patches the process with gevent).
+    """
     from replay.driver.session import ReplaySession
     from replay.driver.user import make_user_class
 

@@ -43,7 +43,7 @@ from gevent.event import AsyncResult
 
 from replay.driver.clock import RunClock
 from replay.driver.options import OPTIONS, config_from_options
-from replay.driver.outputs import WORKER_LOST, outcomes_table, write_outputs
+from replay.driver.outputs import WORKER_LOST, outcomes_table, run_block, write_outputs
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.errors import ReplayError
 from replay.plan import earliest_send_ms
@@ -199,8 +199,6 @@ class MasterRole:
         self.session.finished.wait(timeout=self.session.config.timeout_s + 30)
 
     def _write(self, started_at: datetime, clock: RunClock) -> None:
-        from replay.driver.session import run_block
-
         config = self.session.config
         lost = sorted(self._lost() - set(self.done))
         tables = [table_from_bytes(self.done[i]["outcomes"]) for i in sorted(self.done)]

@@ -19,6 +19,7 @@ from typing import Any
 
 from replay.auth import DEFAULT_TTL_S, JwtSettings
 from replay.client import CONTENT_TYPES, Endpoint, RequestSettings
+from replay.dataset import load_column_map_file, parse_column_map
 from replay.errors import ConfigError
 from replay.plan import PlanOptions
 from replay.results.verdict import Threshold, parse_fail_on
@@ -174,8 +175,6 @@ class ReplayConfig:
 
 def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
     """Validate Locust's parsed options into a ReplayConfig; ConfigError names the bad option."""
-    from replay.dataset import load_column_map_file, parse_column_map
-
     if not options.dataset:
         raise ConfigError("--dataset is required (or REPLAY_DATASET): the transcripts to replay")
     column_map = {}

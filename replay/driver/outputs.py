@@ -19,13 +19,17 @@ import logging
 import os
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import locust
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from replay import __version__
 from replay.dataset import Transcripts
+from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.replayer import ENDPOINT_DOWN
 from replay.plan import Plan, ids_as_sent
@@ -144,3 +148,23 @@ def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
     if verdict["thresholds"]:
         return 0 if verdict["passed"] else EXIT_FAILED
     return exit_code_on_error if summary["counts"]["failed"] else 0
+
+
+def run_block(config: ReplayConfig, *, started_at: datetime, clock: RunClock, workers: int,
+              stop_reason: str | None, unsent: int, **extra: Any) -> dict[str, Any]:
+    """The summary's `run` block."""
+    ended_at = datetime.now(UTC)
+    return {
+        "id": config.run_id,
+        "started_at": started_at.isoformat().replace("+00:00", "Z"),
+        "ended_at": ended_at.isoformat().replace("+00:00", "Z"),
+        "duration_s": round((ended_at - started_at).total_seconds(), 3),
+        "t0_epoch_s": clock.t0_epoch_s,
+        "host": config.endpoint.base_url,
+        "workers": workers,
+        "locust_version": locust.__version__,
+        "replay_version": __version__,
+        "partial": stop_reason is not None,
+        "partial_reason": f"{stop_reason}: {unsent} messages not sent" if stop_reason else None,
+        **extra,
+    }

@@ -32,8 +32,8 @@ import gevent
 import locust
 from gevent.event import Event
 
-from replay import __version__
 from replay.driver.clock import RunClock
+from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
 from replay.driver.options import ReplayConfig, add_options, config_from_options
@@ -42,6 +42,7 @@ from replay.driver.outputs import (
     dataset_block,
     exit_code_for,
     outcomes_table,
+    run_block,
     write_outputs,
 )
 from replay.driver.prepare import Prepared, dry_run_text, prepare
@@ -83,8 +84,6 @@ class ReplaySession:
         events.quitting.add_listener(self.on_quitting)
 
     def on_init(self, environment: Any, **_: Any) -> None:
-        from replay.driver.distributed import MasterRole, WorkerRole
-
         self.environment = environment
         if isinstance(environment.runner, locust.runners.WorkerRunner):
             self.role = WorkerRole(self, environment)  # the options come from the master
@@ -240,23 +239,3 @@ class ReplaySession:
             install_live_tab(environment, self.role.snapshot)
         else:
             install_live_tab(environment, lambda: self.progress.take() if self.progress else {})
-
-
-def run_block(config: ReplayConfig, *, started_at: datetime, clock: RunClock, workers: int,
-              stop_reason: str | None, unsent: int, **extra: Any) -> dict[str, Any]:
-    """The summary's `run` block."""
-    ended_at = datetime.now(UTC)
-    return {
-        "id": config.run_id,
-        "started_at": started_at.isoformat().replace("+00:00", "Z"),
-        "ended_at": ended_at.isoformat().replace("+00:00", "Z"),
-        "duration_s": round((ended_at - started_at).total_seconds(), 3),
-        "t0_epoch_s": clock.t0_epoch_s,
-        "host": config.endpoint.base_url,
-        "workers": workers,
-        "locust_version": locust.__version__,
-        "replay_version": __version__,
-        "partial": stop_reason is not None,
-        "partial_reason": f"{stop_reason}: {unsent} messages not sent" if stop_reason else None,
-        **extra,
-    }
