@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from replay.mock.workers import Cluster
 from replay.mock.validation import (
     JSON,
+    Message,
     bulk_messages,
     content_kind,
     message_fields,
@@ -98,7 +99,8 @@ class MockApp:
         }
         self._accepted_body = {"type": "http.response.body", "body": ACCEPTED_BODY}
         self.ledger_path = config.ledger_out
-        self._reject_duplicates = config.duplicates == "reject"
+        # Messages that need more than the common checks take the slow path (_call_taking).
+        self._strict = config.duplicates == "reject" or config.outside_window == "reject"
 
     def reset(self) -> None:
         """Forget every call, message and counter; restart the random sequence."""
@@ -176,8 +178,8 @@ class MockApp:
             if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
             call = ledger.calls.get(key)
-            if call is None or call.ended or self._reject_duplicates:
-                call = self._call_taking(key, fields[1])
+            if call is None or call.ended or self._strict:
+                call = self._call_taking(key, fields)
             ledger.record(call, fields, time.time())
         except Refusal as error:
             ledger.rejected[error.status] += 1
@@ -212,7 +214,7 @@ class MockApp:
             if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
             batch: set[tuple[str, str]] = set()
-            taking = [(self._call_taking(key, fields[1], batch), fields)
+            taking = [(self._call_taking(key, fields, batch), fields)
                       for key, messages in entries for fields in messages]
             arrived_s = time.time()
             for call, fields in taking:
@@ -269,9 +271,10 @@ class MockApp:
                           f"(--rate-limit); retry after {retry_after} s",
                           ((b"retry-after", b"%d" % retry_after),))
 
-    def _call_taking(self, key: str, message_id: str,
+    def _call_taking(self, key: str, fields: Message,
                      batch: set[tuple[str, str]] | None = None) -> Call:
         """The call a message goes to, if it may take it; else a Refusal."""
+        message_id = fields[1]
         ledger = self.ledger
         call = ledger.calls.get(key)
         if call is None:
@@ -292,6 +295,10 @@ class MockApp:
                               "for this call (--duplicates reject)")
             if batch is not None:
                 batch.add(identity)
+        if self.config.outside_window == "reject" and call.outside(fields[2], fields[3]):
+            raise refusal(400, "OUTSIDE_WINDOW", "startTime",
+                          f"the message ({fields[2]}..{fields[3]} ms) is outside the call's "
+                          f"window ({call.start_ms}..{call.end_ms}) (--outside-window reject)")
         return call
 
     async def _survives_faults(self, scope: dict[str, Any], receive: Receive) -> bool:

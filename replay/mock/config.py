@@ -43,6 +43,7 @@ class MockConfig:
     success_status: int = 202
     duplicates: str = "accept"
     strict_calls: bool = False
+    outside_window: str = "accept"
     after_end_status: int = 409
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Limits and faults.
@@ -105,6 +106,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     behaviour.add_argument("--strict-calls", action="store_true",
                            help="answer 404 for an unknown vendorCallKey instead of creating "
                                 "the call")
+    behaviour.add_argument("--outside-window", choices=("accept", "reject"), default="accept",
+                           help="a message outside its call's start..end: accept it without "
+                                "storing it, or answer 400 (default accept)")
     behaviour.add_argument("--after-end-status", type=int, default=409,
                            help="status for a message to a call that has ended (default 409)")
     behaviour.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
@@ -231,6 +235,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         success_status=args.success_status,
         duplicates=args.duplicates,
         strict_calls=args.strict_calls,
+        outside_window=args.outside_window,
         after_end_status=args.after_end_status,
         max_body_bytes=args.max_body_bytes,
         rate_limit=_non_negative(args.rate_limit, "--rate-limit"),

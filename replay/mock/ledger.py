@@ -76,6 +76,14 @@ class Call:
     def end_ms(self) -> int | None:
         return self.window[1] if self.window else None
 
+    def outside(self, start_time: int, end_time: int) -> bool:
+        """Whether a message's timestamps fall outside the call's window."""
+        window = self.window
+        return window is not None and (
+            (window[0] is not None and start_time < window[0])
+            or (window[1] is not None and end_time > window[1])
+        )
+
     def set_window(self, start_ms: int | None = None, end_ms: int | None = None) -> None:
         """Change the start and/or end of the window (None keeps the current value)."""
         start = start_ms if start_ms is not None else self.start_ms

@@ -165,3 +165,15 @@ def test_lifecycle_requests_need_a_valid_token(mock, token):
     answer = call(mock.url, "POST", "/telephony/v1/voiceCalls", create_body(unique_key()),
                   authorized)
     assert answer.status == 200
+
+
+def test_outside_window_reject_answers_400():
+    with start_mock(["--no-auth", "--outside-window", "reject"]) as running:
+        key = unique_key()
+        create(running.url, key, startTime="2025-11-25T16:30:00Z")
+        answer = post_message(running.url, key, message("early"))
+        assert answer.status == 400
+        assert answer.error == "OUTSIDE_WINDOW"
+        late = message("late", startTime=1764088200000, endTime=1764088201000)
+        assert post_message(running.url, key, late).status == 202
+        assert running.stats()["stored"] == 1
