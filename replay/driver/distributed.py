@@ -22,9 +22,9 @@ The master never loads the dataset. The exchange, through Locust's custom messag
   options); paths in them (--dataset, --jwt-key, --ca-bundle) must exist on every worker.
 - Results: each worker sends its outcome rows and its mergeable Measures; the master merges
   the Measures (exact histograms, never averaged percentiles), concatenates the rows and writes
-  the same files as a local run. A worker lost before it reports is named in summary.json's
-  `run.lost_workers` with the calls it did not finish; its messages count as unaccounted, never
-  twice.
+  the same files as a local run. A worker lost (or failed) before it reports is named in
+  summary.json's `run.lost_workers` with the calls it did not finish; its messages count as
+  unaccounted, never twice.
 - --calls N applies to each worker's share; --sample is decided per call and is the same
   whichever worker holds it.
 """
@@ -200,7 +200,11 @@ class MasterRole:
 
     def _write(self, started_at: datetime, clock: RunClock) -> None:
         config = self.session.config
-        lost = sorted(self._lost() - set(self.done))
+        failed = {i for i, data in self.done.items() if "outcomes" not in data}
+        for i in sorted(failed):
+            logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
+        lost = sorted((self._lost() - set(self.done)) | failed)
+        self.done = {i: data for i, data in self.done.items() if i not in failed}
         tables = [table_from_bytes(self.done[i]["outcomes"]) for i in sorted(self.done)]
         measures = Measures()
         for i in sorted(self.done):
@@ -293,6 +297,9 @@ class WorkerRole:
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.plan.span_s,
             })
+        except Exception as error:  # report, so the master does not wait for us forever
+            logger.exception("replay: this worker's run failed")
+            self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
         finally:
             session.finished.set()
 

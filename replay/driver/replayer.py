@@ -83,6 +83,7 @@ class Replayer:
         self.stop_reason: str | None = None
         self.calls_done = 0
         self.calls_started = 0
+        self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds the scheduler spent waiting for a free slot
 
     def run(self) -> None:
@@ -101,7 +102,7 @@ class Replayer:
             if self._stopping():
                 break
             self.calls_started += 1
-            pool.spawn(self._run_call, call)
+            pool.spawn(self._run_call_safely, call)
         pool.join()
         self._mark_unsent()
 
@@ -124,6 +125,14 @@ class Replayer:
         if delay > 0 and self._stop.wait(delay):
             return not self._stopping()
         return not self._stopping()
+
+    def _run_call_safely(self, call: int) -> None:
+        """A bug in one call must not end the others: log it; its unsent messages stay unsent."""
+        try:
+            self._run_call(call)
+        except Exception:
+            self.calls_failed += 1
+            logger.exception("call %d of the plan stopped on an unexpected error", call)
 
     def _run_call(self, call: int) -> None:
         plan = self._plan

@@ -154,3 +154,17 @@ def test_lifecycle_creates_each_call_before_its_messages_and_ends_it_after():
         steps = [(method, message) for event, method, k, message in sender.log
                  if event == "start" and k == key]
         assert steps == [("POST", ""), *[("POST", m) for m in messages], ("PATCH", "")]
+
+
+def test_an_unexpected_error_in_one_call_leaves_the_other_calls_running():
+    class Broken(FakeSender):
+        def send(self, request, on_retry=None):
+            if call_key(request) == "B":
+                raise RuntimeError("boom")
+            return super().send(request, on_retry)
+
+    rows = [("A", 0), ("B", 5), ("A", 10), ("B", 15)]
+    replayer, recorder, sender = replay(rows, speed=50.0, sender=Broken())
+    assert sent_ids(sender) == ["A-0", "A-1"]
+    assert replayer.calls_failed == 1
+    assert recorder.accepted_count == 2
