@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
+import pyarrow.parquet as pq
 import pytest
 
-from tests.e2e.conftest import REPO
+from tests.e2e.conftest import REPO, write_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -31,3 +33,43 @@ def test_replay_run_on_the_bundled_sample_passes_and_reconciles_with_the_mock(tm
     assert "matches the" in done.stdout
     assert not list(run_dir.glob("*.pem"))
     assert "PRIVATE KEY" not in (run_dir / "run.log").read_text()
+
+
+def test_replay_run_with_two_workers_splits_the_calls_and_reconciles(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=16, messages=6, span_s=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "replay", "run", str(dataset), "--workers", "2", "--speed", "30",
+         "--run-id", "two"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_dir = tmp_path / "reports" / "two"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["run"]["workers"] == 2
+    assert summary["counts"]["accepted"] == summary["counts"]["planned"] == 16 * 6
+    assert summary["reconciliation"]["mock"]["matches"] is True
+    outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
+    assert (outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique() == 1).all()
+
+
+def test_sigterm_to_replay_run_ends_it_with_partial_outputs_and_stops_the_mock(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=10, messages=10, span_s=600)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "replay", "run", str(dataset), "--speed", "20",
+         "--run-id", "term", "--progress-interval", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )
+    try:
+        for line in child.stdout:
+            if "progress: sent" in line:
+                break
+        child.send_signal(signal.SIGTERM)
+        output, _ = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130, output[-3000:]
+    summary = json.loads((tmp_path / "reports" / "term" / "summary.json").read_text())
+    assert summary["run"]["partial"] is True
+    assert summary["counts"]["unsent"] > 0
+    assert summary["reconciliation"]["balanced"] is True
+    assert "mock ledger:" in output
