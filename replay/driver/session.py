@@ -150,6 +150,12 @@ class ReplaySession:
         except ReplayError as error:
             logger.error("%s", error)
             self.exit_code = error.exit_code
+        except OSError as error:
+            logger.error("cannot write the run's outputs to %s: %s", config.run_dir, error)
+            self.exit_code = 2
+        except Exception:
+            logger.exception("the replay failed unexpectedly")
+            self.exit_code = 1
         finally:
             self.finished.set()
             self.end_test()
