@@ -86,6 +86,7 @@ def uvicorn_config(app: MockApp) -> uvicorn.Config:
         app,
         http=protocol,
         proxy_headers=False,
+        ws="none",
         loop="uvloop",
         lifespan="on",
         access_log=False,
