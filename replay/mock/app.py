@@ -50,9 +50,6 @@ from replay.mock.responses import (
     too_large,
     wait_for_disconnect,
 )
-
-if TYPE_CHECKING:
-    from replay.mock.workers import Cluster
 from replay.mock.validation import (
     JSON,
     Message,
@@ -61,6 +58,9 @@ from replay.mock.validation import (
     message_fields,
     parse_document,
 )
+
+if TYPE_CHECKING:
+    from replay.mock.workers import Cluster
 
 logger = logging.getLogger(__name__)
 

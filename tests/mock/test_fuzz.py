@@ -136,6 +136,59 @@ def test_random_paths_and_methods_never_get_5xx(servers, method, path):
     assert status < 500
 
 
+RAW_ABUSE = [
+    b"GARBAGE\r\n\r\n",
+    b"POST /telephony/v1/voiceCalls/k/messages HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"a\"",
+    b"POST /telephony/v1/voiceCalls/k/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    b"POST /telephony/v1/voiceCalls/k/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+    b"\r\n\r\nzz\r\n",
+    b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /telephony/v1/voiceCalls/k/messages HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 200_000
+    + b"\r\nContent-Length: 2\r\n\r\n{}",
+]
+
+
+@pytest.mark.parametrize("request_bytes", RAW_ABUSE,
+                         ids=["garbage", "cut_body", "negative_length", "bad_chunk", "long_path",
+                              "huge_header"])
+def test_broken_http_is_never_a_5xx_and_the_server_survives(servers, request_bytes):
+    import socket
+
+    _, open_ = servers
+    parts = urlsplit(open_.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        sock.shutdown(socket.SHUT_WR)
+        try:
+            answer = sock.recv(64)
+        except (ConnectionError, TimeoutError):
+            answer = b""
+    assert not answer.startswith(b"HTTP/1.1 5")
+    _still_serving(open_.url)
+
+
+def test_pipelined_requests_are_answered_in_order(servers):
+    import socket
+
+    _, open_ = servers
+    parts = urlsplit(open_.url)
+    key = unique_key()
+    requests = b""
+    for number in range(5):
+        body = json.dumps(message(f"m-{number}")).encode()
+        requests += (f"POST /telephony/v1/voiceCalls/{key}/messages HTTP/1.1\r\nHost: x\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                     ).encode() + body
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(requests)
+        received = b""
+        while received.count(b"HTTP/1.1 202") < 5:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
+    assert [row["messageId"] for row in open_.call(key)["ledger"]] == [f"m-{n}" for n in range(5)]
+
+
 def test_both_servers_still_serve_after_the_fuzzing(servers, token):
     authed, open_ = servers
     _still_serving(open_.url)
