@@ -100,6 +100,7 @@ class MockApp:
         self._accepted_body = {"type": "http.response.body", "body": ACCEPTED_BODY}
         self.ledger_path = config.ledger_out
         self._max_body = config.max_body_bytes
+        self.stopping = asyncio.Event()
         # Messages that need more than the common checks take the slow path (_call_taking).
         self._strict = config.duplicates == "reject" or config.outside_window == "reject"
 
@@ -327,13 +328,22 @@ class MockApp:
         await wait_for_disconnect(receive)
 
     async def _hang(self, scope: dict[str, Any], receive: Receive) -> None:
-        try:
-            await asyncio.wait_for(wait_for_disconnect(receive), self.config.hang_max_s)
-        except TimeoutError:
+        """Answer nothing until the client leaves, --hang-max-s passes, or the server begins
+        to stop (then the connection is dropped, so shutdown does not wait for it)."""
+        client_left = asyncio.ensure_future(wait_for_disconnect(receive))
+        stopping = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait((client_left, stopping), timeout=self.config.hang_max_s,
+                           return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not client_left.done():
             transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
             if transport is not None:
-                transport.close()
-                await wait_for_disconnect(receive)
+                abort_connection(transport)
+            await client_left
+
+    def begin_stopping(self) -> None:
+        """The server is about to shut down: end hung requests now."""
+        self.stopping.set()
 
     # Lifespan: write the ledger when the server stops (also on SIGTERM and SIGINT).
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -80,8 +80,9 @@ def write_json_atomically(path: Path, document: dict) -> None:
 
 
 def uvicorn_config(app: MockApp) -> uvicorn.Config:
-    # The transport is needed only to inject resets; the stock protocol is a little faster.
-    protocol = TransportProtocol if app.config.reset_rate else "httptools"
+    # The transport is needed only to inject resets and end hangs; the stock protocol is a
+    # little faster.
+    protocol = TransportProtocol if app.config.reset_rate or app.config.hang_rate else "httptools"
     return uvicorn.Config(
         app,
         http=protocol,
@@ -108,15 +109,23 @@ async def _write_ready_file_when_started(server: uvicorn.Server, path: Path, url
     logger.info("mock listening on %s", url)
 
 
-async def _serve(server: uvicorn.Server, sockets: list[socket.socket],
+async def _tell_app_when_stopping(server: uvicorn.Server, app: MockApp) -> None:
+    """uvicorn waits for open requests on shutdown; hung ones must end as soon as it begins."""
+    while not server.should_exit:
+        await asyncio.sleep(0.05)
+    app.begin_stopping()
+
+
+async def _serve(server: uvicorn.Server, app: MockApp, sockets: list[socket.socket],
                  ready_file: Path | None, url: str) -> None:
-    watcher = None
+    watchers = [asyncio.create_task(_tell_app_when_stopping(server, app))]
     if ready_file is not None:
-        watcher = asyncio.create_task(_write_ready_file_when_started(server, ready_file, url))
+        watchers.append(
+            asyncio.create_task(_write_ready_file_when_started(server, ready_file, url)))
     try:
         await server.serve(sockets=sockets)
     finally:
-        if watcher is not None:
+        for watcher in watchers:
             watcher.cancel()
 
 
@@ -130,7 +139,7 @@ def serve_sockets(app: MockApp, sockets: list[socket.socket], *, ready_file: Pat
         for stopping in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stopping, _stopped_quietly)
     with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
-        runner.run(_serve(server, sockets, ready_file, url))
+        runner.run(_serve(server, app, sockets, ready_file, url))
 
 
 def _stopped_quietly(signum: int, frame: object) -> None:

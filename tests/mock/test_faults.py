@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
@@ -136,3 +138,22 @@ def test_latency_delays_the_answer():
         started = time.monotonic()
         assert post_message(running.url, unique_key(), message()).status == 202
         assert time.monotonic() - started >= 0.3
+
+
+def test_stopping_with_a_hung_request_drops_it_cleanly(tmp_path):
+    out = tmp_path / "ledger.jsonl"
+    running = start_mock(["--no-auth", "--hang-rate", "1", "--ledger-out", str(out)])
+    parts = urlsplit(running.url)
+    body = json.dumps(message()).encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(f"POST {TRANSCRIPT.format(key=unique_key())} HTTP/1.1\r\nHost: x\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                     .encode() + body)
+        while running.stats()["faults"] != {"hang": 1}:
+            time.sleep(0.05)
+        assert running.stop() == 0
+        with pytest.raises(ConnectionError):
+            if not sock.recv(100):
+                raise ConnectionResetError("closed without an answer")
+    assert "Traceback" not in running.output()
+    assert out.exists()
