@@ -9,8 +9,8 @@ key file 0600, deleted at the end), starts the mock on a free loopback port with
 key and the lifecycle on, replays through `locust -f <repo>/locustfile.py --headless`, checks
 the mock's ledger against the replay's counts, stops the mock and exits with Locust's exit
 code (the verdict: see replay.driver.outputs). Every replay option of the locustfile is also an
-option here (same names); `--speed` defaults to 200 so the bundled sample (about 70 minutes of
-calls) replays in about 20 seconds. Outputs: `<report-dir>/<run-id>/` with summary.json,
+option here (same names); `--speed` defaults to 300 so the bundled sample (about 70 minutes of
+calls) replays in about 14 seconds. Outputs: `<report-dir>/<run-id>/` with summary.json,
 outcomes.parquet, report.html, Locust's locust.html and locust_*.csv, and run.log (everything
 the run printed; no secrets).
 `--workers N` runs Locust's master and N local worker processes (`--processes N`).
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 LOCUSTFILE = REPO / "locustfile.py"
-DEFAULT_SPEED = "200"
+DEFAULT_SPEED = "300"
 EMBEDDED_ORG_ID = "00DRE0000000001"
 EMBEDDED_CALL_CENTER = "ReplayCallCenter"
 NOT_FORWARDED = ("--dataset", "--speed", "--mock-admin")
@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="", metavar="URL",
                         help="the endpoint's base URL; default: start the mock for this run")
     parser.add_argument("--speed", default=DEFAULT_SPEED, metavar="X|max",
-                        help=f"replay speed (default {DEFAULT_SPEED}: the sample in ~20 s)")
+                        help=f"replay speed (default {DEFAULT_SPEED}: the sample in ~14 s)")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="Locust worker processes on this machine (default 0: one process)")
     parser.add_argument("--mock-args", default="", metavar="ARGS",
