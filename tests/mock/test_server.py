@@ -77,3 +77,11 @@ def test_stop_ends_the_process(tmp_path):
     assert running.alive()
     assert running.stop() == 0
     assert not running.alive()
+
+
+@pytest.mark.parametrize(("host", "url_prefix"), [("::1", "http://[::1]:"),
+                                                  ("0.0.0.0", "http://127.0.0.1:")])
+def test_ready_url_is_reachable_for_ipv6_and_wildcard_hosts(host, url_prefix):
+    with start_mock(["--no-auth", "--host", host]) as running:
+        assert running.url.startswith(url_prefix)
+        assert post_message(running.url, unique_key(), message()).status == 202
