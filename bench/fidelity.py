@@ -88,7 +88,7 @@ def replay_once(ctx: Context, name: str, *, dataset: Path, timeout_s: float) -> 
     if figures["accepted"] != figures["planned"]:
         raise RuntimeError(f"{name}: the mock accepted {figures['accepted']} of "
                            f"{figures['planned']} planned messages (failed "
-                           f"{summary['counts'].get('failed_by_reason')}); see {child.log_path}")
+                           f"{figures['failed_by_reason']}); see {child.log_path}")
     return figures
 
 
@@ -118,4 +118,5 @@ def summary_figures(summary: dict) -> dict:
             "achieved_mps": rates["achieved_mps"], "intended_mps": rates["intended_mps"],
             "achieved_over_intended": rates["achieved_mps"] / rates["intended_mps"],
             "planned": counts["planned"], "sent": counts["sent"],
-            "accepted": counts["accepted"], "failed": counts["failed"]}
+            "accepted": counts["accepted"], "failed": counts["failed"],
+            "failed_by_reason": counts.get("failed_by_reason", {})}

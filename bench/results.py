@@ -113,7 +113,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:,.0f} MiB"
     if unit == "MiB/h":
         return f"{value:+,.1f} MiB/h"
-    return f"{value:.3g} {unit}" if abs(value) < 100 else f"{value:,.0f} {unit}"
+    text = f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{text} {unit}".strip()
 
 
 def markdown_table(document: dict) -> str:

@@ -52,6 +52,9 @@ def run(ctx: Context) -> Section:
     lag = summary_figures(summary)
     log.info("soak: RSS %.0f -> %.0f MiB, slope %.1f MiB/h", trend["start_mib"],
              trend["end_mib"], trend["slope_mib_per_h"])
+    if lag["failed"]:
+        log.warning("soak: %d of %d messages failed: %s", lag["failed"], lag["planned"],
+                    lag["failed_by_reason"])
     figures = (
         Figure(key="soak.rss_start_mib", label="Soak: replay RSS after warm-up", unit="MiB",
                better="lower", samples=(trend["start_mib"],)),
@@ -63,6 +66,8 @@ def run(ctx: Context) -> Section:
                better="lower", samples=(trend["slope_mib_per_h"],)),
         Figure(key="soak.lag_p99_ms", label=f"Soak: lag p99 at {profile.soak_rate:,}/s",
                unit="ms", better="lower", samples=(lag["lag_p99_ms"],)),
+        Figure(key="soak.failed", label="Soak: messages failed", unit="", better="lower",
+               samples=(float(lag["failed"]),)),
     )
     details = {"setup": f"{ctx.cores_text}; {profile.soak_rate:,} msg/s for "
                         f"{profile.soak_duration_s:g} s at --speed {SPEED}, RSS every "
