@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import (
+
+from .conftest import (
     LOCUSTFILE,
     REPO,
     free_port,

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import (
+
+from .conftest import (
     JWT_HEADER_B64,
     LOCUSTFILE,
     REPO,

@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import locust_args, run_locust, write_dataset
+
+from .conftest import locust_args, run_locust, write_dataset
 
 pytestmark = pytest.mark.e2e
 

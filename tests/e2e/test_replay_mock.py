@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import (
+
+from .conftest import (
     CALL_CENTER,
     JWT_HEADER_B64,
     ORG_ID,

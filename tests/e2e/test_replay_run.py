@@ -10,7 +10,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from tests.e2e.conftest import REPO, write_dataset
+from .conftest import REPO, write_dataset
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from replay.mock.process import start_mock
-from tests.e2e.conftest import free_port, locust_args, run_locust, start_locust, write_dataset
+
+from .conftest import free_port, locust_args, run_locust, start_locust, write_dataset
 
 pytestmark = pytest.mark.e2e
 

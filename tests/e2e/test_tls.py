@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.e2e.conftest import locust_args, run_locust, write_dataset
+from .conftest import locust_args, run_locust, write_dataset
 
 pytestmark = pytest.mark.e2e
 
