@@ -8,7 +8,9 @@
 
 Each child is the leader of its own process group (`start_new_session`), so stopping the group
 also stops what the child started itself (the mock's workers, Locust's helpers). Its stdout and
-stderr go to `<log_dir>/<name>.log`, whose tail is quoted when the child fails.
+stderr go to `<log_dir>/<name>.log`, whose tail is quoted when the child fails. Ctrl-C and
+SIGTERM (which `python -m bench` turns into KeyboardInterrupt) are held while a child is started
+and recorded, and while children are stopped, so neither can leave a process behind.
 """
 
 from __future__ import annotations
@@ -110,20 +112,19 @@ class Processes:
     def start(self, name: str, argv: Sequence[str], *, core: int | None,
               env: dict[str, str] | None = None, cwd: Path | None = None) -> Child:
         log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("wb")
-        popen = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
-            preexec_fn=_pin_to(core),
-        )
-        log.close()
-        child = Child(name=name, popen=popen, log_path=log_path)
-        self.children.append(child)
+        with signals_deferred(), log_path.open("wb") as log:
+            popen = subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
+                preexec_fn=_pin_to(core),
+            )
+            child = Child(name=name, popen=popen, log_path=log_path)
+            self.children.append(child)
         return child
 
     def stop_all(self) -> None:
-        """Stop every child; a second Ctrl-C or SIGTERM meanwhile cannot cut this short."""
-        with _signals_deferred():
+        """Stop every child; a Ctrl-C or SIGTERM meanwhile is acted on only afterwards."""
+        with signals_deferred():
             for child in reversed(self.children):
                 child.stop()
             self.children.clear()
@@ -159,17 +160,25 @@ def _pin_to(core: int | None) -> Callable[[], None] | None:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Ignore SIGINT and SIGTERM inside the block (main thread only; elsewhere a no-op)."""
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on them (KeyboardInterrupt).
+
+    So a signal cannot land between starting a child and recording it, or cut a clean-up short.
+    The handler is a Python function, which exec resets: children still get default handling.
+    Main thread only; elsewhere a no-op."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    caught: list[int] = []
+    saved = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+             for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+    if caught:
+        raise KeyboardInterrupt(f"signal {caught[0]}")
 
 
 def _wait_group_gone(pgid: int, timeout_s: float) -> None:

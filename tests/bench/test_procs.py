@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import psutil
 import pytest
 
-from bench.procs import ChildFailed, Processes, bench_cores, wait_until
+from bench.procs import ChildFailed, Processes, bench_cores, signals_deferred, wait_until
 
 SLEEPER = ["sh", "-c", "sleep 60 & sleep 60 & wait"]
 
@@ -72,3 +73,14 @@ def test_a_child_that_exits_early_fails_with_the_tail_of_its_log(tmp_path):
     message = str(failure.value)
     assert "broken exited before ready (exit code 3)" in message
     assert "port already taken" in message
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_inside_a_deferred_block_interrupts_only_after_the_block(sig):
+    finished = []
+    with pytest.raises(KeyboardInterrupt), signals_deferred():
+        os.kill(os.getpid(), sig)
+        time.sleep(0.05)
+        finished.append(True)
+    assert finished == [True]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
