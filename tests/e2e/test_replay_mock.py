@@ -124,3 +124,20 @@ def test_no_output_or_log_contains_the_key_or_a_token(replay, key_pair):
         assert JWT_HEADER_B64 not in text, f"a token in {where}"
         for line in key_lines:
             assert line not in text, f"key material in {where}"
+
+
+def test_xml_bodies_two_passes_and_the_lifecycle_are_all_taken_by_the_mock(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=5, messages=4, span_s=20)
+    run_dir = tmp_path / "reports" / "xml"
+    with start_mock(["--no-auth"]) as mock:
+        run = run_locust(locust_args(
+            dataset=dataset, host=mock.url, key_pair=None, run_dir=run_dir,
+            extra=["--speed", "40", "--content-type", "xml", "--loops", "2", "--lifecycle",
+                   "--call-center", CALL_CENTER, "--mock-admin", mock.url]), run_dir=run_dir)
+        ledger, stats = mock.ledger(), mock.stats()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert stats["stored"] == len(ledger) == 2 * 5 * 4
+    assert stats["calls_created"] == stats["calls_ended"] == 2 * 5
+    keys = {row["vendorCallKey"] for row in ledger}
+    assert {key for key in keys if key.endswith("-p1")} == {f"call-{c:04d}-p1" for c in range(5)}
+    assert sum(row["messageId"].endswith("-p1") for row in ledger) == 5 * 4
