@@ -141,3 +141,21 @@ def test_xml_bodies_two_passes_and_the_lifecycle_are_all_taken_by_the_mock(tmp_p
     keys = {row["vendorCallKey"] for row in ledger}
     assert {key for key in keys if key.endswith("-p1")} == {f"call-{c:04d}-p1" for c in range(5)}
     assert sum(row["messageId"].endswith("-p1") for row in ledger) == 5 * 4
+
+
+def test_speed_max_sends_every_call_in_order_as_fast_as_it_can(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=12, messages=10, span_s=3600)
+    run_dir = tmp_path / "reports" / "max"
+    with start_mock(["--no-auth"]) as mock:
+        run = run_locust(locust_args(dataset=dataset, host=mock.url, key_pair=None,
+                                     run_dir=run_dir, extra=["--speed", "max"]), run_dir=run_dir)
+        ledger = mock.ledger()
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["counts"]["accepted"] == 12 * 10
+    assert summary["options"]["speed"] == "max"
+    assert summary["run"]["duration_s"] < 60  # an hour of calls, not replayed in real time
+    arrivals = defaultdict(list)
+    for row in sorted(ledger, key=lambda row: row["call_seq"]):
+        arrivals[row["vendorCallKey"]].append(row["messageId"])
+    assert all(ids == [f"m{m:03d}" for m in range(10)] for ids in arrivals.values())
