@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from replay.driver.health import EndpointHealth
-from replay.driver.replayer import CreatePacer
 
 
 class Clock:
@@ -41,9 +40,3 @@ def test_few_failures_never_mean_down():
     health.record(0, "timeout")
     clock.now = 100.0
     assert not health.down
-
-
-def test_create_pacer_spaces_creations_by_the_rate():
-    pacer = CreatePacer(rate=10.0)
-    assert [round(pacer.reserve(0.0), 3) for _ in range(3)] == [0.0, 0.1, 0.2]
-    assert pacer.reserve(5.0) == 0.0

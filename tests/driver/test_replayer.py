@@ -19,7 +19,7 @@ from gevent.event import Event
 from replay.client import Endpoint, RequestBuilder, RequestSettings
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
-from replay.driver.replayer import Lifecycle, Replayer
+from replay.driver.replayer import CreatePacer, Lifecycle, Replayer
 from replay.driver.sender import Result
 from replay.plan import PlanOptions, build_plan
 from replay.results.recorder import OutcomeRecorder
@@ -168,3 +168,9 @@ def test_an_unexpected_error_in_one_call_leaves_the_other_calls_running():
     assert sent_ids(sender) == ["A-0", "A-1"]
     assert replayer.calls_failed == 1
     assert recorder.accepted_count == 2
+
+
+def test_create_pacer_spaces_creations_by_the_rate():
+    pacer = CreatePacer(rate=10.0)
+    assert [round(pacer.reserve(0.0), 3) for _ in range(3)] == [0.0, 0.1, 0.2]
+    assert pacer.reserve(5.0) == 0.0
