@@ -44,3 +44,26 @@ def test_every_option_is_documented_with_its_default():
             if flag in ("-h", "--help"):
                 continue
             assert f"`{flag}" in docs, f"{flag} is not in docs/readme/mock.md"
+
+
+def test_replay_mock_serves_until_sigterm(tmp_path):
+    import json
+    import signal
+    import time
+
+    from mock_helpers import message, post_message
+
+    ready = tmp_path / "ready.json"
+    process = subprocess.Popen([sys.executable, "-m", "replay", "mock", "--no-auth", "--port", "0",
+                                "--ready-file", str(ready)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        url = json.loads(ready.read_text())["url"]
+        assert post_message(url, "call-1", message()).status == 202
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr
