@@ -8,7 +8,7 @@ import time
 
 import jwt
 import pytest
-from mock_helpers import CALL_CENTER, ORG_ID, message, post_message, unique_key
+from mock.mock_helpers import CALL_CENTER, ORG_ID, message, post_message, unique_key
 
 from replay.mock.auth import TokenVerifier, load_public_key
 from replay.mock.config import MockConfig, MockConfigError

@@ -9,7 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
+from mock.mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
 
 from replay.mock.config import MockConfig
 from replay.mock.faults import ERROR, HANG, NONE, RESET, Faults, RateLimiter

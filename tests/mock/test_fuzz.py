@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_helpers import message, post_message, unique_key
+from mock.mock_helpers import message, post_message, unique_key
 
 from replay.mock.process import start_mock
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from mock_helpers import message, post_message, unique_key
+from mock.mock_helpers import message, post_message, unique_key
 
 from replay.mock.ledger import read_ledger
 from replay.mock.process import MockStartError, start_mock

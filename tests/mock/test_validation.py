@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mock_helpers import message
+from mock.mock_helpers import message
 
 from replay.mock.validation import (
     JSON,

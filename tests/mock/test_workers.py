@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mock_helpers import call, message, post_message, unique_key
+from mock.mock_helpers import call, message, post_message, unique_key
 
 from replay.mock.ledger import read_ledger
 from replay.mock.process import start_mock
