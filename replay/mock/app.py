@@ -162,15 +162,21 @@ class MockApp:
                 call = self._call_taking(key, fields)
             ledger.record(call, fields, time.time())
         except Refusal as error:
-            ledger.rejected[error.status] += 1
-            if self.faults.delays:
-                await asyncio.sleep(self.faults.delay_s())
-            await send_refusal(send, error)
+            await self._answer(send, error)
             return
+        await self._answer(send, None)
+
+    async def _answer(self, send: Send, error: Refusal | None) -> None:
+        """Answer a transcript post, after the injected latency: Accepted, or the refusal."""
+        if error is not None:
+            self.ledger.rejected[error.status] += 1
         if self.faults.delays:
             await asyncio.sleep(self.faults.delay_s())
-        await send(self._accepted_start)
-        await send(self._accepted_body)
+        if error is None:
+            await send(self._accepted_start)
+            await send(self._accepted_body)
+        else:
+            await send_refusal(send, error)
 
     async def _route(self, scope: dict[str, Any], receive: Receive, send: Send,
                      path: str) -> None:
@@ -220,15 +226,9 @@ class MockApp:
             for call, fields in taking:
                 ledger.record(call, fields, arrived_s)
         except Refusal as error:
-            ledger.rejected[error.status] += 1
-            if self.faults.delays:
-                await asyncio.sleep(self.faults.delay_s())
-            await send_refusal(send, error)
+            await self._answer(send, error)
             return
-        if self.faults.delays:
-            await asyncio.sleep(self.faults.delay_s())
-        await send(self._accepted_start)
-        await send(self._accepted_body)
+        await self._answer(send, None)
 
     def _checked_headers(self, scope: dict[str, Any]) -> int:
         """Method (405), Content-Length (413), Authorization (401), Content-Type (415)."""
