@@ -188,8 +188,10 @@ def _headline(summary: dict[str, Any]) -> str:
 
 def _verdict(verdict: dict[str, Any]) -> str:
     thresholds = verdict.get("thresholds") or []
+    problems = "".join(f'<p class="no">FAILED: {escape(str(problem))}</p>'
+                       for problem in verdict.get("problems") or [])
     if not thresholds:
-        return '<p class="sub">No thresholds were set (<code>--fail-on</code>).</p>'
+        return problems + '<p class="sub">No thresholds were set (<code>--fail-on</code>).</p>'
     rows = []
     for item in thresholds:
         unit = item.get("unit") or ""
@@ -199,8 +201,8 @@ def _verdict(verdict: dict[str, Any]) -> str:
             f'</code></td><td class="n">{escape(_with_unit(item.get("measured"), unit))}</td>'
             f'<td class="n">{escape(_with_unit(item.get("limit"), unit))}</td>'
             f'<td class="{"ok" if ok else "no"}">{"pass" if ok else "FAIL"}</td></tr>')
-    return ('<table><tr><th>threshold</th><th class="n">measured</th><th class="n">limit</th>'
-            "<th>result</th></tr>" + "".join(rows) + "</table>")
+    return (problems + '<table><tr><th>threshold</th><th class="n">measured</th>'
+            '<th class="n">limit</th><th>result</th></tr>' + "".join(rows) + "</table>")
 
 
 def _reconciliation(summary: dict[str, Any], outcome_rows: int) -> str:

@@ -1,7 +1,7 @@
 """The CI verdict: `--fail-on` thresholds, parsed once, evaluated against a summary.
 
     thresholds = parse_fail_on("error_rate>0.5%,p95>300ms,lag_p99>50ms")   # ConfigError if bad
-    verdict = evaluate(thresholds, summary)      # {"passed": bool, "thresholds": [...]}
+    verdict = evaluate(thresholds, summary)    # {"passed", "problems", "thresholds"}
     print(format_verdict(verdict))
 
 Grammar: comma-separated `METRIC OP VALUE[UNIT]` (spaces allowed around each part). Each is a
@@ -17,6 +17,8 @@ FAIL condition: the run fails when the measured value satisfies it. OP is one of
 
 `p99.9` may be written for `p99_9`. Measured values and limits are reported in the metric's unit
 (ms, % or count). A metric that could not be measured (nothing sent, no rate) fails its threshold.
+A partial run (endpoint down, stopped, worker lost) or one with messages unaccounted for never
+passes, with or without thresholds: the verdict's `problems` say why.
 """
 
 from __future__ import annotations
@@ -144,8 +146,21 @@ def _share(part: float | None, whole: float | None) -> float | None:
     return round(100.0 * part / whole, 6)
 
 
+def run_problems(summary: dict[str, Any]) -> list[str]:
+    """What fails a run whatever its thresholds: it is partial, or messages are unaccounted for."""
+    problems = []
+    run = summary.get("run") or {}
+    if run.get("partial"):
+        problems.append(f"the run is partial ({run.get('partial_reason') or 'stopped early'})")
+    unaccounted = (summary.get("reconciliation") or {}).get("unaccounted") or 0
+    if unaccounted:
+        problems.append(f"{unaccounted:,} planned messages are unaccounted for")
+    return problems
+
+
 def evaluate(thresholds: Iterable[Threshold], summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary's verdict block: every threshold with its measured value, and `passed`."""
+    """The summary's verdict block: every threshold with its measured value, `problems` (see
+    `run_problems`), and `passed`: no problem and every threshold passed."""
     rows = []
     for threshold in thresholds:
         measured = measure(threshold.metric, summary)
@@ -159,16 +174,26 @@ def evaluate(thresholds: Iterable[Threshold], summary: dict[str, Any]) -> dict[s
                 "passed": not threshold.fails(measured),
             }
         )
-    return {"passed": all(row["passed"] for row in rows), "thresholds": rows}
+    problems = run_problems(summary)
+    passed = not problems and all(row["passed"] for row in rows)
+    return {"passed": passed, "problems": problems, "thresholds": rows}
 
 
 def format_verdict(verdict: dict[str, Any]) -> str:
     """The verdict as console lines: a headline, then one line per threshold."""
     rows = verdict["thresholds"]
-    if not rows:
-        return "Verdict: PASSED (no --fail-on thresholds)"
+    problems = verdict.get("problems") or []
     failed = sum(not row["passed"] for row in rows)
-    head = "PASSED" if verdict["passed"] else f"FAILED ({failed} of {len(rows)} thresholds)"
+    if problems:
+        head = "FAILED: " + "; ".join(problems)
+        if failed:
+            head += f"; {failed} of {len(rows)} thresholds failed"
+    elif not rows:
+        return "Verdict: PASSED (no --fail-on thresholds)"
+    else:
+        head = "PASSED" if verdict["passed"] else f"FAILED ({failed} of {len(rows)} thresholds)"
+    if not rows:
+        return f"Verdict: {head}"
     width = max(len(row["expression"]) for row in rows)
     lines = [f"Verdict: {head}"]
     for row in rows:

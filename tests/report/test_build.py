@@ -179,3 +179,14 @@ def test_report_refuses_an_outcomes_file_with_a_wrongly_typed_column(tmp_path, s
 def test_public_api_is_exactly_what_the_driver_uses():
     assert replay.report.__all__ == ["REPORT_FILE", "build_report", "write_report"]
     assert all(hasattr(replay.report, name) for name in replay.report.__all__)
+
+
+def test_report_of_a_partial_run_says_failed_and_why(tmp_path, small_run):
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run, run_dir)
+    summary = _summary(run_dir)
+    problem = "the run is partial (endpoint_down: 5,010 messages not sent)"
+    summary["verdict"] = {"passed": False, "thresholds": [], "problems": [problem]}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    text = _text(build_report(run_dir))
+    assert f"FAILED: {problem}" in text

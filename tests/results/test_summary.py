@@ -247,3 +247,13 @@ def test_reading_a_file_that_is_not_json_names_it(tmp_path):
     path.write_text("not json")
     with pytest.raises(ConfigError, match=r"summary.json: not a readable JSON file"):
         read_summary(path)
+
+
+def test_the_verdict_of_a_partial_run_fails_without_thresholds():
+    run = {**RUN, "partial": True, "partial_reason": "endpoint_down: 10 messages not sent"}
+    verdict = summary_of(run=run)["verdict"]
+    assert verdict == {
+        "passed": False,
+        "problems": ["the run is partial (endpoint_down: 10 messages not sent)"],
+        "thresholds": [],
+    }

@@ -75,10 +75,12 @@ def test_parse_a_bad_threshold_quotes_it_and_says_what_fits(text, message):
     assert str(error.value) == message
 
 
-def _summary(*, sent=1000, failed=3, p95=120.0, lag_p99=None, unsent=0, achieved=80.0):
+def _summary(*, sent=1000, failed=3, p95=120.0, lag_p99=None, unsent=0, achieved=80.0,
+             partial_reason=None, unaccounted=0):
     latency = {"count": 1, "mean": 1.0, "p50": 1.0, "p90": 1.0, "p95": p95, "p99": 1.0,
                "p99_9": 1.0, "max": 1.0}  # fmt: skip
     return {
+        "run": {"partial": partial_reason is not None, "partial_reason": partial_reason},
         "counts": {"sent": sent, "failed": failed, "unsent": unsent},
         "rates": {"intended_mps": 100.0, "achieved_mps": achieved},
         "latency_ms": {
@@ -86,7 +88,7 @@ def _summary(*, sent=1000, failed=3, p95=120.0, lag_p99=None, unsent=0, achieved
             "from_schedule": latency,
             "lag": {**latency, "p99": lag_p99},
         },
-        "reconciliation": {"unaccounted": 0},
+        "reconciliation": {"unaccounted": unaccounted},
     }
 
 
@@ -119,7 +121,7 @@ def test_evaluate_passes_only_when_every_threshold_passes():
     verdict = evaluate(thresholds, _summary(failed=1, p95=150.0))
     assert [row["passed"] for row in verdict["thresholds"]] == [True, False]
     assert verdict["passed"] is False
-    assert evaluate((), _summary()) == {"passed": True, "thresholds": []}
+    assert evaluate((), _summary()) == {"passed": True, "problems": [], "thresholds": []}
 
 
 def test_format_verdict_lists_each_threshold_with_its_measure():
@@ -137,4 +139,43 @@ def test_format_verdict_lists_each_threshold_with_its_measure():
 def test_format_verdict_without_thresholds_says_so():
     assert format_verdict({"passed": True, "thresholds": []}) == (
         "Verdict: PASSED (no --fail-on thresholds)"
+    )
+
+
+ENDPOINT_DOWN = "endpoint_down: 5,010 messages not sent"
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "summary", "problems"),
+    [
+        ("", _summary(sent=0, failed=0, unsent=5010, partial_reason=ENDPOINT_DOWN),
+         [f"the run is partial ({ENDPOINT_DOWN})"]),
+        ("p95>300ms", _summary(partial_reason="stopped: 12 messages not sent"),
+         ["the run is partial (stopped: 12 messages not sent)"]),
+        ("", _summary(unaccounted=1200), ["1,200 planned messages are unaccounted for"]),
+        ("", _summary(partial_reason="worker_lost: 40 messages not sent", unaccounted=40),
+         ["the run is partial (worker_lost: 40 messages not sent)",
+          "40 planned messages are unaccounted for"]),
+    ],
+)  # fmt: skip
+def test_a_partial_or_unaccounted_run_never_passes(thresholds, summary, problems):
+    verdict = evaluate(parse_fail_on(thresholds), summary)
+    assert verdict["passed"] is False
+    assert verdict["problems"] == problems
+
+
+def test_format_verdict_of_a_partial_run_without_thresholds_says_what_happened():
+    summary = _summary(sent=0, failed=0, unsent=5010, partial_reason=ENDPOINT_DOWN)
+    assert format_verdict(evaluate((), summary)) == (
+        f"Verdict: FAILED: the run is partial ({ENDPOINT_DOWN})"
+    )
+
+
+def test_format_verdict_of_a_partial_run_with_failed_thresholds_names_both():
+    summary = _summary(p95=500.0, partial_reason="stopped: 3 messages not sent")
+    assert format_verdict(evaluate(parse_fail_on("p95>300ms,failed>10"), summary)) == (
+        "Verdict: FAILED: the run is partial (stopped: 3 messages not sent); 1 of 2 thresholds"
+        " failed\n"
+        "  FAIL  p95>300ms  measured 500 ms\n"
+        "  pass  failed>10  measured 3"
     )
