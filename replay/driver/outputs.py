@@ -8,8 +8,9 @@
 Files go to `<report-dir>/<run-id>/` (ARCHITECTURE.md "Run outputs"). The summary's
 reconciliation includes the mock's `/__admin/stats` when `--mock-admin` names it. The exit code:
 3 when the endpoint went down, 130 when the run was stopped before the end, 1 when a --fail-on
-threshold failed (or, without --fail-on, when any message failed, as Locust does) or a worker
-was lost, else 0.
+threshold failed (or, without --fail-on, when any message failed, as Locust does), a worker
+was lost or messages are unaccounted for, else 0. The verdict in summary.json never passes a
+partial run (replay.results.verdict).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import os
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from typing import Any
 
-import locust
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -145,6 +146,8 @@ def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
     if stop_reason is not None:
         return EXIT_STOPPED
     verdict = summary["verdict"]
+    if verdict.get("problems"):  # messages unaccounted for
+        return EXIT_FAILED
     if verdict["thresholds"]:
         return 0 if verdict["passed"] else EXIT_FAILED
     return exit_code_on_error if summary["counts"]["failed"] else 0
@@ -162,9 +165,9 @@ def run_block(config: ReplayConfig, *, started_at: datetime, clock: RunClock, wo
         "t0_epoch_s": clock.t0_epoch_s,
         "host": config.endpoint.base_url,
         "workers": workers,
-        "locust_version": locust.__version__,
+        "locust_version": version("locust"),  # not `import locust`: it monkey-patches
         "replay_version": __version__,
         "partial": stop_reason is not None,
-        "partial_reason": f"{stop_reason}: {unsent} messages not sent" if stop_reason else None,
+        "partial_reason": f"{stop_reason}: {unsent:,} messages not sent" if stop_reason else None,
         **extra,
     }

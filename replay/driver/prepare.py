@@ -53,8 +53,23 @@ def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -
 
 
 def in_thread(function, *args, **kwargs):
-    """Run a blocking function in gevent's threadpool: the loop (heartbeats, UI) keeps going."""
-    return gevent.get_hub().threadpool.apply(function, args, kwargs)
+    """Run a blocking function in gevent's threadpool: the loop (heartbeats, UI) keeps going.
+
+    The task itself never raises: gevent's hub would print the traceback of an exception
+    raised in a threadpool task (a DatasetError too). It hands the exception back instead,
+    and it is raised again here, on the loop side, where the caller handles it.
+    """
+    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
+    if error is not None:
+        raise error
+    return result
+
+
+def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
+    try:
+        return function(*args, **kwargs), None
+    except Exception as error:  # raised again by in_thread, on the loop side
+        return None, error
 
 
 def prepare(

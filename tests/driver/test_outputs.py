@@ -1,0 +1,33 @@
+"""The exit code of a run, from its summary and why it stopped (README "Outputs and exit code")."""
+
+from __future__ import annotations
+
+import pytest
+
+from replay.driver.outputs import exit_code_for
+from replay.driver.replayer import ENDPOINT_DOWN, STOPPED
+
+
+def summary(*, failed=0, thresholds=(), passed=True, problems=()):
+    return {"counts": {"failed": failed},
+            "verdict": {"passed": passed, "problems": list(problems), "thresholds": thresholds}}
+
+
+@pytest.mark.parametrize(
+    ("summary", "stop_reason", "code"),
+    [
+        (summary(), None, 0),
+        (summary(failed=2), None, 1),
+        (summary(thresholds=[{"passed": False}], passed=False), None, 1),
+        (summary(failed=2, thresholds=[{"passed": True}]), None, 0),
+        (summary(passed=False, problems=["the run is partial (endpoint_down: 3 messages not "
+                                         "sent)"]), ENDPOINT_DOWN, 3),
+        (summary(passed=False, problems=["the run is partial (stopped: 3 messages not sent)"]),
+         STOPPED, 130),
+        (summary(passed=False, problems=["the run is partial (worker_lost: 3 messages not "
+                                         "sent)"]), "worker_lost", 1),
+        (summary(passed=False, problems=["4 planned messages are unaccounted for"]), None, 1),
+    ],
+)  # fmt: skip
+def test_exit_code_of_a_run(summary, stop_reason, code):
+    assert exit_code_for(summary, stop_reason=stop_reason) == code

@@ -1,0 +1,28 @@
+"""Blocking work in gevent's threadpool: results come back, and errors come back unprinted.
+
+gevent's hub prints the traceback of any exception raised inside a threadpool task; a dataset
+error must reach the user as one `error: ...` line, so the task hands its error back instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from replay.dataset import LoadOptions, load_transcripts
+from replay.driver.prepare import in_thread
+from replay.errors import DatasetError
+
+HEADER = "vendorCallKey,participantId,messageId,startTime,endTime,content,senderType\n"
+
+
+def test_in_thread_returns_the_functions_result():
+    assert in_thread(divmod, 7, 2) == (3, 1)
+
+
+def test_a_dataset_error_in_the_threadpool_is_raised_on_the_loop_side_unprinted(tmp_path, capfd):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "c1,p,m1,yesterday,1764086400000,hi,END_USER\n")
+    with pytest.raises(DatasetError, match="row 2, column startTime"):
+        in_thread(load_transcripts, str(path), LoadOptions())
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "failed with" not in err, err
