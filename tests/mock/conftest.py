@@ -19,9 +19,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from mock.mock_helpers import sample_claims
 
 from replay.mock.process import start_mock
+
+from .mock_helpers import sample_claims
 
 
 @dataclasses.dataclass(frozen=True)

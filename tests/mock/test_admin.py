@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from mock.mock_helpers import call, message, post_message, unique_key
 
 from replay.mock.process import start_mock
+
+from .mock_helpers import call, message, post_message, unique_key
 
 BULK = "/telephony/v1/voiceCalls/messages"
 JSON = {"Content-Type": "application/json"}

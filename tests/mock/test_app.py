@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from mock.mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
 
 from replay.mock.process import start_mock
+
+from .mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
 
 XML_BODY = (b"<message><participantId>p</participantId><messageId>x-1</messageId>"
             b"<startTime>1</startTime><endTime>2</endTime><content>hi</content>"

@@ -8,11 +8,12 @@ import time
 
 import jwt
 import pytest
-from mock.mock_helpers import CALL_CENTER, ORG_ID, message, post_message, unique_key
 
 from replay.mock.auth import TokenVerifier, load_public_key
 from replay.mock.config import MockConfig, MockConfigError
 from replay.mock.process import start_mock
+
+from .mock_helpers import CALL_CENTER, ORG_ID, message, post_message, unique_key
 
 
 def _b64(data: bytes) -> str:

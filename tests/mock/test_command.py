@@ -51,7 +51,7 @@ def test_replay_mock_serves_until_sigterm(tmp_path):
     import signal
     import time
 
-    from mock.mock_helpers import message, post_message
+    from .mock_helpers import message, post_message
 
     ready = tmp_path / "ready.json"
     process = subprocess.Popen([sys.executable, "-m", "replay", "mock", "--no-auth", "--port", "0",

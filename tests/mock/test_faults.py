@@ -9,11 +9,12 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from mock.mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
 
 from replay.mock.config import MockConfig
 from replay.mock.faults import ERROR, HANG, NONE, RESET, Faults, RateLimiter
 from replay.mock.process import start_mock
+
+from .mock_helpers import TRANSCRIPT, call, message, post_message, unique_key
 
 
 def _sequence(config: MockConfig, count: int = 200) -> list[int]:

@@ -10,9 +10,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock.mock_helpers import message, post_message, unique_key
 
 from replay.mock.process import start_mock
+
+from .mock_helpers import message, post_message, unique_key
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

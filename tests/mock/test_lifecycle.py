@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from mock.mock_helpers import call, message, post_message, unique_key
 
 from replay.mock.lifecycle import iso_to_ms
 from replay.mock.process import start_mock
+
+from .mock_helpers import call, message, post_message, unique_key
 
 JSON = {"Content-Type": "application/json"}
 CALL_START = "2025-11-25T16:00:00Z"  # 1764086400000 ms, the sample messages' startTime

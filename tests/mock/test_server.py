@@ -10,10 +10,11 @@ import sys
 import time
 
 import pytest
-from mock.mock_helpers import message, post_message, unique_key
 
 from replay.mock.ledger import read_ledger
 from replay.mock.process import MockStartError, start_mock
+
+from .mock_helpers import message, post_message, unique_key
 
 
 def test_ready_file_names_the_url_and_pid_of_a_listening_server(tmp_path):

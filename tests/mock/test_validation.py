@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from mock.mock_helpers import message
 
 from replay.mock.validation import (
     JSON,
@@ -12,6 +11,8 @@ from replay.mock.validation import (
     message_fields,
     parse_document,
 )
+
+from .mock_helpers import message
 
 
 @pytest.mark.parametrize(("header", "kind"), [

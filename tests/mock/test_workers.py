@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from mock.mock_helpers import call, message, post_message, unique_key
 
 from replay.mock.ledger import read_ledger
 from replay.mock.process import start_mock
 from replay.mock.workers import _dechunk
+
+from .mock_helpers import call, message, post_message, unique_key
 
 
 @pytest.fixture(scope="module")
