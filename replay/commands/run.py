@@ -28,16 +28,19 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TextIO
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from replay.driver.options import OPTIONS
+from replay.auth import load_private_key
+from replay.driver.options import OPTIONS, config_from_options
 from replay.errors import ConfigError, EndpointError
-from replay.mock.process import MockStartError, start_mock
+from replay.mock.process import MockProcess, MockStartError, start_mock
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +91,27 @@ def forwarded_options(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
+def validate(args: argparse.Namespace) -> None:
+    """Check every option as the locustfile will (the same parser), before anything starts.
+
+    ConfigError on a bad value, a missing dataset or an unreadable --jwt-key.
+    """
     if not Path(args.dataset).exists():
         raise ConfigError(f"{args.dataset}: no such file or directory")
     if args.workers < 0:
         raise ConfigError(f"--workers must be 0 or more, got {args.workers}")
+    if args.jwt_key and not args.host:
+        raise ConfigError("--jwt-key needs --host: against the embedded mock, replay run makes "
+                          "its own key pair")
+    options = {flag[2:].replace("-", "_"): kwargs.get("default") for flag, kwargs in OPTIONS}
+    options.update(vars(args))
+    config = config_from_options(SimpleNamespace(**options), host=args.host or None)
+    if config.jwt is not None:
+        load_private_key(config.jwt.key_path)
+
+
+def run(args: argparse.Namespace) -> int:
+    validate(args)
     run_id = args.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = Path(args.report_dir) / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -111,9 +130,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: list[str],
                          run_dir: Path) -> int:
-    if args.jwt_key:
-        raise ConfigError("--jwt-key needs --host: against the embedded mock, replay run makes "
-                          "its own key pair")
     key_dir = Path(tempfile.mkdtemp(prefix="replay-keys-"))
     try:
         private, public = _make_key_pair(key_dir)
@@ -136,7 +152,8 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
             lifecycle = [] if args.lifecycle else ["--lifecycle"]
             endpoint = ["--host", mock.url, "--mock-admin", mock.url]
             code = _replay([*command, *endpoint, *auth, *lifecycle, *extra], run_dir)
-            print(_ledger_line(mock.ledger(), run_dir), flush=True)
+            if (run_dir / "summary.json").is_file():
+                print(_ledger_line(mock, run_dir), flush=True)
         return code
     finally:
         shutil.rmtree(key_dir, ignore_errors=True)
@@ -157,38 +174,56 @@ def _make_key_pair(folder: Path) -> tuple[Path, Path]:
 
 
 def _replay(command: list[str], run_dir: Path) -> int:
-    """Run locust, echoing its output to the console and run.log; forward SIGTERM to it."""
+    """Run locust, echoing its output to the console and run.log; forward SIGTERM to it.
+
+    Returns its exit code (128 + N when a signal N ended it).
+    """
     with open(run_dir / "run.log", "w", encoding="utf-8") as log:
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True, bufsize=1, cwd=os.getcwd(),
                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
         previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
         try:
-            for line in child.stdout:
-                sys.stdout.write(line)
-                log.write(line)
-            return child.wait()
-        except KeyboardInterrupt:  # the child got the same SIGINT: let it write its outputs
-            return _wait_for(child)
+            _echo(child, log)
+            code = child.wait()
         finally:
             signal.signal(signal.SIGTERM, previous)
+    return 128 - code if code < 0 else code
 
 
-def _wait_for(child: subprocess.Popen) -> int:
+def _echo(child: subprocess.Popen, log: TextIO) -> None:
+    """Copy the child's output until it ends. Ctrl-C reaches the child too (same process
+    group): keep copying while it writes its outputs, for CHILD_STOP_TIMEOUT_S at most; a
+    second Ctrl-C kills it."""
+    deadline: threading.Timer | None = None
     try:
-        return child.wait(timeout=CHILD_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        return child.wait()
+        while True:
+            try:
+                for line in child.stdout:
+                    sys.stdout.write(line)
+                    log.write(line)
+                return
+            except KeyboardInterrupt:
+                if deadline is None:
+                    deadline = threading.Timer(CHILD_STOP_TIMEOUT_S, child.kill)
+                    deadline.start()
+                else:
+                    child.kill()
+    finally:
+        if deadline is not None:
+            deadline.cancel()
 
 
-def _ledger_line(ledger: list[dict[str, Any]], run_dir: Path) -> str:
+def _ledger_line(mock: MockProcess, run_dir: Path) -> str:
+    """The mock's ledger against the replay's summary.json (which must exist)."""
+    try:
+        ledger = mock.ledger()
+    except OSError as error:  # Ctrl-C in a terminal stops the mock too (same process group)
+        return (f"mock ledger: not compared, the mock stopped before the end "
+                f"({getattr(error, 'reason', error)})")
     stored = sum(1 for row in ledger if row.get("outcome") == "stored")
     distinct = len({(row["vendorCallKey"], row["messageId"]) for row in ledger})
-    summary_path = run_dir / "summary.json"
-    if not summary_path.is_file():
-        return f"mock ledger: {len(ledger)} messages ({stored} stored); no summary.json to compare"
-    accepted = json.loads(summary_path.read_text())["counts"]["accepted"]
+    accepted = json.loads((run_dir / "summary.json").read_text())["counts"]["accepted"]
     state = "matches" if distinct == accepted else "DOES NOT match"
     return (f"mock ledger: {len(ledger)} messages, {distinct} distinct, {stored} stored; "
             f"{state} the {accepted} the replay counted as accepted")

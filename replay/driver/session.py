@@ -22,9 +22,13 @@ sending itself (`replay_share`) is the same.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +42,7 @@ from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
+    EXIT_STOPPED,
     RunRecord,
     dataset_block,
     exit_code_for,
@@ -101,10 +106,19 @@ class ReplaySession:
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
+        except KeyboardInterrupt:
+            # Ctrl-C while loading: nothing was sent and nothing written. Exit at once: the
+            # loading thread cannot be stopped, and an interpreter shutting down under it
+            # crashes (SIGSEGV in pyarrow).
+            print("interrupted while loading the dataset: nothing was sent", file=sys.stderr,
+                  flush=True)
+            sys.stdout.flush()
+            os._exit(EXIT_STOPPED)
         self._install_live_tab(environment)
 
     def on_test_stop(self, **_: Any) -> None:
-        if not self.stop.is_set() and not self.finished.is_set() and self._greenlet is not None:
+        sending = self.progress is not None  # not a worker still waiting for its start
+        if not self.stop.is_set() and not self.finished.is_set() and sending:
             logger.warning("stopping: no new messages; requests in flight finish or time out, "
                            "then the outputs are written (marked partial)")
         self.stop.set()
@@ -130,6 +144,40 @@ class ReplaySession:
 
     def _run_local(self) -> None:
         config = self.config
+        headless = self.environment.parsed_options.headless
+        try:
+            with self._ctrl_c_stops_the_run() if headless else contextlib.nullcontext():
+                self._replay_and_write(config)
+        finally:
+            self.finished.set()
+            self.end_test()
+
+    @contextlib.contextmanager
+    def _ctrl_c_stops_the_run(self) -> Iterator[None]:
+        """Headless: Ctrl-C stops the replay like SIGTERM does (outputs written, marked partial).
+
+        Python's own SIGINT handler raises KeyboardInterrupt in whatever code runs at that
+        moment: inside the writing of the outputs it lost them (and the exit code said 0).
+        Here the signal only sets the stop event, from the loop; the run then ends by itself.
+        """
+        hub = gevent.get_hub()
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            hub.loop.run_callback_threadsafe(self._stop_on_ctrl_c)
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _stop_on_ctrl_c(self) -> None:
+        if not self.stop.is_set():
+            logger.warning("Ctrl-C: no new messages; requests in flight finish or time out, "
+                           "then the outputs are written (marked partial)")
+        self.stop.set()
+
+    def _replay_and_write(self, config: ReplayConfig) -> None:
         try:
             prepared = self.prepared or prepare(config)
             started_at = datetime.now(UTC)
@@ -156,9 +204,6 @@ class ReplaySession:
         except Exception:
             logger.exception("the replay failed unexpectedly")
             self.exit_code = 1
-        finally:
-            self.finished.set()
-            self.end_test()
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:

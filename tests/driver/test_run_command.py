@@ -1,0 +1,72 @@
+"""`replay run` checks its options before it starts anything (no mock, no Locust, no files).
+
+Each bad option gets the same message Locust's side would give (the same parser), exit 2, and
+nothing else on the console.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replay import cli
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = str(REPO / "datasets" / "sample.parquet")
+
+
+@pytest.fixture
+def not_a_key(tmp_path):
+    path = tmp_path / "key.txt"
+    path.write_text("not a key\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--speed", "-3"], "--speed must be a positive number or 'max', got '-3'"),
+        (["--fail-on", "p95>>3"], "--fail-on: 'p95>>3' is not a threshold;"),
+        (["--loops", "0"], "--loops must be 1 or more, got 0"),
+        (["--map", "nonsense"], "--map: 'nonsense' is not field=column;"),
+        (["--host", "ftp://x"], "--host 'ftp://x' is not an http(s) URL;"),
+        (["--workers", "-1"], "--workers must be 0 or more, got -1"),
+        (["--jwt-key", "key.pem"], "--jwt-key needs --host:"),
+        (["--host", "http://127.0.0.1:1", "--jwt-key", "missing.pem", "--org-id", "00D",
+          "--call-center", "cc"], "--jwt-key missing.pem: cannot read the private key"),
+        (["--host", "http://127.0.0.1:1", "--jwt-key", "{not_a_key}", "--org-id", "00D",
+          "--call-center", "cc"], "--jwt-key {not_a_key}: not an unencrypted PEM private key"),
+        (["--host", "http://127.0.0.1:1", "--jwt-key", "{not_a_key}", "--call-center", "cc"],
+         "--org-id is required to sign tokens"),
+    ],
+)  # fmt: skip
+def test_a_bad_option_stops_replay_run_before_anything_starts(
+    options, message, not_a_key, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    options = [option.format(not_a_key=not_a_key) for option in options]
+    assert cli.main(["run", SAMPLE, *options]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {message.format(not_a_key=not_a_key)}")
+    assert err.count("\n") == 1, err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_missing_dataset_stops_replay_run_before_anything_starts(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "nothere.csv"]) == 2
+    assert capsys.readouterr() == ("", "error: nothere.csv: no such file or directory\n")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_the_ledger_line_says_so_when_the_mock_has_already_stopped(tmp_path):
+    from replay.commands.run import _ledger_line
+    from replay.mock.process import start_mock
+
+    (tmp_path / "summary.json").write_text('{"counts": {"accepted": 0}}')
+    with start_mock(["--no-auth"]) as mock:
+        pass  # leaving the block stops it, as Ctrl-C in a terminal does during a run
+    line = _ledger_line(mock, tmp_path)
+    assert line.startswith("mock ledger: not compared, the mock stopped before the end (")
