@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
 from replay.driver.options import OPTIONS, config_from_options
+from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError
 from replay.mock.process import MockProcess, MockStartError, start_mock
 
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     validate(args)
     run_id = args.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = Path(args.report_dir) / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_run_dir(run_dir)
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
         "--dataset", str(args.dataset), "--speed", str(args.speed), "--run-id", run_id,

@@ -33,6 +33,7 @@ from replay.dataset import Transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.replayer import ENDPOINT_DOWN
+from replay.errors import ConfigError
 from replay.plan import Plan, ids_as_sent
 from replay.results.measures import Measures
 from replay.results.outcomes import build_outcomes, write_outcomes
@@ -95,6 +96,15 @@ def outcomes_table(record: RunRecord) -> pa.Table:
 def dataset_block(config: ReplayConfig, plan: Plan) -> dict[str, Any]:
     return {"path": config.dataset, "calls": plan.calls, "messages": plan.messages,
             "span_s": plan.span_s}
+
+
+def make_run_dir(run_dir: str | os.PathLike[str]) -> None:
+    """Create the run directory now, so an unusable --report-dir fails before the run, not after."""
+    try:
+        os.makedirs(run_dir, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--report-dir: cannot create the run directory {run_dir} "
+                          f"({error.strerror}); give a writable --report-dir") from None
 
 
 def write_outputs(

@@ -46,6 +46,7 @@ from replay.driver.outputs import (
     RunRecord,
     dataset_block,
     exit_code_for,
+    make_run_dir,
     outcomes_table,
     run_block,
     write_outputs,
@@ -95,6 +96,8 @@ class ReplaySession:
             return
         try:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
+            if not self.config.dry_run:
+                make_run_dir(self.config.run_dir)  # unusable --report-dir: fail now, not after
             if isinstance(environment.runner, locust.runners.MasterRunner):
                 self.role = MasterRole(self, environment)
             elif self.config.dry_run:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from replay.driver.outputs import exit_code_for
+from replay.driver.outputs import exit_code_for, make_run_dir
 from replay.driver.replayer import ENDPOINT_DOWN, STOPPED
+from replay.errors import ConfigError
 
 
 def summary(*, failed=0, thresholds=(), passed=True, problems=()):
@@ -31,3 +32,10 @@ def summary(*, failed=0, thresholds=(), passed=True, problems=()):
 )  # fmt: skip
 def test_exit_code_of_a_run(summary, stop_reason, code):
     assert exit_code_for(summary, stop_reason=stop_reason) == code
+
+
+def test_a_run_directory_that_cannot_be_made_is_a_config_error(tmp_path):
+    (tmp_path / "reports").write_text("a file, not a directory")
+    with pytest.raises(ConfigError, match="cannot create the run directory .*reports/r "
+                                          r"\(Not a directory\); give a writable --report-dir"):
+        make_run_dir(tmp_path / "reports" / "r")

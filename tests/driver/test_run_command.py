@@ -39,6 +39,8 @@ def not_a_key(tmp_path):
           "--call-center", "cc"], "--jwt-key {not_a_key}: not an unencrypted PEM private key"),
         (["--host", "http://127.0.0.1:1", "--jwt-key", "{not_a_key}", "--call-center", "cc"],
          "--org-id is required to sign tokens"),
+        (["--report-dir", "{not_a_key}", "--run-id", "r"],
+         "--report-dir: cannot create the run directory {not_a_key}/r (Not a directory)"),
     ],
 )  # fmt: skip
 def test_a_bad_option_stops_replay_run_before_anything_starts(
