@@ -57,9 +57,19 @@ def in_thread(function, *args, **kwargs):
 
     The task itself never raises: gevent's hub would print the traceback of an exception
     raised in a threadpool task (a DatasetError too). It hands the exception back instead,
-    and it is raised again here, on the loop side, where the caller handles it.
+    and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
+    meanwhile reaches the caller as KeyboardInterrupt, which the hub is told not to print
+    (`Hub.NOT_ERROR`): the caller says what was interrupted.
     """
-    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
+    hub = gevent.get_hub()
+    quiet = "NOT_ERROR" not in vars(hub)
+    if quiet:
+        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
+    try:
+        result, error = hub.threadpool.apply(_outcome_of, (function, args, kwargs))
+    finally:
+        if quiet:
+            del hub.NOT_ERROR
     if error is not None:
         raise error
     return result
