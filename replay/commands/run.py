@@ -109,6 +109,16 @@ def validate(args: argparse.Namespace) -> None:
     config = config_from_options(SimpleNamespace(**options), host=args.host or None)
     if config.jwt is not None:
         load_private_key(config.jwt.key_path)
+    mock_arguments(args.mock_args)
+
+
+def mock_arguments(text: str) -> list[str]:
+    """--mock-args split as a shell would; ConfigError when it cannot be."""
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise ConfigError(f"--mock-args {text!r}: {error}; quote it as one shell word, "
+                          'e.g. --mock-args "--error-rate 0.05"') from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -137,7 +147,7 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
         org_id = args.org_id or EMBEDDED_ORG_ID
         call_center = args.call_center or EMBEDDED_CALL_CENTER
         mock_args = ["--public-key", str(public), "--org-id", org_id,
-                     "--call-center", call_center, *shlex.split(args.mock_args)]
+                     "--call-center", call_center, *mock_arguments(args.mock_args)]
         try:
             mock = start_mock(mock_args)
         except MockStartError as error:

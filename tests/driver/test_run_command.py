@@ -39,6 +39,7 @@ def not_a_key(tmp_path):
           "--call-center", "cc"], "--jwt-key {not_a_key}: not an unencrypted PEM private key"),
         (["--host", "http://127.0.0.1:1", "--jwt-key", "{not_a_key}", "--call-center", "cc"],
          "--org-id is required to sign tokens"),
+        (["--mock-args", '"unclosed'], "--mock-args '\"unclosed': No closing quotation;"),
         (["--report-dir", "{not_a_key}", "--run-id", "r"],
          "--report-dir: cannot create the run directory {not_a_key}/r (Not a directory)"),
     ],
