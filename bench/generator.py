@@ -130,8 +130,8 @@ def _measure(ctx: Context, mock: Mock, child: Child) -> dict:
     return {"msg_per_s": (end["accepted"] - start["accepted"]) / elapsed,
             "generator_cpu": round(generator_cpu, 3),
             "server_cpu": round((end["mock_cpu"] - start["mock_cpu"]) / elapsed, 3),
-            "others_on_generator_core": round(
-                (end["core_busy"] - start["core_busy"]) / elapsed - generator_cpu, 3)}
+            "others_on_generator_core": round(max(
+                0.0, (end["core_busy"] - start["core_busy"]) / elapsed - generator_cpu), 3)}
 
 
 def _sample(ctx: Context, mock: Mock, child: Child) -> dict:

@@ -89,7 +89,7 @@ def _one_run(ctx: Context, wrk: str, *, mode: str, repeat: int) -> dict:
             "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
             "max_ms": result["max_us"] / 1000, "requests": result["requests"],
             "read_errors": result["read_errors"], "server_cpu": round(server_cpu, 3),
-            "others_on_server_core": round(others, 3)}
+            "others_on_server_core": round(max(0.0, others), 3)}
 
 
 def _wrk(ctx: Context, wrk: str, url: str, *, seconds: float, name: str, token: str) -> dict:
