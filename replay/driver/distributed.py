@@ -32,6 +32,7 @@ The master never loads the dataset. The exchange, through Locust's custom messag
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -42,8 +43,16 @@ import pyarrow as pa
 from gevent.event import AsyncResult
 
 from replay.driver.clock import RunClock
+from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import OPTIONS, config_from_options
-from replay.driver.outputs import WORKER_LOST, outcomes_table, run_block, write_outputs
+from replay.driver.outputs import (
+    EXIT_FAILED,
+    EXIT_STOPPED,
+    WORKER_LOST,
+    outcomes_table,
+    run_block,
+    write_outputs,
+)
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.errors import ReplayError
 from replay.plan import earliest_send_ms
@@ -84,12 +93,16 @@ class MasterRole:
         self.done: dict[int, dict] = {}
         self.progress: dict[int, dict] = {}
         self.workers: dict[int, str] = {}  # partition index -> Locust client id
+        self.started = False  # replay_start sent: from then on, messages may have been sent
+        self.interrupted = False  # Ctrl-C on a headless master
         self._greenlet: gevent.Greenlet | None = None
         self.runner.register_message("replay_ready", self._on_ready)
         self.runner.register_message("replay_planned", self._on_planned)
         self.runner.register_message("replay_done", self._on_done)
         self.runner.register_message("replay_progress", self._on_progress)
         environment.events.test_start.add_listener(self._on_test_start)
+        if environment.parsed_options.headless:
+            call_on_ctrl_c(self._on_ctrl_c)
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -129,32 +142,50 @@ class MasterRole:
         alive = {node.id for node in self.runner.clients.values() if node.state != "missing"}
         return {index for index, client_id in self.workers.items() if client_id not in alive}
 
+    def _on_ctrl_c(self) -> None:
+        self.interrupted = True
+        if self.started:  # the workers stop sending, report, and the outputs are written
+            logger.warning("Ctrl-C: the workers stop; their results are written (partial)")
+            self.runner.stop()
+
     def _coordinate(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.session.finished.set()
+            self.session.end_test()
+
+    def _run(self) -> None:
         session = self.session
         started_at = datetime.now(UTC)
-        try:
-            if not self._wait(lambda: len(self.ready) + len(self._lost() - set(self.ready))
-                              >= len(self.workers), READY_TIMEOUT_S):
-                logger.error("replay: not every worker loaded its share in %.0f s",
-                             READY_TIMEOUT_S)
-            errors = [data["error"] for data in self.ready.values() if data.get("error")]
-            if errors:
-                logger.error("replay: a worker could not prepare: %s", errors[0])
-                session.exit_code = 2
-                return
-            earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
-            t0_epoch = time.time() + START_DELAY_S
-            start = {"t0_epoch_s": t0_epoch, "t0_ms": min(earliest) if earliest else 0}
-            for index in self.ready:
-                self.runner.send_message("replay_start", start, client_id=self.workers[index])
-            clock = RunClock.starting_at(t0_epoch)
-            ticker = gevent.spawn(self._print_progress, clock)
-            self._wait(lambda: set(self.done) | self._lost() >= set(self.workers), None)
-            ticker.kill()
-            self._write(started_at, clock)
-        finally:
-            session.finished.set()
-            session.end_test()
+        if not self._wait(lambda: self.interrupted or len(self.ready)
+                          + len(self._lost() - set(self.ready)) >= len(self.workers),
+                          READY_TIMEOUT_S):
+            logger.error("replay: not every worker loaded its share in %.0f s", READY_TIMEOUT_S)
+        gone = sorted(self._lost() - set(self.ready))
+        if self.interrupted or gone:  # before t0: nothing was sent, nothing to write
+            print("interrupted while the workers loaded the dataset: nothing was sent"
+                  if self.interrupted else
+                  f"the replay did not start: worker(s) {', '.join(map(str, gone))} stopped "
+                  "while loading their share; nothing was sent", file=sys.stderr, flush=True)
+            session.exit_code = EXIT_STOPPED if self.interrupted else EXIT_FAILED
+            return
+        errors = [data["error"] for data in self.ready.values() if data.get("error")]
+        if errors:
+            logger.error("replay: a worker could not prepare: %s", errors[0])
+            session.exit_code = 2
+            return
+        earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
+        t0_epoch = time.time() + START_DELAY_S
+        start = {"t0_epoch_s": t0_epoch, "t0_ms": min(earliest) if earliest else 0}
+        for index in self.ready:
+            self.runner.send_message("replay_start", start, client_id=self.workers[index])
+        self.started = True
+        clock = RunClock.starting_at(t0_epoch)
+        ticker = gevent.spawn(self._print_progress, clock)
+        self._wait(lambda: set(self.done) | self._lost() >= set(self.workers), None)
+        ticker.kill()
+        self._write(started_at, clock)
 
     def _wait(self, condition: Any, timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -193,6 +224,7 @@ class MasterRole:
 
     def on_quitting(self) -> None:
         """Ctrl-C or SIGTERM on the master: stop the workers and wait for their results."""
+        self.interrupted = True  # before t0, the run ends without starting (exit 130)
         if self._greenlet is None or self.session.finished.is_set():
             return
         self.runner.stop()  # workers get "stop": they finish in flight and report
@@ -246,6 +278,8 @@ class WorkerRole:
         self.runner.register_message("replay_prepare", self._on_prepare)
         self.runner.register_message("replay_start", lambda environment, msg, **_:
                                      self.start.set(msg.data))
+        if environment.parsed_options.headless:  # Ctrl-C stops sending; the master decides
+            call_on_ctrl_c(session.stop.set)
 
     def _on_prepare(self, environment: Any, msg: Any, **_: Any) -> None:
         session = self.session

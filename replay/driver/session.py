@@ -25,10 +25,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +38,7 @@ from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
+from replay.driver.interrupt import on_ctrl_c
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
@@ -149,30 +148,11 @@ class ReplaySession:
         config = self.config
         headless = self.environment.parsed_options.headless
         try:
-            with self._ctrl_c_stops_the_run() if headless else contextlib.nullcontext():
+            with on_ctrl_c(self._stop_on_ctrl_c) if headless else contextlib.nullcontext():
                 self._replay_and_write(config)
         finally:
             self.finished.set()
             self.end_test()
-
-    @contextlib.contextmanager
-    def _ctrl_c_stops_the_run(self) -> Iterator[None]:
-        """Headless: Ctrl-C stops the replay like SIGTERM does (outputs written, marked partial).
-
-        Python's own SIGINT handler raises KeyboardInterrupt in whatever code runs at that
-        moment: inside the writing of the outputs it lost them (and the exit code said 0).
-        Here the signal only sets the stop event, from the loop; the run then ends by itself.
-        """
-        hub = gevent.get_hub()
-
-        def on_sigint(signum: int, frame: Any) -> None:
-            hub.loop.run_callback_threadsafe(self._stop_on_ctrl_c)
-
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
     def _stop_on_ctrl_c(self) -> None:
         if not self.stop.is_set():
