@@ -10,7 +10,8 @@ Modules: options (flags -> ReplayConfig), prepare (load + plan off the loop, dry
 retries), retry (backoff arithmetic), health (endpoint gone?), tls (certificate checks),
 progress (snapshots and lines), outputs (files, verdict, exit code), session (Locust listeners
 and the run), user (the Locust user), http (the HTTP client), distributed (master and
-workers). Only this package and locustfile.py import Locust.
+workers), interrupt (Ctrl-C asks a headless run to stop). Only this package and
+locustfile.py import Locust.
 """
 
 from __future__ import annotations
