@@ -177,7 +177,7 @@ def compare(current: dict, earlier: list[tuple[str, dict]]) -> dict:
 
 def comparison_text(comparison: dict) -> str:
     if not comparison["figures"]:
-        return "No earlier results of this mode to compare with."
+        return "No earlier results of this mode with these figures to compare with."
     regressions = [row for row in comparison["figures"] if row["regression"]]
     unjudged = sum(row["regression"] is None for row in comparison["figures"])
     lines = [f"Compared with {', '.join(comparison['previous'])}: "
