@@ -12,7 +12,7 @@ import replay.dataset
 from replay.commands import generate, validate
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-README_PART = (REPOSITORY / "docs/readme/dataset.md").read_text()
+README = (REPOSITORY / "README.md").read_text()
 
 
 def _options(module) -> list[str]:
@@ -29,7 +29,7 @@ def _options(module) -> list[str]:
 
 @pytest.mark.parametrize("module", [validate, generate])
 def test_every_option_is_documented(module):
-    missing = [option for option in _options(module) if f"`{option}" not in README_PART]
+    missing = [option for option in _options(module) if f"`{option}" not in README]
     assert missing == []
 
 

@@ -1,4 +1,4 @@
-"""docs/readme/results.md documents every summary field, outcome column and --fail-on metric."""
+"""The README documents every summary field, outcome column and --fail-on metric."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from replay.results.recorder import KNOWN_REASONS
 from replay.results.verdict import METRICS, parse_fail_on
 from tests.results.test_summary import summary_of
 
-DOC = (Path(__file__).parents[2] / "docs" / "readme" / "results.md").read_text()
+DOC = (Path(__file__).parents[2] / "README.md").read_text()
 
 
 SUMMARY = summary_of(mock_stats={"stored": 1, "outside_window": 0})
