@@ -6,7 +6,7 @@
 
 Without --host it makes an RSA key pair for the run in a private temporary directory (0700,
 key file 0600, deleted at the end), starts the mock on a free loopback port with the public
-key and the lifecycle on, replays through `locust -f <repo>/locustfile.py --headless`, checks
+key and the lifecycle on, replays through `locust -f <the packaged locustfile> --headless`, checks
 the mock's ledger against the replay's counts, stops the mock and exits with Locust's exit
 code (the verdict: see replay.driver.outputs). Every replay option of the locustfile is also an
 option here (same names); `--speed` defaults to 300 so the bundled sample (about 70 minutes of
@@ -41,12 +41,11 @@ from replay.auth import load_private_key
 from replay.driver.options import OPTIONS, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError
+from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
 
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[2]
-LOCUSTFILE = REPO / "locustfile.py"
 DEFAULT_SPEED = "300"
 EMBEDDED_ORG_ID = "00DRE0000000001"
 EMBEDDED_CALL_CENTER = "ReplayCallCenter"
