@@ -108,6 +108,7 @@ class TokenMinter:
     clock: Callable[[], float] = time.time
     _key: object = field(init=False)
     _token: str = field(init=False, default="")
+    _authorization: str = field(init=False, default="")
     _renew_at: float = field(init=False, default=float("-inf"))
     minted: int = field(init=False, default=0)
 
@@ -122,11 +123,14 @@ class TokenMinter:
         )
 
     def authorization(self) -> str:
-        """`Bearer <jwt>`, with a token that has at least (1 - renew_fraction) of its TTL left."""
+        """`Bearer <jwt>`, with a token that has at least (1 - renew_fraction) of its TTL left.
+
+        The same string object until the token is renewed, so callers may cache what they
+        build from it (`RequestBuilder.header_lines`)."""
         now = self.clock()
         if now >= self._renew_at:
             self._mint(now)
-        return f"Bearer {self._token}"
+        return self._authorization
 
     def claims(self, now: float) -> dict:
         s = self.settings
@@ -140,6 +144,7 @@ class TokenMinter:
     def _mint(self, now: float) -> None:
         claims = self.claims(now)
         self._token = jwt.encode(claims, self._key, algorithm="RS256", headers=JWT_HEADER)
+        self._authorization = f"Bearer {self._token}"
         lifetime = claims["exp"] - now
         self._renew_at = now + lifetime * self.settings.renew_fraction
         self.minted += 1

@@ -5,6 +5,7 @@
     request = builder.message(i, anchor_ms=clock.epoch_ms(plan.due_s[i]))
     # request.method, request.path, request.body (bytes), request.headers (dict), request.name
     headers = builder.sign(request.headers)     # + Authorization: Bearer <current token>
+    lines = builder.header_lines(request.headers)  # the same, as "Name: value\r\n" lines
 
 In: the dataset table (the six fields, read from Arrow columns by position, no per-row dicts
 kept), the plan (which row and pass each message is), and a `TokenMinter` (or None: no
@@ -47,6 +48,7 @@ CONTENT_TYPES = {"json": "application/json", "xml": "application/xml"}
 FIELDS = ("participantId", "messageId", "startTime", "endTime", "content", "senderType")
 PLACEHOLDER_TO = "+15550100000"
 PLACEHOLDER_FROM = "+15550100001"
+_HEADER_VALUE = re.compile("[\t\x20-\x7e\x80-\xff]*")  # RFC 9110 field-value characters
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -98,6 +100,11 @@ class RequestSettings:
     def __post_init__(self) -> None:
         if self.content_type not in CONTENT_TYPES:
             raise ConfigError(f"--content-type must be json or xml, got {self.content_type!r}")
+        if self.provider_name is not None and not _HEADER_VALUE.fullmatch(self.provider_name):
+            raise ConfigError(
+                f"--provider-name {self.provider_name!r} cannot be an HTTP header value: use "
+                "printable characters only (no line breaks or control characters)"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +172,7 @@ class RequestBuilder:
         if settings.provider_name:
             self._base_headers["Telephony-Provider-Name"] = settings.provider_name
         self._json_headers = self._base_headers | {"Content-Type": "application/json"}
+        self._lines: dict[int, tuple[dict, str | None, str]] = {}
 
     @property
     def base_url(self) -> str:
@@ -176,6 +184,18 @@ class RequestBuilder:
         if self._minter is None:
             return headers
         return {**headers, "Authorization": self._minter.authorization()}
+
+    def header_lines(self, headers: dict) -> str:
+        """`sign(headers)` serialised as "Name: value\\r\\n" lines, for the HTTP client; called
+        per attempt. `headers` must be one of the builder's own (a request's `headers`): the
+        string is made once per token and header set, and reused until the token is renewed."""
+        authorization = self._minter.authorization() if self._minter else None
+        cached = self._lines.get(id(headers))
+        if cached is not None and cached[0] is headers and cached[1] is authorization:
+            return cached[2]
+        lines = "".join(f"{name}: {value}\r\n" for name, value in self.sign(headers).items())
+        self._lines[id(headers)] = (headers, authorization, lines)
+        return lines
 
     def call_key(self, i: int) -> str:
         """vendorCallKey of message i as sent (with its pass suffix)."""

@@ -157,6 +157,49 @@ def test_sign_adds_the_minters_token_to_a_copy_of_the_headers():
     assert b.sign(request.headers)["Authorization"] == "Bearer abc"
 
 
+class RenewingMinter:
+    """authorization() hands out the same string object until `renew()`."""
+
+    def __init__(self):
+        self.value = "Bearer one"
+
+    def authorization(self):
+        return self.value
+
+    def renew(self):
+        self.value = "Bearer two"
+
+
+def test_header_lines_are_the_signed_headers_as_http_lines_made_again_only_on_renewal():
+    table = dataset()
+    minter = RenewingMinter()
+    b = RequestBuilder(
+        table=table, plan=build_plan(table, PlanOptions()), endpoint=Endpoint.from_host("http://h"),
+        settings=RequestSettings(provider_name="p"), minter=minter,
+    )
+    headers = b.message(0, anchor_ms=1).headers
+    first = b.header_lines(headers)
+    assert first == ("Content-Type: application/json\r\nAccept: application/json\r\n"
+                     "Telephony-Provider-Name: p\r\nAuthorization: Bearer one\r\n")
+    assert b.header_lines(b.message(1, anchor_ms=2).headers) is first
+    minter.renew()
+    assert b.header_lines(headers).endswith("Authorization: Bearer two\r\n")
+    lifecycle = b.create_call(0, start_ms=1).headers
+    assert b.header_lines(lifecycle).startswith("Content-Type: application/json\r\n")
+
+
+def test_header_lines_without_a_minter_have_no_authorization():
+    b = builder(content_type="xml")
+    assert b.header_lines(b.message(0, anchor_ms=1).headers) == (
+        "Content-Type: application/xml\r\nAccept: application/json\r\n")
+
+
+@pytest.mark.parametrize("name", ["a\r\nX-Injected: 1", "tab\x00null", "line\nbreak"])
+def test_a_provider_name_that_cannot_be_a_header_value_is_refused(name):
+    with pytest.raises(ConfigError, match="--provider-name"):
+        RequestSettings(provider_name=name)
+
+
 def test_lifecycle_create_and_end_bodies():
     b = builder(call_center="replayCC")
     create = b.create_call(0, start_ms=1_800_000_000_000)

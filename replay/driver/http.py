@@ -1,35 +1,53 @@
-"""The replay's HTTP client: geventhttpclient's pooled HTTPClient, reporting to Locust's stats.
+"""The replay's HTTP client: geventhttpclient's connection pool and response parser, reporting
+every request to Locust's stats.
 
     client = HttpClient(origin="https://x.my.salesforce-scrt.com", events=environment.events,
                         timeout_s=30, connections=10_000, ca_bundle=None, insecure=False)
-    reply = client.request("POST", path, body, headers, name="/voiceCalls/{vendorCallKey}/messages")
+    reply = client.request("POST", path, body, header_lines, name="/voiceCalls/{key}/messages")
     reply.status, reply.retry_after, reply.error        # status 0 = no response (see error)
 
-Why not Locust's FastHttpSession: it runs on the same geventhttpclient, but adds a cookie jar,
-redirect handling, URL re-parsing and a compatibility response per request; measured here
-(20,000 posts to the mock, 16 at a time) it costs ~150 µs of CPU per request against ~80 µs for
-HTTPClient directly. The replay needs none of those, so it calls HTTPClient and fires
-`environment.events.request` itself, exactly as FastHttpSession does (request_type, name,
+`header_lines` is the request's own header fields, already serialised ("Name: value\r\n" each,
+see `RequestBuilder.header_lines`): the builder makes that string once per token, not per request.
+
+Why not Locust's FastHttpSession, nor geventhttpclient's `HTTPClient.request`: the replay's
+requests are all alike (a small bytes body, the same few headers), yet those rebuild, merge,
+re-validate and re-serialise every header of every request, and FastHttpSession adds a cookie
+jar, redirect handling and a compatibility response on top. Measured here at --speed max, one
+core: FastHttpSession ~150 µs of CPU per message, `HTTPClient.request` ~115 µs, this client
+(which writes the request head itself) ~75 µs. The parts that are hard to get right stay
+geventhttpclient's: the pool (connecting, TLS, timeouts, dropping idle connections the server
+closed) and the response parser (chunked bodies, 1xx responses, keep-alive). The bytes on the
+wire are what `HTTPClient.request` sends: request line, `User-Agent`, the given headers,
+`Host`, `Content-Length`.
+
+Every request fires `environment.events.request` as FastHttpSession does (request_type, name,
 response_time in ms, response_length, exception), so Locust's statistics, web UI, CSV and HTML
 reports, and a master's aggregation, see every request. A status of 400 or more is reported to
 Locust as a failure ("HTTP 500"); the response body is read and dropped.
 
 One client per process, shared by every call; connections open lazily up to `connections`
 and are kept alive. TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
-geventhttpclient itself never repeats a request whose response was lost, so the replay's
-retries (sender.py) are the only ones.
+Nothing here repeats a request whose response was lost, so the replay's retries (sender.py) are
+the only ones.
 """
 
 from __future__ import annotations
 
+import errno
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from geventhttpclient import HTTPClient
+from geventhttpclient import __version__ as geventhttpclient_version
+from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
+from geventhttpclient.response import HTTPSocketPoolResponse
 
 from replay.driver.tls import ssl_context_factory
+
+USER_AGENT = f"python/gevent-http-client-{geventhttpclient_version}"
+BLOCK_SIZE = 4096
+_BROKEN_WHILE_SENDING = (errno.ECONNRESET, errno.EPIPE)
 
 
 class HttpStatusError(Exception):
@@ -43,30 +61,42 @@ class Reply:
     error: BaseException | None  # why there was no response (status 0)
 
 
+def host_header(hostname: str, port: int) -> str:
+    """The Host header's value: brackets around an IPv6 address, the port unless 80 or 443."""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    return host if port in (80, 443) else f"{host}:{port}"
+
+
 class HttpClient:
     def __init__(self, *, origin: str, events: Any, timeout_s: float, connections: int,
                  ca_bundle: str | None, insecure: bool) -> None:
         parts = urlsplit(origin)
         https = parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
         self._fire = events.request.fire
         self._origin = origin
-        self._client = HTTPClient(
-            parts.hostname, parts.port or (443 if https else 80),
-            ssl=https,
-            ssl_context_factory=ssl_context_factory(ca_bundle=ca_bundle, insecure=insecure)
-            if https else None,
-            insecure=insecure,
-            connection_timeout=timeout_s,
-            network_timeout=timeout_s,
-            concurrency=connections,
-        )
+        pool_options = dict(size=connections, connection_timeout=timeout_s,
+                            network_timeout=timeout_s)
+        if https:
+            self._pool: ConnectionPool = SSLConnectionPool(
+                parts.hostname, port, parts.hostname, port, insecure=insecure,
+                ssl_context_factory=ssl_context_factory(ca_bundle=ca_bundle, insecure=insecure),
+                **pool_options,
+            )
+        else:
+            self._pool = ConnectionPool(parts.hostname, port, parts.hostname, port,
+                                        **pool_options)
+        self._after_request_line = f" HTTP/1.1\r\nUser-Agent: {USER_AGENT}\r\n"
+        self._host_and_length = f"Host: {host_header(parts.hostname, port)}\r\nContent-Length: "
 
-    def request(self, method: str, path: str, body: bytes, headers: dict, name: str) -> Reply:
+    def request(self, method: str, path: str, body: bytes, header_lines: str,
+                name: str) -> Reply:
         start_time = time.time()
         started = time.perf_counter()
-        length = 0
+        head = (f"{method} {path}{self._after_request_line}{header_lines}"
+                f"{self._host_and_length}{len(body)}\r\n\r\n")
         try:
-            response = self._client.request(method, path, body=body, headers=headers)
+            response = self._exchange(method, head.encode("latin-1") + body)
             try:
                 length = len(response.read())
             finally:
@@ -79,6 +109,21 @@ class HttpClient:
         self._report(method, name, started, start_time, length, failure, path)
         return Reply(status, response.get("retry-after"), None)
 
+    def _exchange(self, method: str, data: bytes) -> HTTPSocketPoolResponse:
+        """Send one request on a pooled connection; the response with its headers read (the
+        response gives the connection back to the pool, or closes it)."""
+        pool = self._pool
+        sock = pool.get_socket()
+        try:
+            sock.sendall(data)
+        except OSError as error:
+            if error.errno not in _BROKEN_WHILE_SENDING:
+                pool.release_socket(sock)
+                raise
+            # The server may have answered (a 4xx, say) before closing: read that answer; if
+            # there is none, the response's own error is raised and the socket released.
+        return HTTPSocketPoolResponse(sock, pool, block_size=BLOCK_SIZE, method=method)
+
     def _report(self, method: str, name: str, started: float, start_time: float, length: int,
                 exception: BaseException | None, path: str) -> None:
         self._fire(
@@ -89,4 +134,4 @@ class HttpClient:
         )
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.close()

@@ -7,7 +7,7 @@
 Every attempt goes through `http.HttpClient`, which reports it to Locust's statistics (so its
 web UI and CSV/HTML reports see each attempt; the replay's own outcomes count each message
 once).
-Each attempt gets a current token (`RequestBuilder.sign`). Between attempts it waits per the
+Each attempt gets a current token (`RequestBuilder.header_lines`). Between attempts it waits per the
 `RetryPolicy`, and gives up early when the run is stopping.
 """
 
@@ -72,7 +72,7 @@ class Sender:
 
     def _attempt(self, request: Request) -> tuple[int, str | None, str | None]:
         reply = self._client.request(request.method, request.path, request.body,
-                                     self._builder.sign(request.headers), request.name)
+                                     self._builder.header_lines(request.headers), request.name)
         if reply.status:
             return reply.status, classify(reply.status), reply.retry_after
         error = _original(reply.error)
