@@ -141,9 +141,31 @@ def xml_body(fields: dict) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _arrow(series: pd.Series) -> pa.Array:
-    array = pa.array(series)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+class TextColumn:
+    """A string column read row by row without a Python object per row: `column[row] -> str`.
+
+    Holds the column's UTF-8 bytes and offsets as views of its Arrow buffers (no copy), so a
+    value costs a slice and a decode (~0.25 µs, half of an Arrow scalar's `as_py()`). A null
+    reads as None, as `as_py()` gives it.
+    """
+
+    def __init__(self, series: pd.Series) -> None:
+        array = pa.array(series)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        array = array.cast(pa.large_string())
+        _, offsets, data = array.buffers()
+        self._offsets = np.frombuffer(offsets, dtype=np.int64)[
+            array.offset : array.offset + len(array) + 1
+        ]
+        self._data = memoryview(data) if data is not None else memoryview(b"")
+        self._nulls = array if array.null_count else None
+
+    def __getitem__(self, row: int) -> str | None:
+        if self._nulls is not None and not self._nulls[row].is_valid:
+            return None
+        offsets = self._offsets
+        return str(self._data[offsets[row] : offsets[row + 1]], "utf-8")
 
 
 class RequestBuilder:
@@ -157,11 +179,11 @@ class RequestBuilder:
         self._endpoint = endpoint
         self._settings = settings
         self._minter = minter
-        self._keys = _arrow(table["vendorCallKey"])
-        self._participants = _arrow(table["participantId"])
-        self._message_ids = _arrow(table["messageId"])
-        self._contents = _arrow(table["content"])
-        self._senders = _arrow(table["senderType"])
+        self._keys = TextColumn(table["vendorCallKey"])
+        self._participants = TextColumn(table["participantId"])
+        self._message_ids = TextColumn(table["messageId"])
+        self._contents = TextColumn(table["content"])
+        self._senders = TextColumn(table["senderType"])
         self._starts = table["startTime"].to_numpy(dtype=np.int64)
         self._ends = table["endTime"].to_numpy(dtype=np.int64)
         self._encode = xml_body if settings.content_type == "xml" else orjson.dumps
@@ -200,7 +222,7 @@ class RequestBuilder:
     def call_key(self, i: int) -> str:
         """vendorCallKey of message i as sent (with its pass suffix)."""
         suffix = pass_suffix(int(self._plan.pass_index[i]))
-        return self._keys[int(self._plan.row[i])].as_py() + suffix
+        return self._keys[int(self._plan.row[i])] + suffix
 
     def fields(self, i: int, *, anchor_ms: int) -> dict:
         """The six body fields of message i; `anchor_ms` is its send moment on the wall clock."""
@@ -212,12 +234,12 @@ class RequestBuilder:
                 start, end, anchor_ms=anchor_ms, send_at=self._plan.send_at, speed=self._plan.speed
             )
         return {
-            "participantId": self._participants[row].as_py(),
-            "messageId": self._message_ids[row].as_py() + suffix,
+            "participantId": self._participants[row],
+            "messageId": self._message_ids[row] + suffix,
             "startTime": start,
             "endTime": end,
-            "content": self._contents[row].as_py(),
-            "senderType": self._senders[row].as_py(),
+            "content": self._contents[row],
+            "senderType": self._senders[row],
         }
 
     def messages_path(self, i: int) -> str:

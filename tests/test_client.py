@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 import pytest
 from defusedxml import ElementTree
 
@@ -13,6 +14,7 @@ from replay.client import (
     Endpoint,
     RequestBuilder,
     RequestSettings,
+    TextColumn,
     iso_utc,
     shift_times,
 )
@@ -227,3 +229,16 @@ def test_iso_utc_has_milliseconds_and_z():
 def test_unknown_content_type_is_refused():
     with pytest.raises(ConfigError, match="--content-type must be json or xml, got 'yaml'"):
         RequestSettings(content_type="yaml")
+
+
+@pytest.mark.parametrize("series", [
+    pd.Series(["a", "", "zoë ☎", "x" * 300], dtype="string[pyarrow]"),
+    pd.Series(["a", "", "zoë ☎", "x" * 300], dtype=object),
+    pd.Series(["a", "", "zoë ☎", "x" * 300], dtype="str"),
+    pd.Series(["skip", "a", "", "zoë ☎", "x" * 300], dtype="string[pyarrow]").iloc[1:],
+    pd.Series(["a", None, "zoë ☎", "x" * 300], dtype="string[pyarrow]"),
+])
+def test_a_text_column_reads_each_row_as_arrow_would(series):
+    column = TextColumn(series)
+    expected = pa.array(series).to_pylist()
+    assert [column[row] for row in range(len(series))] == expected

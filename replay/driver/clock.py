@@ -28,4 +28,5 @@ class RunClock:
         return time.monotonic() - self.t0_mono
 
     def epoch_ms(self, run_s: float) -> int:
-        return round((self.t0_epoch_s + run_s) * 1000.0)
+        # float(): arithmetic on a numpy scalar (a due time read from an array) costs 5x more
+        return round((self.t0_epoch_s + float(run_s)) * 1000.0)

@@ -154,14 +154,14 @@ class Replayer:
         path = self._builder.messages_path(lo)
         for i in range(lo, hi):
             if plan.paced:
-                if not self._wait_until(due_s[i]):
+                due = float(due_s[i])
+                if not self._wait_until(due):
                     return
             elif self._stopping():
                 return
             else:
-                due_s[i] = clock.now_s()
-            anchor_ms = clock.epoch_ms(due_s[i])
-            request = self._builder.message(i, anchor_ms=anchor_ms, path=path)
+                due = due_s[i] = clock.now_s()
+            request = self._builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
             recorder.sent(i, clock.now_s())
             result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
             recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
