@@ -39,7 +39,7 @@ from replay.results.recorder import OutcomeRecorder
 logger = logging.getLogger(__name__)
 
 SPAWN_LEAD_S = 0.05
-STOP_CHECK_S = 0.25  # a call waiting for its next message notices a stop within this long
+STOP_CHECK_S = 1.0  # a call waiting for its next message notices a stop within this long
 LIFECYCLE_LEAD_S = 1.0
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
