@@ -9,7 +9,7 @@ and agent turns alternating), so calls start and end all through the run. Times 
 the replay times multiplied by `speed`, so replaying it at `--speed speed` gives `rate`. For
 `--speed max`, pass `lanes` calls of many messages each: concurrency is then `lanes` calls.
 
-Columns (the dataset interface of ARCHITECTURE.md): vendorCallKey, participantId, messageId,
+Columns (the dataset interface of docs/architecture.md): vendorCallKey, participantId, messageId,
 startTime, endTime (epoch ms), content, senderType. Sorted by due time.
 """
 

@@ -1,7 +1,7 @@
 """The replay under test: `locust -f locustfile.py --headless ...` pinned to the generator core.
 
     child = start_replay(ctx, name, dataset=path, speed="max", mock=mock)
-    summary = read_summary(ctx, name)         # the replay's summary.json (ARCHITECTURE.md)
+    summary = read_summary(ctx, name)         # the replay's summary.json (docs/architecture.md)
 
 The replay signs its own tokens from the run's private key (--jwt-key); its outputs go to
 `<run dir>/reports/<name>/` inside the benchmark's temporary run directory.

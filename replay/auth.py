@@ -3,7 +3,7 @@
     minter = TokenMinter(JwtSettings(key_path="keys/replay.pem", org_id="00D...", call_center="cc"))
     headers["Authorization"] = minter.authorization()
 
-The token (CONTRACT.md, Authentication): header {"alg":"RS256","typ":"JWT"}; claims iss = org
+The token (docs/contract.md, Authentication): header {"alg":"RS256","typ":"JWT"}; claims iss = org
 id, sub = Call Center API name, iat, exp = iat + ttl (at most 24 h), a fresh uuid4 jti per
 token, and aud when one is given. The PEM key is parsed once (parsing costs ~28 ms, signing with
 the loaded key ~230 µs). A token is replaced once `renew_fraction` of its lifetime has passed,

@@ -4,7 +4,7 @@
     plan.due_s[i]       # run-clock seconds when message i is due
     plan.row[i]         # positional row of message i in the table
 
-In: the dataset table (columns as in ARCHITECTURE.md; only vendorCallKey, startTime and endTime
+In: the dataset table (columns as in docs/architecture.md; only vendorCallKey, startTime and endTime
 are read here). Out: a `Plan` of numpy arrays indexed by message, messages grouped by call,
 calls ordered by their first due time (ties: first pass, then the order of appearance):
 

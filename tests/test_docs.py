@@ -1,5 +1,5 @@
-"""The README documents every option a user can type: each `replay` sub-command's flags and
-every Locust option the replay registers."""
+"""The documentation (README.md and docs/**/*.md) covers every option a user can type: each
+`replay` sub-command's flags and every Locust option the replay registers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import pytest
 
 from replay import cli
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = "\n".join(
+    path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+)
 
 
 def _subcommand_options() -> list[tuple[str, str]]:

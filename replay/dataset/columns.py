@@ -1,6 +1,6 @@
 """The dataset's fields, and the mapping from an export's column names to them.
 
-The API fields a transcript row carries (see CONTRACT.md) are `FIELDS`. An export that names
+The API fields a transcript row carries (see docs/contract.md) are `FIELDS`. An export that names
 them differently is mapped with `--map field=column,...` or a TOML file:
 
     [columns]

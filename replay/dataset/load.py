@@ -1,7 +1,7 @@
 """Load a transcript dataset: read, validate, then sort into the replay's table.
 
     transcripts = load_transcripts("datasets/sample.parquet", LoadOptions(on_invalid="skip"))
-    transcripts.table      # one row per utterance, columns as in ARCHITECTURE.md
+    transcripts.table      # one row per utterance, columns as in docs/architecture.md
     transcripts.skipped    # what --on-invalid skip dropped, and why
 
 `Transcripts.table` columns: vendorCallKey, participantId, messageId (str), startTime, endTime

@@ -5,7 +5,7 @@
     print(format_summary(summary))                  # replay.results.console
     exit_code = exit_code_for(summary, stop_reason=None, exit_code_on_error=1)
 
-Files go to `<report-dir>/<run-id>/` (ARCHITECTURE.md "Run outputs"). The summary's
+Files go to `<report-dir>/<run-id>/` (docs/architecture.md "Run outputs"). The summary's
 reconciliation includes the mock's `/__admin/stats` when `--mock-admin` names it. The exit code:
 3 when the endpoint went down, 130 when the run was stopped before the end, 1 when a --fail-on
 threshold failed (or, without --fail-on, when any message failed, as Locust does), a worker

@@ -7,7 +7,7 @@
 Loading runs in a real thread (gevent's threadpool), so Locust's heartbeats and web UI keep
 running while a large dataset is read. After it, the garbage collector is tuned: everything
 loaded is frozen out of its reach (`gc.freeze()`) and its thresholds raised, since its pauses
-otherwise push schedule lag p99 from ~5 ms to 30-70 ms (DESIGN.md).
+otherwise push schedule lag p99 from ~5 ms to 30-70 ms (measured; see docs/performance.md).
 """
 
 from __future__ import annotations

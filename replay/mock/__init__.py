@@ -4,7 +4,7 @@
     with start_mock(["--no-auth"]) as mock:                        # from replay.mock.process
         mock.url, mock.stats(), mock.ledger()
 
-It shares nothing with the rest of `replay` but the API contract (CONTRACT.md): nothing here
+It shares nothing with the rest of `replay` but the API contract (docs/contract.md): nothing here
 imports from `replay.*` outside `replay.mock`. Modules: config (options), auth (JWT checks),
 validation (bodies), ledger (memory and export), faults (limits, injected faults), responses
 (HTTP plumbing), app (routes, hot path), lifecycle (create/update calls), admin (/__admin),

@@ -5,7 +5,7 @@
     # None: the request may proceed; else (code, message) for a 401, e.g.
     # ("TOKEN_EXPIRED", "the token expired at 2026-11-25T17:00:00Z (exp); mint a new one")
 
-Rules (CONTRACT.md, Authentication): header `Authorization: Bearer <JWT>`; alg RS256 only (so
+Rules (docs/contract.md, Authentication): header `Authorization: Bearer <JWT>`; alg RS256 only (so
 `alg: none` and an HS256 token "signed" with the public key are refused); claims iss, sub, iat,
 exp required; exp at most 24 h after iat; iss and sub compared with --org-id / --call-center when
 given; `aud` tolerated and not checked; a jti seen before refused with --reject-reused-jti.

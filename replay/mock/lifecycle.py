@@ -3,7 +3,7 @@
     POST  /telephony/v1/voiceCalls          -> 200 {"voiceCallId": "0LQ...", "errors": []}
     PATCH /telephony/v1/voiceCalls/{key}    -> 200 {"status": "pending"}
 
-Create body (JSON, CONTRACT.md "Call lifecycle"): callCenterApiName, vendorCallKey, to, from
+Create body (JSON, docs/contract.md "Call lifecycle"): callCenterApiName, vendorCallKey, to, from
 (strings), initiationMethod (`Inbound` or `Transfer`), startTime (ISO 8601), participants
 (`[{"participantKey": "...", "type": "END_USER"}]`); optional parentVoiceCallId, callOrigin,
 queue, callSubtype, callAttributes (strings). Creating is limited by --call-create-rate (429 with

@@ -6,7 +6,7 @@
     entries, problems = bulk_messages(document)                # [(vendorCallKey, [tuple])]
 
 A problem is `{"field": "startTime", "message": "must be an integer (epoch ms), not 'x'"}`;
-a request gets every problem in one 400. The rules (CONTRACT.md, Create a Transcript):
+a request gets every problem in one 400. The rules (docs/contract.md, Create a Transcript):
 
 | field | rule |
 |---|---|
@@ -162,7 +162,7 @@ MAX_BULK_MESSAGES = 5
 def bulk_messages(document: Any) -> tuple[list[tuple[str, list[Message]]], list[Problem]]:
     """The (vendorCallKey, messages) of a bulk body, and every problem found.
 
-    Shape (CONTRACT.md, Bulk transcripts): {"entries": [{"vendorCallKey": "...",
+    Shape (docs/contract.md, Bulk transcripts): {"entries": [{"vendorCallKey": "...",
     "messages": [{six fields}, ...]}]}, 1 to 5 entries of 1 to 5 messages each.
     """
     entries = document.get("entries") if isinstance(document, dict) else None

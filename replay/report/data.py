@@ -3,7 +3,7 @@
     run = load_run(Path("reports/20261125-170000"))
     run.summary["counts"]["planned"], run.outcomes["due_s"], run.locust_stats
 
-In: the files described in ARCHITECTURE.md ("Run outputs"). `summary.json` must carry
+In: the files described in docs/architecture.md ("Run outputs"). `summary.json` must carry
 `"schema": "replay-summary/1"`; `outcomes.parquet` must have the columns in `OUTCOME_COLUMNS`
 (extra columns are ignored; `final_sent_s`, when present, times the final attempt of a retried
 message and otherwise equals `sent_s`). Locust's `*_stats.csv` is optional.
@@ -113,7 +113,7 @@ def load_outcomes(path: Path) -> pd.DataFrame:
         if missing:
             raise ConfigError(
                 f"{path}: column(s) {', '.join(missing)} missing; an outcomes file has "
-                f"{', '.join(OUTCOME_COLUMNS)} (see ARCHITECTURE.md, outcomes.parquet)"
+                f"{', '.join(OUTCOME_COLUMNS)} (see docs/architecture.md, outcomes.parquet)"
             )
         columns = list(OUTCOME_COLUMNS)
         if FINAL_SENT in schema.names:

@@ -8,7 +8,7 @@
 `identity` maps vendorCallKey, messageId, senderType (strings), call_seq and pass (integers) to
 arrays in plan order (anything `pyarrow.array` takes: numpy, pandas, Arrow, lists).
 
-Columns (ARCHITECTURE.md "outcomes.parquet", plus `final_sent_s`):
+Columns (docs/architecture.md "outcomes.parquet", plus `final_sent_s`):
 
     vendorCallKey  dictionary<string>  as sent (with the --loops pass suffix)
     messageId      string              as sent

@@ -8,7 +8,7 @@
     recorder.mark_unsent("stopped")                # at stop: every message never sent
     recorder.snapshot(now_s, due_s)                # progress numbers, any time, stateless
 
-Arrays, indexed like the plan (times are run-clock seconds, see ARCHITECTURE.md "Clock"):
+Arrays, indexed like the plan (times are run-clock seconds, see docs/architecture.md "Clock"):
 
     sent_s        float64  first attempt started; NaN until sent
     final_sent_s  float64  final attempt started; NaN when there was no retry (then = sent_s)

@@ -1,4 +1,4 @@
-"""summary.json: the run in numbers (schema `replay-summary/1`, see ARCHITECTURE.md).
+"""summary.json: the run in numbers (schema `replay-summary/1`, see docs/architecture.md).
 
     summary = build_summary(run=..., dataset=..., options=..., outcomes=table, skipped=0,
                             mock_stats=None, thresholds=parse_fail_on(text))

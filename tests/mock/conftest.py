@@ -2,7 +2,7 @@
 
 `keys` holds 2048-bit key pairs (made once per session) with the public half written as PEM
 files (public key and a self-signed X.509 certificate); `token(**changes)` mints an RS256 token
-like CONTRACT.md's sample claim set; `mock` is a mock started once per module with the public
+like docs/contract.md's sample claim set; `mock` is a mock started once per module with the public
 key. Request helpers live in mock_helpers.py.
 """
 

@@ -1,4 +1,4 @@
-"""Helpers for the mock's tests: tokens like CONTRACT.md's sample, HTTP requests, bodies.
+"""Helpers for the mock's tests: tokens like docs/contract.md's sample, HTTP requests, bodies.
 
 `call(url, method, path, body, headers)` sends one request on a fresh connection and returns an
 `Answer` (status, headers, raw body, .json, .error). `message(**changes)` is a valid transcript
@@ -22,7 +22,7 @@ TRANSCRIPT = "/telephony/v1/voiceCalls/{key}/messages"
 
 
 def sample_claims(**changes: Any) -> dict[str, Any]:
-    """The claim set of CONTRACT.md's Authentication table, valid for 5 minutes from now."""
+    """The claim set of docs/contract.md's Authentication table, valid for 5 minutes from now."""
     now = int(time.time())
     claims = {"iss": ORG_ID, "sub": CALL_CENTER, "iat": now, "exp": now + 300,
               "jti": str(uuid.uuid4())}
