@@ -14,7 +14,8 @@ Authorization header). Out: `Request` objects; sending them is the driver's job.
 - `--host` may be a bare origin (`http://127.0.0.1:8080`) or the base URL Salesforce hands out
   (`https://x.my.salesforce-scrt.com/telephony/v1`); either way paths end up under
   `/telephony/v1`. Any other path (a proxy prefix) gets `/telephony/v1` appended.
-- Message body (docs/contract.md): participantId, messageId, startTime, endTime, content, senderType.
+- Message body (docs/contract.md):
+  participantId, messageId, startTime, endTime, content, senderType.
   With `--loops`, vendorCallKey and messageId carry the pass suffix (`-p1`, ...).
 - Timestamps: by default moved onto the replay clock. The send time (endTime, or startTime with
   `--send-at start`) becomes the wall-clock moment the message is due (`anchor_ms`), and the

@@ -4,7 +4,8 @@
     clock.now_s()                                      #     in a distributed run)
     clock.epoch_ms(due_s)                              # a run-clock time as wall-clock epoch ms
 
-Every due, sent and done time of a run is on this clock (docs/architecture.md "Clock"). Due times are
+Every due, sent and done time of a run is on this clock (docs/architecture.md "Clock").
+Due times are
 measured from it, never by sleeping the gaps between messages, so lateness never accumulates.
 """
 

@@ -14,7 +14,8 @@ The model, per call:
   (with an occasional hold while the agent looks something up), then a three-turn goodbye;
 - 4% bring in a supervisor, 1.5% a third party (EXTERNAL_USER);
 - speech at about 14 characters a second with pauses of around 0.7 s, sometimes a barge-in;
-- participantId as docs/contract.md says: `{vendorCallKey}END_USER` (also VIRTUAL_AGENT, SUPERVISOR),
+- participantId as docs/contract.md says: `{vendorCallKey}END_USER` (also VIRTUAL_AGENT,
+  SUPERVISOR),
   an 18-character `005` user id per agent, a made-up id for an external party.
 """
 
