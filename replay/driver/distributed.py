@@ -39,7 +39,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import gevent
-import pyarrow as pa
 from gevent.event import AsyncResult
 
 from replay.driver.clock import RunClock
@@ -51,6 +50,8 @@ from replay.driver.outputs import (
     WORKER_LOST,
     outcomes_table,
     run_block,
+    table_from_bytes,
+    table_to_bytes,
     write_outputs,
 )
 from replay.driver.prepare import in_thread, load_share, prepare
@@ -67,18 +68,6 @@ READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
 OPTION_NAMES = tuple(flag[2:].replace("-", "_") for flag, _ in OPTIONS)
-
-
-def table_to_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema,
-                           options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def table_from_bytes(data: bytes) -> pa.Table:
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 class MasterRole:

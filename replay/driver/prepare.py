@@ -16,15 +16,17 @@ import gc
 import logging
 from dataclasses import dataclass
 
-import gevent
 import numpy as np
 import orjson
 
 from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import LoadOptions, Transcripts, load_transcripts
+from replay.dataset.prepared import is_prepared, open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.stream import PreparedStream
+from replay.driver.threads import in_thread
 from replay.errors import ConfigError
 from replay.plan import SEND_AT_COLUMNS, Plan, build_plan
 
@@ -36,9 +38,13 @@ DRY_RUN_REQUESTS = 3
 
 @dataclass(frozen=True, kw_only=True)
 class Prepared:
-    transcripts: Transcripts
-    plan: Plan
-    builder: RequestBuilder
+    """A dataset ready to send: in memory (transcripts, plan, builder), or streamed from a
+    prepared directory (`stream`; no transcripts nor plan; `builder` builds headers only)."""
+
+    transcripts: Transcripts | None
+    plan: Plan | None
+    builder: RequestBuilder | None
+    stream: PreparedStream | None = None
 
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
@@ -52,42 +58,14 @@ def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -
     )
 
 
-def in_thread(function, *args, **kwargs):
-    """Run a blocking function in gevent's threadpool: the loop (heartbeats, UI) keeps going.
-
-    The task itself never raises: gevent's hub would print the traceback of an exception
-    raised in a threadpool task (a DatasetError too). It hands the exception back instead,
-    and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
-    meanwhile reaches the caller as KeyboardInterrupt, which the hub is told not to print
-    (`Hub.NOT_ERROR`): the caller says what was interrupted.
-    """
-    hub = gevent.get_hub()
-    quiet = "NOT_ERROR" not in vars(hub)
-    if quiet:
-        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
-    try:
-        result, error = hub.threadpool.apply(_outcome_of, (function, args, kwargs))
-    finally:
-        if quiet:
-            del hub.NOT_ERROR
-    if error is not None:
-        raise error
-    return result
-
-
-def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
-    try:
-        return function(*args, **kwargs), None
-    except Exception as error:  # raised again by in_thread, on the loop side
-        return None, error
-
-
 def prepare(
-    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None
+    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
+    partition: tuple[int, int] | None = None,
 ) -> Prepared:
     """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
 
-    `t0_ms` is T0 when it comes from outside (the master of a distributed run).
+    `t0_ms` is T0 when it comes from outside (the master of a distributed run). A prepared
+    directory is not loaded: it is checked and streamed (`partition`: this worker's share).
     """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
@@ -95,6 +73,8 @@ def prepare(
     minter = TokenMinter(settings=config.jwt) if config.jwt else None
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
+    if transcripts is None and is_prepared(config.dataset):
+        return _prepare_stream(config, minter, partition)
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
@@ -102,14 +82,66 @@ def prepare(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
     )
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    _tune_gc()
     logger.info(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
     return Prepared(transcripts=transcripts, plan=plan, builder=builder)
+
+
+def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,
+                    partition: tuple[int, int] | None) -> Prepared:
+    dataset = in_thread(open_prepared, config.dataset)
+    template: list[RequestBuilder] = []  # the first builder: the others share its headers
+
+    def make_builder(table, plan: Plan) -> RequestBuilder:
+        builder = RequestBuilder(table=table, plan=plan, endpoint=config.endpoint,
+                                 settings=config.request, minter=minter,
+                                 like=template[0] if template else None)
+        template[:1] = template[:1] or [builder]
+        return builder
+
+    stream = PreparedStream(dataset, config, make_builder, partition=partition)
+    first = next(iter(dataset.tables()))
+    header_builder = stream.plan_table(first.slice(0, 1), 0, numbered=False).builder
+    _tune_gc()
+    manifest = dataset.manifest
+    logger.info("streaming %s: %d messages in %d calls over %.1f s at speed %s (peak %d calls "
+                "at once)%s", config.dataset, manifest["messages"] * config.plan.loops,
+                manifest["calls"] * config.plan.loops, stream.span_s,
+                config.plan.speed or "max", manifest["peak_concurrency"],
+                f", this worker's share {partition[0] + 1} of {partition[1]}" if partition
+                else "")
+    return Prepared(transcripts=None, plan=None, builder=header_builder, stream=stream)
+
+
+def _tune_gc() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def stream_text(prepared: Prepared, config: ReplayConfig) -> str:
+    stream = prepared.stream
+    manifest = stream.dataset.manifest
+    speed = config.plan.speed
+    loops = config.plan.loops
+    per_second = stream.dataset.per_second()
+    peak = int(np.ceil(per_second.max() / speed)) if speed and per_second.size else 0
+    lines = [
+        f"dataset: {config.dataset} (prepared; {manifest['skipped']['count']} invalid rows "
+        "skipped when prepared)",
+        f"plan: {manifest['messages'] * loops:,} messages in {manifest['calls'] * loops:,} "
+        "calls, speed " + (f"{speed:g}" if speed else "max") + f", send at {stream.dataset.send_at}"
+        + (" (before --calls/--sample)" if config.plan.calls or config.plan.sample else ""),
+    ]
+    if speed:
+        lines.append(f"timeline: {stream.span_s:,.1f} s; about {peak:,} msg/s in the busiest "
+                     "second")
+    lines.append(f"concurrency: peak {manifest['peak_concurrency']:,} calls at once"
+                 + (f", capped at {config.max_concurrency:,}" if config.max_concurrency else ""))
+    return "\n".join(lines)
 
 
 def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
@@ -133,8 +165,14 @@ def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
 def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float) -> str:
     """The plan, then the first requests exactly as they would go out (token shortened)."""
     clock = RunClock.starting_at(now_epoch_s)
-    lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
-    builder, plan = prepared.builder, prepared.plan
+    if prepared.stream is not None:
+        first = next(iter(prepared.stream.dataset.tables()))
+        batch = prepared.stream.plan_table(first.slice(0, DRY_RUN_REQUESTS * 10), 0,
+                                           numbered=False)
+        builder, plan, text = batch.builder, batch.plan, stream_text(prepared, config)
+    else:
+        builder, plan, text = prepared.builder, prepared.plan, plan_text(prepared, config)
+    lines = [text, "", "first requests (nothing is sent in a dry run):"]
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "

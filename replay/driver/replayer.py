@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import gevent
 import numpy as np
@@ -59,6 +59,7 @@ STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
 DISPATCH_CHUNK = 4096  # messages whose order is turned into Python ints at a time
+MAX_PENDING = 200_000  # at speed max, a stream is read on while fewer messages are pending
 
 
 class Clock(Protocol):
@@ -94,15 +95,53 @@ class CreatePacer:
         return slot - now
 
 
+@dataclass(eq=False, kw_only=True)
+class Batch:
+    """Messages planned together: a plan, how to build their requests, where to record them.
+
+    The whole dataset is one batch; a streamed dataset is a batch per slice read
+    (`replay.driver.stream`). `calls` numbers calls across batches; `first` and `last` mark a
+    call's first and last message (a call may span batches).
+    """
+
+    plan: Plan
+    builder: RequestBuilder
+    recorder: OutcomeRecorder
+    due_s: np.ndarray  # as recorded: at speed max, when each message became sendable
+    calls: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    pending: int = -1  # messages neither done nor given up
+    dispatched: bool = False
+    table: Any = None  # the batch's rows (a streamed batch's own slice), for its outcomes
+
+    @classmethod
+    def of_plan(cls, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder) -> Batch:
+        index = np.arange(plan.messages)
+        return cls(plan=plan, builder=builder, recorder=recorder, due_s=plan.due_s.copy(),
+                   calls=plan.call, first=index == plan.call_start[plan.call],
+                   last=index == plan.call_end[plan.call] - 1)
+
+    def __post_init__(self) -> None:
+        if self.pending < 0:
+            self.pending = self.plan.messages
+
+
 class Replayer:
     def __init__(
-        self, *, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder, sender: Sender,
-        clock: Clock, stop: Event, health: EndpointHealth, concurrency: int | None,
-        lifecycle: Lifecycle | None = None, sleep: Sleep = wait_or_wake,
+        self, *, plan: Plan | None = None, builder: RequestBuilder | None = None,
+        recorder: OutcomeRecorder | None = None, sender: Sender, clock: Clock, stop: Event,
+        health: EndpointHealth, concurrency: int | None, lifecycle: Lifecycle | None = None,
+        sleep: Sleep = wait_or_wake, batches: Iterable[Batch] | None = None,
+        paced: bool | None = None, on_batch_done: Callable[[Batch], None] | None = None,
     ) -> None:
-        self._plan = plan
+        """Either one `plan` (with its `builder` and `recorder`), or a stream of `batches`
+        (paced or not), each handed to `on_batch_done` once all its messages are accounted for."""
+        self._batch = Batch.of_plan(plan, builder, recorder) if plan is not None else None
+        self._batches = batches if batches is not None else (self._batch,)
+        self._paced = plan.paced if plan is not None else bool(paced)
+        self._on_batch_done = on_batch_done
         self._builder = builder
-        self._recorder = recorder
         self._sender = sender
         self._clock = clock
         self._sleep = sleep
@@ -111,31 +150,39 @@ class Replayer:
         self._lifecycle = lifecycle
         self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
         self.concurrency = concurrency
-        self.due_s = plan.due_s.copy()
+        self.due_s = self._batch.due_s if self._batch else np.empty(0)
         self.stop_reason: str | None = None
         self.calls_done = 0
         self.calls_started = 0
         self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds calls were held for a --max-concurrency slot
-        # One event wakes the scheduler: a stop; at speed max a free slot; at the end, the last
-        # call done.
+        # One event wakes the scheduler: a stop; at speed max a free slot or room among the
+        # pending messages; at the end, the last call done.
         self._wake = Event()
-        self._backlog: dict[int, deque[int]] = {}  # call -> its due messages; key: call is busy
+        self._backlog: dict[int, deque[tuple[Batch, int]]] = {}  # call -> due messages; busy
         self._held: deque[tuple[int, float]] = deque()  # (call, since) waiting for a slot
         self._failed: set[int] = set()  # calls stopped by an unexpected error: no more sends
+        self._live: list[Batch] = []  # batches handed over, not yet done
+        self._pending = 0  # messages of live batches not yet done
         self._running_calls = 0
         self._greenlets = 0
         self._joining = False  # every message handed over: the scheduler waits for the calls
+        self._want_room = False  # the scheduler waits for fewer pending messages
 
     # -- the scheduler -----------------------------------------------------------------------
 
     def run(self) -> None:
         self._stop.rawlink(self._on_stop)
+        batches = iter(self._batches)
         try:
-            if self._plan.paced:
-                self._dispatch_on_time()
-            else:
+            if self._batch is not None and not self._paced:
+                self._live.append(next(batches))
+                self._pending += self._batch.pending
                 self._dispatch_at_once()
+            else:
+                for batch in batches:
+                    if not self._dispatch_batch(batch):
+                        break
             self._joining = True
             while self._greenlets:
                 self._wake.clear()
@@ -143,31 +190,47 @@ class Replayer:
         finally:
             self._stop.unlink(self._on_stop)
         self._stopping()
-        if self.stop_reason is not None:
-            self._recorder.mark_unsent(self.stop_reason)
+        for batch in [*self._live, *batches]:  # what is left when the run stopped
+            if self.stop_reason is not None:
+                batch.recorder.mark_unsent(self.stop_reason)
+            self._finish(batch)
 
     def _on_stop(self, _event: Event) -> None:
         self._wake.set()
 
-    def _dispatch_on_time(self) -> None:
-        """Hand each message to its call when due, in order of due time (ties: plan order)."""
-        plan = self._plan
-        lead = LIFECYCLE_LEAD_S if self._lifecycle else 0.0
-        handover = plan.due_s
-        if lead:
-            handover = plan.due_s.copy()
-            handover[plan.call_start] -= lead
+    def _dispatch_batch(self, batch: Batch) -> bool:
+        """Hand each message of a batch to its call when due, in order of due time (ties: plan
+        order); False when the run is stopping."""
+        while not self._paced and self._pending > MAX_PENDING and not self._stopping():
+            self._want_room = True
+            self._wake.clear()
+            self._sleep(FOREVER_S, self._wake)
+        self._want_room = False
+        self._live.append(batch)
+        self._pending += batch.pending
+        if not batch.pending:
+            batch.dispatched = True
+            self._finish(batch)
+            return True
+        handover = batch.plan.due_s
+        if self._lifecycle:
+            handover = handover.copy()
+            handover[batch.first] -= LIFECYCLE_LEAD_S
         order = np.argsort(handover, kind="stable")
         for lo in range(0, order.size, DISPATCH_CHUNK):
             chunk = order[lo : lo + DISPATCH_CHUNK]
-            if not self._dispatch(chunk.tolist(), handover[chunk].tolist(),
-                                  plan.call[chunk].tolist()):
-                return
+            if not self._dispatch(batch, chunk.tolist(), handover[chunk].tolist(),
+                                  batch.calls[chunk].tolist(), batch.first[chunk].tolist()):
+                return False
+        batch.dispatched = True
+        if not batch.pending:
+            self._finish(batch)
+        return True
 
-    def _dispatch(self, messages: list[int], times: list[float], calls: list[int]) -> bool:
-        """Hand these messages over at their times; False when the run is stopping."""
-        starts, now_s = self._plan.call_start, self._clock.now_s
-        for i, at, call in zip(messages, times, calls, strict=True):
+    def _dispatch(self, batch: Batch, messages: list[int], times: list[float],
+                  calls: list[int], firsts: list[bool]) -> bool:
+        now_s = self._clock.now_s
+        for i, at, call, first in zip(messages, times, calls, firsts, strict=True):
             while (delay := at - now_s()) > 0 and not self._stopping():
                 self._wake.clear()
                 self._sleep(delay, self._wake)
@@ -175,17 +238,19 @@ class Replayer:
                 return False
             backlog = self._backlog.get(call)
             if backlog is not None:  # busy or held: the call's greenlet takes it in turn
-                backlog.append(i)
-            elif i == starts[call] and self._full():
-                self._backlog[call] = deque((i,))
+                backlog.append((batch, i))
+            elif first and self._full():
+                self._backlog[call] = deque(((batch, i),))
                 self._held.append((call, now_s()))
             elif call not in self._failed:
-                self._start(call, i)
+                self._start(call, batch, i, first=first)
         return True
 
     def _dispatch_at_once(self) -> None:
-        """Speed max: every call as soon as a slot is free, its messages back to back."""
-        for call in range(self._plan.calls):
+        """Speed max, the whole plan: every call as soon as a slot is free, back to back."""
+        batch = self._batch
+        plan = batch.plan
+        for call in range(plan.calls):
             waited_from = None
             while self._full() and not self._stopping():
                 waited_from = waited_from or self._clock.now_s()
@@ -195,18 +260,18 @@ class Replayer:
                 self.calls_waiting_for_slot += self._clock.now_s() - waited_from
             if self._stopping():
                 return
-            self._start(call, int(self._plan.call_start[call]))
+            self._start(call, batch, int(plan.call_start[call]), first=True)
 
     def _full(self) -> bool:
         return self.concurrency is not None and self._running_calls >= self.concurrency
 
-    def _start(self, call: int, first: int) -> None:
-        if first == self._plan.call_start[call]:
+    def _start(self, call: int, batch: Batch, first_i: int, *, first: bool) -> None:
+        if first:
             self._running_calls += 1
             self.calls_started += 1
         self._backlog[call] = deque()
         self._greenlets += 1
-        gevent.spawn_raw(self._run_call_safely, call, first)
+        gevent.spawn_raw(self._run_call_safely, call, batch, first_i, first)
 
     def _stopping(self) -> bool:
         if self.stop_reason is None and self._health.down:
@@ -214,19 +279,31 @@ class Replayer:
             logger.error(
                 "the endpoint has stopped answering (%s on every request for %.0f s): "
                 "stopping the run; check that %s is up",
-                self._health.last_reason, DOWN_AFTER_SECONDS, self._builder.base_url,
+                self._health.last_reason, DOWN_AFTER_SECONDS, self._base_url(),
             )
             self._stop.set()
         if self._stop.is_set() and self.stop_reason is None:
             self.stop_reason = STOPPED
         return self._stop.is_set()
 
+    def _base_url(self) -> str:
+        return self._builder.base_url if self._builder else (
+            self._live[-1].builder.base_url if self._live else "the endpoint")
+
+    def _finish(self, batch: Batch) -> None:
+        if batch in self._live:
+            self._live.remove(batch)
+        self._pending -= batch.pending
+        batch.pending = 0
+        if self._on_batch_done is not None:
+            self._on_batch_done(batch)
+
     # -- a call's greenlet -------------------------------------------------------------------
 
-    def _run_call_safely(self, call: int, first: int) -> None:
+    def _run_call_safely(self, call: int, batch: Batch, i: int, first: bool) -> None:
         """A bug in one call must not end the others: log it; its unsent messages stay unsent."""
         try:
-            self._run_call(call, first)
+            self._run_call(call, batch, i, first)
         except Exception:
             self.calls_failed += 1
             self._failed.add(call)
@@ -237,15 +314,14 @@ class Replayer:
             if self._joining and not self._greenlets:
                 self._wake.set()
 
-    def _run_call(self, call: int, first: int) -> None:
-        plan, recorder, clock = self._plan, self._recorder, self._clock
-        lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
-        if first == lo and self._lifecycle and not self._create(call, lo, hi):
+    def _run_call(self, call: int, batch: Batch, i: int, first: bool) -> None:
+        whole = self._batch is not None and not self._paced  # speed max, whole calls
+        if first and self._lifecycle and not self._create(batch, call):
             return
-        paced, due_s, backlog = plan.paced, self.due_s, self._backlog[call]
-        path = self._builder.messages_path(lo)
-        i = first
+        clock, backlog, paced = self._clock, self._backlog[call], self._paced
+        path = batch.builder.messages_path(i)
         while True:
+            recorder, due_s = batch.recorder, batch.due_s
             if paced:
                 due = float(due_s[i])
                 if not self._wait_until(due):
@@ -254,23 +330,33 @@ class Replayer:
                 return
             else:
                 due = due_s[i] = clock.now_s()
-            request = self._builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
+            request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
             recorder.sent(i, clock.now_s())
-            result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
+            result = self._sender.send(request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
             recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
-            if i == hi - 1:
+            last = bool(batch.last[i])
+            self._message_done(batch)
+            if last:
                 break
-            if not paced:
+            if whole:
                 i += 1
             elif backlog:
-                i = backlog.popleft()
+                batch, i = backlog.popleft()
             else:
                 del self._backlog[call]  # idle until its next message is due
                 return
         if self._lifecycle:
-            self._end(call, lo, hi)
+            self._end(batch, call, i)
         self.calls_done += 1
         self._call_ended(call)
+
+    def _message_done(self, batch: Batch) -> None:
+        batch.pending -= 1
+        self._pending -= 1
+        if not batch.pending and batch.dispatched:
+            self._finish(batch)
+        if self._want_room and self._pending <= MAX_PENDING // 2:
+            self._wake.set()
 
     def _wait_until(self, due: float) -> bool:
         """A message handed over early (--lifecycle lead) waits for its due time here."""
@@ -282,37 +368,42 @@ class Replayer:
     def _call_ended(self, call: int) -> None:
         self._backlog.pop(call, None)
         self._running_calls -= 1
-        if not self._plan.paced:
+        if not self._paced:
             self._wake.set()  # a slot is free: at speed max the scheduler waits for one
         if self._held and not self._stopping():
             held, since = self._held.popleft()
             self.calls_waiting_for_slot += self._clock.now_s() - since
             backlog = self._backlog.pop(held)
-            self._start(held, backlog.popleft())
+            batch, i = backlog.popleft()
+            self._start(held, batch, i, first=True)
             self._backlog[held] = backlog
 
-    def _create(self, call: int, lo: int, hi: int) -> bool:
+    def _create(self, batch: Batch, call: int) -> bool:
+        """--lifecycle (whole plans only): POST /voiceCalls before the call's first message."""
         wait_s = self._pacer.reserve(self._clock.now_s())
         if wait_s > 0:
             self._sleep(wait_s, self._stop)
             if self._stop.is_set():
                 return False
-        first = self.due_s[lo] if self._plan.paced else self._clock.now_s()
-        last = self.due_s[hi - 1] if self._plan.paced else first
-        start_ms, _ = self._window(call, first, last)
-        result = self._sender.send(self._builder.create_call(call, start_ms=start_ms))
+        plan = batch.plan
+        lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
+        first = batch.due_s[lo] if self._paced else self._clock.now_s()
+        last = batch.due_s[hi - 1] if self._paced else first
+        start_ms, _ = self._window(batch, call, first, last)
+        result = self._sender.send(batch.builder.create_call(call, start_ms=start_ms))
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)
         return True
 
-    def _end(self, call: int, lo: int, hi: int) -> None:
-        _, end_ms = self._window(call, self.due_s[lo], self.due_s[hi - 1])
+    def _end(self, batch: Batch, call: int, last_i: int) -> None:
+        lo = int(batch.plan.call_start[call])
+        _, end_ms = self._window(batch, call, batch.due_s[lo], batch.due_s[last_i])
         end_ms = max(end_ms, self._clock.epoch_ms(self._clock.now_s()))
-        self._sender.send(self._builder.end_call(call, end_ms=end_ms))
+        self._sender.send(batch.builder.end_call(call, end_ms=end_ms))
 
-    def _window(self, call: int, first_s: float, last_s: float) -> tuple[int, int]:
-        return self._builder.call_window_ms(
+    def _window(self, batch: Batch, call: int, first_s: float, last_s: float) -> tuple[int, int]:
+        return batch.builder.call_window_ms(
             call, first_anchor_ms=self._clock.epoch_ms(first_s),
             last_anchor_ms=self._clock.epoch_ms(last_s),
         )

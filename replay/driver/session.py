@@ -42,6 +42,7 @@ from replay.driver.interrupt import on_ctrl_c
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
+    OutcomeSink,
     RunRecord,
     dataset_block,
     exit_code_for,
@@ -55,6 +56,7 @@ from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
+from replay.driver.stream import StreamTally
 from replay.errors import ReplayError
 from replay.results.console import format_summary
 from replay.results.recorder import OutcomeRecorder
@@ -165,15 +167,18 @@ class ReplaySession:
             prepared = self.prepared or prepare(config)
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
-            record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
-            run = run_block(config, started_at=started_at, clock=clock, workers=1,
-                            stop_reason=replayer.stop_reason,
-                            unsent=record.recorder.size - record.recorder.sent_count)
-            summary = write_outputs(
-                config=config, outcomes=outcomes_table(record), run=run,
-                dataset=dataset_block(config, prepared.plan),
-                skipped=prepared.transcripts.skipped.count * config.plan.loops,
-            )
+            if prepared.stream is not None:
+                summary, replayer = self._stream_and_write(prepared, started_at, clock)
+            else:
+                record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
+                run = run_block(config, started_at=started_at, clock=clock, workers=1,
+                                stop_reason=replayer.stop_reason,
+                                unsent=record.recorder.size - record.recorder.sent_count)
+                summary = write_outputs(
+                    config=config, outcomes=outcomes_table(record), run=run,
+                    dataset=dataset_block(config, prepared.plan),
+                    skipped=prepared.transcripts.skipped.count * config.plan.loops,
+                )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
             self.finish(summary, stop_reason=replayer.stop_reason,
@@ -187,6 +192,29 @@ class ReplaySession:
         except Exception:
             logger.exception("the replay failed unexpectedly")
             self.exit_code = 1
+
+    def _stream_and_write(self, prepared: Prepared, started_at: datetime,
+                          clock: RunClock) -> tuple[dict[str, Any], Replayer]:
+        """A local run of a prepared directory: outcomes written batch by batch as calls end."""
+        config = self.config
+        sink = OutcomeSink(path=os.path.join(config.run_dir, "outcomes.parquet"))
+        try:
+            replayer = self.replay_share(prepared, clock, check_endpoint=True, sink=sink)
+            sink.close()
+        except BaseException:
+            sink.abort()
+            raise
+        stream = prepared.stream
+        run = run_block(config, started_at=started_at, clock=clock, workers=1,
+                        stop_reason=replayer.stop_reason,
+                        unsent=sink.measures.rows - sink.measures.sent)
+        summary = write_outputs(
+            config=config, outcomes=None, measures=sink.measures, run=run,
+            dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
+                     "span_s": stream.span_s},
+            skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,
+        )
+        return summary, replayer
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:
@@ -211,28 +239,41 @@ class ReplaySession:
     # -- sending, the same in every mode -----------------------------------------------------
 
     def replay_share(self, prepared: Prepared, clock: RunClock, *, check_endpoint: bool,
-                     worker: int = 0) -> tuple[RunRecord, Replayer]:
-        """Send this process's share of the plan on `clock`; returns what happened."""
-        config, plan = self.config, prepared.plan
+                     worker: int = 0, sink: OutcomeSink | None = None) -> Any:
+        """Send this process's share of the plan on `clock`; returns (RunRecord, Replayer),
+        or for a streamed dataset the Replayer alone (the outcomes went to `sink`)."""
+        config, plan, stream = self.config, prepared.plan, prepared.stream
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
                             ca_bundle=config.ca_bundle, insecure=config.insecure)
-        recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
             client=client, builder=prepared.builder, policy=RetryPolicy(retries=config.retries),
             stop=self.stop, health=health, now_s=clock.now_s, seed=config.plan.seed + worker,
         )
         concurrency = config.max_concurrency
-        if not plan.paced and concurrency is None:
-            concurrency = max(plan.peak_concurrency, 1)
-        replayer = Replayer(
-            plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
-            stop=self.stop, health=health, concurrency=concurrency,
-            lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
-        )
-        self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
-                                 clock=clock)
+        if stream is not None:
+            if config.plan.speed is None and concurrency is None:
+                concurrency = max(int(stream.dataset.manifest["peak_concurrency"]), 1)
+            tally = StreamTally(sink)
+            replayer = Replayer(
+                batches=tally.watch(stream.batches()), paced=config.plan.speed is not None, sender=sender,
+                clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                on_batch_done=tally.done,
+            )
+            self.progress = Progress(recorder=tally, due_s=None, span_s=stream.span_s,
+                                     clock=clock)
+        else:
+            recorder = OutcomeRecorder(plan.messages)
+            if not plan.paced and concurrency is None:
+                concurrency = max(plan.peak_concurrency, 1)
+            replayer = Replayer(
+                plan=plan, builder=prepared.builder, recorder=recorder, sender=sender,
+                clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+            )
+            self.progress = Progress(recorder=recorder, due_s=replayer.due_s,
+                                     span_s=plan.span_s, clock=clock)
         if check_endpoint:
             problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
             if problem:
@@ -247,11 +288,15 @@ class ReplaySession:
                                   interval_s=config.progress_interval_s)
         try:
             replayer.run()
+            if stream is not None:
+                tally.close()
         finally:
             client.close()
             ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)
+        if stream is not None:
+            return replayer
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
                            due_s=replayer.due_s, worker=worker)
         return record, replayer
