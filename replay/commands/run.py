@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
+from replay.dataset.prepared import is_prepared
 from replay.driver.options import OPTIONS, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError
@@ -159,7 +160,8 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
                 auth += ["--org-id", org_id]
             if not args.call_center:
                 auth += ["--call-center", call_center]
-            lifecycle = [] if args.lifecycle else ["--lifecycle"]
+            # A prepared directory streams, and a stream does not create VoiceCalls (yet).
+            lifecycle = [] if args.lifecycle or is_prepared(args.dataset) else ["--lifecycle"]
             endpoint = ["--host", mock.url, "--mock-admin", mock.url]
             code = _replay([*command, *endpoint, *auth, *lifecycle, *extra], run_dir)
             if (run_dir / "summary.json").is_file():

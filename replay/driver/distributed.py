@@ -41,6 +41,7 @@ from typing import Any
 import gevent
 from gevent.event import AsyncResult
 
+from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import OPTIONS, config_from_options
@@ -48,6 +49,7 @@ from replay.driver.outputs import (
     EXIT_FAILED,
     EXIT_STOPPED,
     WORKER_LOST,
+    OutcomeSink,
     outcomes_table,
     run_block,
     table_from_bytes,
@@ -221,12 +223,14 @@ class MasterRole:
 
     def _write(self, started_at: datetime, clock: RunClock) -> None:
         config = self.session.config
-        failed = {i for i, data in self.done.items() if "outcomes" not in data}
+        failed = {i for i, data in self.done.items()
+                  if "outcomes" not in data and "outcome_chunks" not in data}
         for i in sorted(failed):
             logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
         lost = sorted((self._lost() - set(self.done)) | failed)
         self.done = {i: data for i, data in self.done.items() if i not in failed}
-        tables = [table_from_bytes(self.done[i]["outcomes"]) for i in sorted(self.done)]
+        tables = [table_from_bytes(chunk) for i in sorted(self.done)
+                  for chunk in self.done[i].get("outcome_chunks") or [self.done[i]["outcomes"]]]
         measures = Measures()
         for i in sorted(self.done):
             measures.merge(Measures.from_dict(self.done[i]["measures"]))
@@ -288,6 +292,10 @@ class WorkerRole:
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
+            if is_prepared(config.dataset):
+                self._run_stream(config, in_thread(open_prepared, config.dataset),
+                                 (index, data["count"]))
+                return
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             self._send("replay_ready", {"error": str(error)})
@@ -319,6 +327,41 @@ class WorkerRole:
                 "measures": measure_outcomes(outcomes).to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.plan.span_s,
+            })
+        except Exception as error:  # report, so the master does not wait for us forever
+            logger.exception("replay: this worker's run failed")
+            self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
+        finally:
+            session.finished.set()
+
+    def _run_stream(self, config: Any, dataset: PreparedDataset,
+                    partition: tuple[int, int]) -> None:
+        """A worker's share of a prepared directory, streamed: only its calls are kept, its
+        outcome rows travel to the master as compressed chunks, one per batch."""
+        session = self.session
+        self._send("replay_ready", {
+            "earliest_ms": dataset.t0_ms,
+            "skipped": dataset.manifest["skipped"]["count"] if partition[0] == 0 else 0,
+        })
+        start = self.start.get()
+        if start is None:
+            session.finished.set()
+            return
+        try:
+            prepared = prepare(config, dataset=dataset, partition=partition)
+            clock = RunClock.starting_at(start["t0_epoch_s"])
+            reporter = gevent.spawn(self._report_progress, prepared.stream.span_s)
+            sink = OutcomeSink(path=None, worker=partition[0])
+            replayer = session.replay_share(prepared, clock, check_endpoint=True,
+                                            worker=partition[0], sink=sink)
+            reporter.kill()
+            self._send("replay_planned", {"messages": sink.rows,
+                                          "plan_calls": prepared.stream.calls, "calls": None})
+            self._send("replay_done", {
+                "outcome_chunks": sink.chunks,
+                "measures": sink.measures.to_dict(),
+                "stop_reason": replayer.stop_reason,
+                "span_s": prepared.stream.span_s,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")

@@ -22,7 +22,7 @@ import orjson
 from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import LoadOptions, Transcripts, load_transcripts
-from replay.dataset.prepared import is_prepared, open_prepared
+from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.stream import PreparedStream
@@ -60,7 +60,7 @@ def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -
 
 def prepare(
     config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
-    partition: tuple[int, int] | None = None,
+    partition: tuple[int, int] | None = None, dataset: PreparedDataset | None = None,
 ) -> Prepared:
     """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
 
@@ -73,8 +73,9 @@ def prepare(
     minter = TokenMinter(settings=config.jwt) if config.jwt else None
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
-    if transcripts is None and is_prepared(config.dataset):
-        return _prepare_stream(config, minter, partition)
+    if dataset is not None or (transcripts is None and is_prepared(config.dataset)):
+        return _prepare_stream(config, minter, partition,
+                               dataset or in_thread(open_prepared, config.dataset))
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
@@ -91,8 +92,7 @@ def prepare(
 
 
 def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,
-                    partition: tuple[int, int] | None) -> Prepared:
-    dataset = in_thread(open_prepared, config.dataset)
+                    partition: tuple[int, int] | None, dataset: PreparedDataset) -> Prepared:
     template: list[RequestBuilder] = []  # the first builder: the others share its headers
 
     def make_builder(table, plan: Plan) -> RequestBuilder:

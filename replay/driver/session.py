@@ -257,8 +257,8 @@ class ReplaySession:
                 concurrency = max(int(stream.dataset.manifest["peak_concurrency"]), 1)
             tally = StreamTally(sink)
             replayer = Replayer(
-                batches=tally.watch(stream.batches()), paced=config.plan.speed is not None, sender=sender,
-                clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                batches=tally.watch(stream.batches()), paced=config.plan.speed is not None,
+                sender=sender, clock=clock, stop=self.stop, health=health, concurrency=concurrency,
                 on_batch_done=tally.done,
             )
             self.progress = Progress(recorder=tally, due_s=None, span_s=stream.span_s,
