@@ -6,7 +6,7 @@
         for table in dataset.tables(partition=(0, 2)):   # row groups in send-time order
             ...
 
-The directory holds `part-00000.parquet`, `part-00001.parquet`, ... and `manifest.json`.
+The directory holds `part-00000.parquet`, `part-00001.parquet`, ... and `_manifest.json`.
 Parts hold every valid message sorted by send time (ties: file, then row), in row groups of
 at most 65,536 rows, with the columns
 
@@ -41,7 +41,7 @@ from replay.dataset.partition import call_partition
 from replay.errors import DatasetError
 
 SCHEMA = "replay-prepared/1"
-MANIFEST = "manifest.json"
+MANIFEST = "_manifest.json"  # "_": Arrow and Spark readers of the directory skip it
 COLUMNS = ("vendorCallKey", "participantId", "messageId", "startTime", "endTime", "content",
            "senderType", "row", "file", "call_seq", "call_last")
 _DIGEST_BLOCK = 8 << 20

@@ -134,6 +134,7 @@ class Replayer:
         health: EndpointHealth, concurrency: int | None, lifecycle: Lifecycle | None = None,
         sleep: Sleep = wait_or_wake, batches: Iterable[Batch] | None = None,
         paced: bool | None = None, on_batch_done: Callable[[Batch], None] | None = None,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         """Either one `plan` (with its `builder` and `recorder`), or a stream of `batches`
         (paced or not), each handed to `on_batch_done` once all its messages are accounted for."""
@@ -141,6 +142,7 @@ class Replayer:
         self._batches = batches if batches is not None else (self._batch,)
         self._paced = plan.paced if plan is not None else bool(paced)
         self._on_batch_done = on_batch_done
+        self._max_pending = max_pending
         self._builder = builder
         self._sender = sender
         self._clock = clock
@@ -201,7 +203,7 @@ class Replayer:
     def _dispatch_batch(self, batch: Batch) -> bool:
         """Hand each message of a batch to its call when due, in order of due time (ties: plan
         order); False when the run is stopping."""
-        while not self._paced and self._pending > MAX_PENDING and not self._stopping():
+        while not self._paced and self._pending > self._max_pending and not self._stopping():
             self._want_room = True
             self._wake.clear()
             self._sleep(FOREVER_S, self._wake)
@@ -355,7 +357,7 @@ class Replayer:
         self._pending -= 1
         if not batch.pending and batch.dispatched:
             self._finish(batch)
-        if self._want_room and self._pending <= MAX_PENDING // 2:
+        if self._want_room and self._pending <= self._max_pending // 2:
             self._wake.set()
 
     def _wait_until(self, due: float) -> bool:
