@@ -39,6 +39,7 @@ class Option:
     switch: bool = False  # store_true: given means True
     repeatable: bool = False  # may be given several times: a tuple of parsed values
     default_text: str | None = None  # the default as the help says it, when not the value
+    group: str | None = None  # the --help section, when not the program's one title
     shown: bool = True  # in described() (summary.json's options)
     show: Callable[[Any], Any] | None = None  # the value as described() shows it
 
@@ -88,12 +89,15 @@ def add_arguments(parser: Any, config_class: type, *, title: str | None = None,
     configargparse, a config file key. `defaults` replaces a field's default for this parser
     (as text, e.g. `replay run`'s faster speed); otherwise the parser's default is None.
     """
-    target = parser.add_argument_group(title) if title else parser
+    groups: dict[str | None, Any] = {}
     defaults = defaults or {}
     for spec in specs(config_class):
         if spec.name in skip:
             continue
         declared = spec.option
+        section = declared.group or title
+        if section not in groups:
+            groups[section] = parser.add_argument_group(section) if section else parser
         kwargs: dict[str, Any] = {
             "dest": spec.name,
             "default": defaults.get(spec.name),
@@ -109,7 +113,7 @@ def add_arguments(parser: Any, config_class: type, *, title: str | None = None,
                 kwargs["action"] = "append"
         if env_prefix is not None:
             kwargs["env_var"] = env_prefix + spec.env_suffix
-        target.add_argument(declared.flag, **kwargs)
+        groups[section].add_argument(declared.flag, **kwargs)
 
 
 def help_text(spec: Spec, default: str | None = None) -> str:
