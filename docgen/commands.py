@@ -26,11 +26,14 @@ def locust_options() -> list[argparse.Action]:
     return [action for action in parser._actions if action.option_strings]
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
+def subcommands(
+    parser: argparse.ArgumentParser | None = None,
+) -> dict[str, argparse.ArgumentParser]:
     """Every `replay` sub-command's parser, by name, in the CLI's order."""
-    from replay.cli import build_parser
+    if parser is None:
+        from replay.cli import build_parser
 
-    parser = build_parser()
+        parser = build_parser()
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return dict(action.choices)
 
@@ -39,7 +42,8 @@ def render_commands() -> str:
     """The page: `replay`'s global options, then one section per sub-command."""
     from replay.cli import build_parser
 
-    commands = subcommands()
+    top = build_parser()
+    commands = subcommands(top)
     parts = [
         "# Command reference: `replay`",
         "",
@@ -51,10 +55,9 @@ def render_commands() -> str:
         "",
         "## `replay`",
         "",
-        _usage(build_parser()),
+        _usage(top),
         "",
-        _options_table([a for a in build_parser()._actions
-                        if a.option_strings and a.dest != "help"]),
+        _options_table([a for a in top._actions if a.option_strings and a.dest != "help"]),
     ]
     for name, parser in commands.items():
         parts += ["", f"## `replay {name}`", ""]
