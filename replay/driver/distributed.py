@@ -114,6 +114,7 @@ class MasterRole:
         config = self.session.config
         options = {name: getattr(self.environment.parsed_options, name, None)
                    for name in OPTION_NAMES}
+        options["junit_xml"] = None  # written by the master alone; its folder may not exist there
         for index, client_id in self.workers.items():
             self.runner.send_message(
                 "replay_prepare",

@@ -107,6 +107,13 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--mock-admin", dict(
         default="", metavar="URL",
         help="the replay mock's base URL, to reconcile with its /__admin/stats")),
+    ("--junit-xml", dict(
+        default="", metavar="PATH",
+        help="also write the verdict as a JUnit XML report to PATH (for CI test reports)")),
+    ("--metrics-port", dict(
+        default="", metavar="PORT",
+        help="serve Prometheus metrics on PORT (workers: PORT+1+index; 0 = free ports, "
+             "logged); default off")),
 )  # fmt: skip
 
 
@@ -146,6 +153,8 @@ class ReplayConfig:
     fail_on_text: str = ""
     progress_interval_s: float = DEFAULT_PROGRESS_S
     mock_admin: str | None = None
+    junit_xml: str | None = None
+    metrics_port: int | None = None
 
     @property
     def run_dir(self) -> str:
@@ -170,6 +179,7 @@ class ReplayConfig:
             "max_concurrency": self.max_concurrency, "timeout_s": self.timeout_s,
             "retries": self.retries, "ca_bundle": self.ca_bundle, "insecure": self.insecure,
             "fail_on": self.fail_on_text, "mock_admin": self.mock_admin,
+            "junit_xml": self.junit_xml, "metrics_port": self.metrics_port,
         }
 
 
@@ -216,6 +226,8 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
     ):
         if value is not None and value < low:
             raise ConfigError(f"{flag} must be at least {low:g}, got {value:g}")
+    junit_xml = _junit_xml_path(getattr(options, "junit_xml", None))
+    metrics_port = _port(getattr(options, "metrics_port", None), "--metrics-port")
     run_id = options.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     if os.sep in run_id or run_id in (".", ".."):
         raise ConfigError(f"--run-id {run_id!r} must be a plain name (no {os.sep})")
@@ -244,7 +256,32 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
         fail_on_text=options.fail_on or "",
         progress_interval_s=progress,
         mock_admin=(options.mock_admin or "").rstrip("/") or None,
+        junit_xml=junit_xml,
+        metrics_port=metrics_port,
     )
+
+
+def _junit_xml_path(text: str | None) -> str | None:
+    """The --junit-xml path, checked now so that a typo fails before the run, not after it."""
+    if not text:
+        return None
+    folder = os.path.dirname(os.path.abspath(text))
+    if os.path.isdir(text):
+        raise ConfigError(f"--junit-xml {text}: is a directory; give a file path such as "
+                          f"{os.path.join(text, 'replay-junit.xml')}")
+    if not os.path.isdir(folder):
+        raise ConfigError(f"--junit-xml {text}: the folder {folder} does not exist; create it "
+                          "or give a path in an existing folder")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"--junit-xml {text}: the folder {folder} is not writable")
+    return text
+
+
+def _port(text: Any, flag: str) -> int | None:
+    port = _integer(text, flag)
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"{flag} must be a TCP port from 0 to 65535, got {port}")
+    return port
 
 
 def parse_speed(text: str | float) -> float | None:

@@ -34,6 +34,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.ci_outputs import write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
@@ -197,6 +198,8 @@ class ReplaySession:
             summary, stop_reason=stop_reason,
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
+        if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
+            self.exit_code = 2  # a passing run whose CI report is missing must not look green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
