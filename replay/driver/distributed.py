@@ -300,6 +300,7 @@ class WorkerRole:
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
+            session.start_metrics(worker=index)
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             self._send("replay_ready", {"error": str(error)})
