@@ -1,7 +1,8 @@
 """Prometheus metrics of a running replay: every process serves its own /metrics endpoint.
 
-    server = MetricsServer.start(port, collector=RecorderCollector(lambda: session.progress,
-                                                                   info={"role": "local"}))
+    collector = RecorderCollector(lambda: session.progress, info={"role": "local", ...})
+    server = MetricsServer.start(port_for(port, worker_index), collector=collector,
+                                 what="local run")
     server.port          # the port bound (a free one when 0 was asked; logged)
     server.stop()
 
@@ -13,13 +14,15 @@ state when scraped, so nothing is added to the send path:
   RecorderCollector (local run, worker): this process's OutcomeRecorder. Counters of sent,
       accepted, failed (also by reason), retried messages and attempts; gauges of planned, due,
       in flight and behind, send and due rates over the last 5 s; histograms of schedule lag,
-      service time and latency from schedule (seconds). A scrape costs a few passes over the
-      recorder's arrays: about 10 ms per million planned messages.
+      service time and latency from schedule (seconds). A scrape makes a few passes over the
+      recorder's arrays: its cost grows with the planned messages of the process.
   SnapshotCollector (master): the workers' latest progress reports added up (counts, rates and
       the worst worker's recent lag p99); histograms and reasons are on the workers' endpoints.
 
-The server is gevent's WSGI server, on the process's event loop (collectors never race the
-senders). Metric names, types and labels: docs/guides/dashboards.md.
+The server is gevent's WSGI server on the process's event loop; a scrape collects in gevent's
+threadpool, reading arrays the senders keep filling (a value goes from NaN to a number once, so
+a scrape may miss the messages of its last instant, never count one twice). Metric names,
+types and labels: docs/guides/dashboards.md.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import gevent
 import numpy as np
 from gevent.pywsgi import WSGIServer
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -81,8 +85,8 @@ class RecorderCollector(Collector):
         failed = done & (recorder.reason_code != 0)
         yield _gauge("replay_messages_planned", "messages this process plans to send",
                      recorder.size)
-        yield _gauge("replay_messages_due", "planned messages due by now",
-                     np.count_nonzero(due_s <= now_s))
+        due = int(np.count_nonzero(due_s <= now_s))
+        yield _gauge("replay_messages_due", "planned messages due by now", due)
         yield _counter("replay_messages_sent", "messages whose first attempt started",
                        recorder.sent_count)
         yield _counter("replay_messages_accepted", "messages accepted (2xx)",
@@ -102,7 +106,7 @@ class RecorderCollector(Collector):
         yield _gauge("replay_messages_in_flight", "messages sent and not finished",
                      recorder.sent_count - recorder.done_count)
         yield _gauge("replay_messages_behind", "messages due and not yet sent",
-                     max(int(np.count_nonzero(due_s <= now_s)) - recorder.sent_count, 0))
+                     max(due - recorder.sent_count, 0))
         window = min(RATE_WINDOW_S, now_s)
         recent_sent = np.count_nonzero(sent_s >= now_s - window)
         recent_due = np.count_nonzero((due_s > now_s - window) & (due_s <= now_s))
@@ -165,7 +169,7 @@ class MetricsServer:
         """Listen on all interfaces at `port` (0: a free one); ConfigError if it is taken."""
         registry = CollectorRegistry(auto_describe=False)
         registry.register(collector)
-        server = WSGIServer(("0.0.0.0", port), make_wsgi_app(registry), log=None)
+        server = WSGIServer(("0.0.0.0", port), _exposition_app(registry), log=None)
         try:
             server.start()
         except OSError as error:
@@ -184,6 +188,20 @@ class MetricsServer:
 
     def stop(self) -> None:
         self._server.stop(timeout=1)
+
+
+def _exposition_app(registry: CollectorRegistry) -> Callable[..., list[bytes]]:
+    """A WSGI app serving the registry in the text format; the collection runs in gevent's
+    threadpool (numpy releases the GIL), so a large recorder does not stall the senders."""
+    hub = gevent.get_hub()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = hub.threadpool.apply(generate_latest, (registry,))
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
 
 
 def _info(labels: Mapping[str, str]) -> InfoMetricFamily:
