@@ -34,7 +34,7 @@ import gevent
 import locust
 from gevent.event import Event
 
-from replay.driver.ci_outputs import write_ci_outputs
+from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
@@ -99,6 +99,7 @@ class ReplaySession:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
             if not self.config.dry_run:
                 make_run_dir(self.config.run_dir)  # unusable --report-dir: fail now, not after
+                make_junit_folder(self.config)
             if isinstance(environment.runner, locust.runners.MasterRunner):
                 self.role = MasterRole(self, environment)
                 self.start_metrics()

@@ -143,14 +143,6 @@ def test_junit_xml_and_metrics_port_are_parsed(tmp_path):
     assert config(["--metrics-port", "0"]).metrics_port == 0
 
 
-def test_junit_xml_in_a_missing_folder_is_refused_before_the_run(tmp_path):
-    folder = tmp_path / "missing"
-    with pytest.raises(ConfigError) as error:
-        config(["--junit-xml", str(folder / "junit.xml")])
-    assert str(error.value) == (f"--junit-xml {folder / 'junit.xml'}: the folder {folder} does "
-                                "not exist; create it or give a path in an existing folder")
-
-
 def test_junit_xml_naming_a_directory_is_refused(tmp_path):
     with pytest.raises(ConfigError) as error:
         config(["--junit-xml", str(tmp_path)])
