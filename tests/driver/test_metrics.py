@@ -3,11 +3,14 @@ rule, and the server answering a scrape on the gevent loop."""
 
 from __future__ import annotations
 
+import re
 import socket
+from pathlib import Path
 
 import gevent
 import numpy as np
 import pytest
+import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -137,3 +140,17 @@ def test_the_server_answers_a_scrape_and_a_taken_port_is_a_clear_error():
         server.stop()
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", server.port)) != 0  # stopped: nothing listens
+
+
+def test_the_dashboards_guide_documents_every_metric_and_its_scrape_config_parses():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guides" / "dashboards.md").read_text()
+    snapshot = {"planned": 1, "lag_p99_ms": 1.0, "workers": 1}
+    names = {name for name, _ in scrape(RecorderCollector(progress_of_ten_messages, info=INFO))}
+    names |= {name for name, _ in scrape(SnapshotCollector(lambda: snapshot, info=INFO))}
+    families = {re.sub(r"_(bucket|count|sum)$", "", name) if "_seconds_" in name else name
+                for name in names}
+    assert sorted(name for name in families if f"`{name}`" not in guide) == []
+    config = yaml.safe_load(guide.split("```yaml\n")[1].split("```")[0])
+    (job,) = config["scrape_configs"]
+    assert [target for group in job["static_configs"] for target in group["targets"]] == [
+        f"loadgen-1:{port}" for port in range(9646, 9651)]
