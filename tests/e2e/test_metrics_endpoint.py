@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.results.test_junit import assert_valid_junit, cases_of
 
 from .conftest import write_dataset
 
@@ -29,7 +32,8 @@ def scrape(port: int) -> dict[str, float]:
             sample.value for sample in samples}
 
 
-def start_run(tmp_path, *extra: str) -> tuple[subprocess.Popen, dict[str, int], list[str]]:
+def start_run(tmp_path, *extra: str, env: dict[str, str] | None = None,
+              ) -> tuple[subprocess.Popen, dict[str, int], list[str]]:
     """Start `replay run` with --metrics-port 0; return it, the ports it logged by process, and
     the output lines (still being collected by a thread)."""
     dataset = write_dataset(tmp_path / "calls.parquet", calls=8, messages=10, span_s=200)
@@ -37,6 +41,7 @@ def start_run(tmp_path, *extra: str) -> tuple[subprocess.Popen, dict[str, int], 
         [sys.executable, "-m", "replay", "run", str(dataset), "--speed", "20", "--run-id", "m",
          "--metrics-port", "0", "--progress-interval", "1", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+        env={**os.environ, **(env or {})},
     )
     lines: list[str] = []
     ports: dict[str, int] = {}
@@ -86,7 +91,10 @@ def test_a_local_run_serves_its_live_counters_rates_and_histograms(tmp_path):
 
 
 def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
-    child, ports, lines = start_run(tmp_path, "--workers", "2")
+    """Also: the master alone writes the JUnit report and the job summary, once."""
+    step_summary = tmp_path / "summary.md"
+    child, ports, lines = start_run(tmp_path, "--workers", "2", "--junit-xml", "junit.xml",
+                                    env={"GITHUB_STEP_SUMMARY": str(step_summary)})
     try:
         assert set(ports) == {"master", "worker 0", "worker 1"}, "".join(lines)[-3000:]
         deadline = time.monotonic() + 30
@@ -103,6 +111,9 @@ def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
         assert master["replay_messages_sent_total"] > 0
         assert master["replay_workers_reporting"] == 2
         assert child.wait(timeout=90) == 0, "".join(lines)[-3000:]
+        suite = assert_valid_junit((tmp_path / "junit.xml").read_text())
+        assert cases_of(suite)[("replay.messages", "no message failed")] is None
+        assert step_summary.read_text().count("### Transcript replay `m`: ✅ PASSED") == 1
     finally:
         child.kill()
         child.wait()
