@@ -76,8 +76,8 @@ def retries_text(counts: Mapping[str, Any]) -> str:
         return (f"retries: none ({format_count(attempts)} attempts for"
                 f" {format_count(counts.get('sent'))} messages sent)")
     return (f"retries: {format_count(retried)} messages needed a retry,"
-            f" {format_count(attempts)} attempts in all (Locust's statistics count each"
-            " attempt; these counts, one per message)")
+            f" {format_count(attempts)} attempts in all (Locust's own table counts every"
+            " attempt; the counts above count each message once)")
 
 
 def _rates(rates: Mapping[str, Any]) -> str:

@@ -51,8 +51,8 @@ def test_retried_messages_and_attempts_in_all_are_stated():
     frame = outcomes_frame()
     frame.loc[[3, 4], "attempts"] = [2, 4]
     text = format_summary(summary_of(frame))
-    assert ("  retries: 2 messages needed a retry, 94 attempts in all (Locust's statistics count"
-            " each attempt; these counts, one per message)") in text.splitlines()
+    assert ("  retries: 2 messages needed a retry, 94 attempts in all (Locust's own table counts"
+            " every attempt; the counts above count each message once)") in text.splitlines()
 
 
 def test_retries_enabled_but_unused_say_none():
