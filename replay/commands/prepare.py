@@ -14,8 +14,9 @@ import argparse
 import sys
 import time
 
-from replay.dataset.arguments import add_load_arguments, load_options
+from replay.dataset.arguments import DatasetOptions
 from replay.dataset.prepare import prepare_dataset
+from replay.options import add_arguments, build
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="dataset files or directories (.csv, .csv.gz, .parquet)")
     parser.add_argument("--out", metavar="DIR", required=True,
                         help="the prepared directory to write (replaced if it is one already)")
-    add_load_arguments(parser)
+    add_arguments(parser, DatasetOptions, title="dataset")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = load_options(args)
+    options = build(DatasetOptions, args).load_options()
     bar = ProgressBar() if sys.stderr.isatty() else None
     started = time.monotonic()
     manifest = prepare_dataset(args.sources, args.out, options,

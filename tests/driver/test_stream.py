@@ -12,7 +12,7 @@ import orjson
 import pandas as pd
 from gevent.event import Event
 
-from replay.client import Endpoint, RequestBuilder, RequestSettings
+from replay.client import RequestBuilder, RequestSettings
 from replay.dataset import LoadOptions
 from replay.dataset import prepare as prepare_module
 from replay.dataset.prepare import prepare_dataset
@@ -23,7 +23,6 @@ from replay.driver.options import ReplayConfig
 from replay.driver.replayer import Replayer, wait_or_wake
 from replay.driver.sender import Result
 from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally
-from replay.plan import PlanOptions
 
 from .test_replayer import FakeClock
 
@@ -66,8 +65,7 @@ class Sink:
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
                   sender=None, real_clock=False):
-    config = ReplayConfig(dataset=str(dataset.path), endpoint=Endpoint.from_host("http://h"),
-                          plan=PlanOptions(speed=speed, loops=loops))
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops)
     made = resident if resident is not None else {}
     made.update(rows=0, most=0)
 
