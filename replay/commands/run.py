@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
+from replay.dataset.cache import needs_preparing
 from replay.dataset.prepared import is_prepared
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
@@ -144,8 +145,10 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
                 auth += ["--org-id", org_id]
             if not args.call_center:
                 auth += ["--call-center", call_center]
-            # A prepared directory streams, and a stream does not create VoiceCalls (yet).
-            lifecycle = [] if args.lifecycle or is_prepared(args.dataset) else ["--lifecycle"]
+            # A prepared directory (or a large file) streams, and a stream does not create
+            # VoiceCalls (yet).
+            streamed = is_prepared(args.dataset) or needs_preparing(args.dataset)
+            lifecycle = [] if args.lifecycle or streamed else ["--lifecycle"]
             endpoint = ["--host", mock.url, "--mock-admin", mock.url]
             code = _replay([*command, *endpoint, *auth, *lifecycle, *extra], run_dir)
             if (run_dir / "summary.json").is_file():

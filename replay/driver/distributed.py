@@ -41,7 +41,7 @@ from typing import Any
 import gevent
 from gevent.event import AsyncResult
 
-from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
+from replay.dataset.prepared import PreparedDataset
 from replay.driver.clock import RunClock
 from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import ReplayConfig, config_from_options
@@ -56,7 +56,7 @@ from replay.driver.outputs import (
     table_to_bytes,
     write_outputs,
 )
-from replay.driver.prepare import in_thread, load_share, prepare
+from replay.driver.prepare import in_thread, load_share, prepare, streamed_dataset
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.options import specs
@@ -296,9 +296,9 @@ class WorkerRole:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
             session.start_metrics(worker=index)
-            if is_prepared(config.dataset):
-                self._run_stream(config, in_thread(open_prepared, config.dataset),
-                                 (index, data["count"]))
+            dataset = streamed_dataset(config)
+            if dataset is not None:
+                self._run_stream(config, dataset, (index, data["count"]))
                 return
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:

@@ -22,6 +22,7 @@ import orjson
 from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
+from replay.dataset.cache import needs_preparing, prepared_in_cache
 from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
@@ -67,9 +68,10 @@ def prepare(
     minter = TokenMinter(settings=config.jwt) if config.jwt else None
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
-    if dataset is not None or (transcripts is None and is_prepared(config.dataset)):
-        return _prepare_stream(config, minter, partition,
-                               dataset or in_thread(open_prepared, config.dataset))
+    if dataset is None and transcripts is None:
+        dataset = streamed_dataset(config)
+    if dataset is not None:
+        return _prepare_stream(config, minter, partition, dataset)
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
@@ -83,6 +85,23 @@ def prepare(
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
     return Prepared(transcripts=transcripts, plan=plan, builder=builder)
+
+
+def streams(config: ReplayConfig) -> bool:
+    """Whether the dataset is streamed: a prepared directory, or a plain file large enough to
+    be prepared into the cache first (replay.dataset.cache)."""
+    return is_prepared(config.dataset) or needs_preparing(config.dataset)
+
+
+def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
+    """The prepared dataset to stream (checked; a large plain file prepared into the cache
+    first, off the loop), or None when the dataset is loaded into memory."""
+    if is_prepared(config.dataset):
+        return in_thread(open_prepared, config.dataset)
+    if needs_preparing(config.dataset):
+        entry = in_thread(prepared_in_cache, config.dataset, config.load_options())
+        return in_thread(open_prepared, entry)
+    return None
 
 
 def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,

@@ -34,7 +34,6 @@ import gevent
 import locust
 from gevent.event import Event
 
-from replay.dataset.prepared import is_prepared
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
@@ -53,7 +52,7 @@ from replay.driver.outputs import (
     run_block,
     write_outputs,
 )
-from replay.driver.prepare import Prepared, dry_run_text, prepare
+from replay.driver.prepare import Prepared, dry_run_text, prepare, streams
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
@@ -329,7 +328,7 @@ class ReplaySession:
                 "worker": "" if worker is None else str(worker)}
         if role == "master":
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
-        elif is_prepared(self.config.dataset):  # streamed: no whole recorder to read
+        elif streams(self.config):  # streamed: no whole recorder to read
             collector = metrics.SnapshotCollector(
                 lambda: self.progress.take() if self.progress else {}, info=info)
         else:

@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "summary.json"
 OUTCOMES_FILE = "outcomes.parquet"
-SUMMARY_SCHEMA = "replay-summary/1"
 SUMMARY_SECTIONS = ("run", "counts", "latency_ms", "reconciliation", "verdict")
 
 # column -> pandas dtype the report works with (repetitive strings as categories: less memory)
