@@ -132,6 +132,14 @@ class OutcomeSink:
             self.chunks.append(table_to_bytes(table))
         batch.table = batch.builder = None  # the batch's rows go as soon as they are written
 
+    def never_read(self, messages: int, reason: str) -> None:
+        """A stopped stream's messages never read: counted as unsent in the measures (and so
+        in summary.json), without outcome rows."""
+        self.measures.rows += messages
+        self.measures.unsent += messages
+        self.measures.unsent_by_reason[reason] += messages
+        self.rows += messages
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()

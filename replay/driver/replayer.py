@@ -192,7 +192,8 @@ class Replayer:
         finally:
             self._stop.unlink(self._on_stop)
         self._stopping()
-        for batch in [*self._live, *batches]:  # what is left when the run stopped
+        for batch in list(self._live):  # what is left when the run stopped (a stream's
+            # batches not handed over yet are the stream's to count: PreparedStream.rest_rows)
             if self.stop_reason is not None:
                 batch.recorder.mark_unsent(self.stop_reason)
             self._finish(batch)

@@ -300,6 +300,8 @@ class ReplaySession:
             replayer.run()
             if stream is not None:
                 tally.close()
+                if replayer.stop_reason is not None:
+                    sink.never_read(stream.rest_rows(), replayer.stop_reason)
         finally:
             client.close()
             ticker_stop.set()

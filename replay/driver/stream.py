@@ -75,30 +75,49 @@ class PreparedStream:
         self.span_s = (span / speed + (self._options.loops - 1) * self.pass_offset_s
                        if speed else 0.0)
         self.messages = 0  # planned so far
+        self._queue: Queue | None = None
+        self._reader: gevent.Greenlet | None = None
+        self._counting = False  # stopped: the rest is only counted
 
     def batches(self) -> Iterator[Batch]:
         """Batches in due order, read ahead in the threadpool by a reader greenlet."""
-        queue: Queue = Queue(maxsize=READ_AHEAD)
-        reader = gevent.spawn(self._read_into, queue)
-        try:
-            while (item := queue.get()) is not _END:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            reader.kill()
+        self._queue = Queue(maxsize=READ_AHEAD)
+        self._reader = gevent.spawn(self._read_into, self._queue)
+        while (item := self._queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def rest_rows(self) -> int:
+        """After a stop: how many messages of the stream were never handed over (counted, not
+        planned: a stopped run does not read the rest of a large dataset into batches)."""
+        if self._reader is None:
+            return 0
+        self._counting = True
+        rest = 0
+        while (item := self._queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            rest += item if isinstance(item, int) else item.plan.messages
+        return rest
 
     def _read_into(self, queue: Queue) -> None:
         try:
             for loop in range(self._options.loops):
                 tables = self.dataset.tables(self._partition)
                 while (table := in_thread(next, tables, None)) is not None:
+                    if self._counting:
+                        queue.put(in_thread(self._chosen_rows, table))
+                        continue
                     batch = in_thread(self._batch, table, loop)
                     if batch is not None:
                         queue.put(batch)
             queue.put(_END)
         except BaseException as error:  # handed to the scheduler, raised there
             queue.put(error)
+
+    def _chosen_rows(self, table: pa.Table) -> int:
+        return self._choose(table).num_rows
 
     def _batch(self, table: pa.Table, loop: int) -> Batch | None:
         """Blocking (threadpool): one slice of the stream as a planned Batch."""

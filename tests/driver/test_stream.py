@@ -155,3 +155,27 @@ def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_
     assert seen["rows"] <= 1_000 + 500 * (READ_AHEAD + 3)
     assert len(sender.sent) == 20_000
     assert sum(accepted for _, accepted in sink.batches) == 20_000
+
+
+def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=30, messages=10, gap_ms=1_000)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0)
+    stream = PreparedStream(dataset, config, lambda table, plan: RequestBuilder(
+        table=table, plan=plan, endpoint=config.endpoint, settings=RequestSettings(),
+        minter=None))
+    sink = Sink()
+    tally = StreamTally(sink)
+    clock, stop = FakeClock(), Event()
+    gevent.spawn(lambda: (clock.block_for(3.5), stop.set()))
+    sender = RecordingSender()
+    sender.clock = clock
+    replayer = Replayer(batches=tally.watch(stream.batches()), paced=True, sender=sender,
+                        clock=clock, stop=stop, health=EndpointHealth(now=clock.now_s),
+                        concurrency=None, sleep=clock.sleep, on_batch_done=tally.done)
+    replayer.run()
+    tally.close()
+    read = sum(messages for messages, _ in sink.batches)
+    assert replayer.stop_reason == "stopped"
+    assert 0 < len(sender.sent) < read < 300
+    assert read + stream.rest_rows() == 300
