@@ -51,7 +51,9 @@ from replay.dataset.validate import find_problems, render
 from replay.errors import ConfigError, DatasetError
 
 BUCKET_BYTES = 192 << 20  # source bytes per bucket: a bucket is validated and sorted in memory
-MERGE_ROWS = 1_000_000  # rows sorted at once in the merge
+BUCKET_ROWS = 300_000  # and at most about this many rows (Parquet compresses well)
+CSV_ROW_BYTES = 120  # a guess at a CSV row's size, to estimate its rows
+MERGE_ROWS = 250_000  # rows sorted at once in the merge
 ROW_GROUP_ROWS = 65_536  # rows per row group of the output: what a run reads at a time
 PART_ROWS = 4_000_000  # rows per output file
 SPILL_COMPRESSION = "lz4"
@@ -66,7 +68,8 @@ class _Totals:
     skipped: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
-    seconds: list[np.ndarray] = field(default_factory=list)  # whole send seconds (epoch)
+    seconds: list[np.ndarray] = field(default_factory=list)  # whole send seconds (epoch)...
+    counts: list[np.ndarray] = field(default_factory=list)  # ...and messages in each
     call_first_ms: list[np.ndarray] = field(default_factory=list)
     call_last_ms: list[np.ndarray] = field(default_factory=list)
 
@@ -88,7 +91,8 @@ def prepare_dataset(
     column_map = options.column_map
     text_times = not all(times_are_integers(file, name, column_map) for file, name in files)
     total_bytes = sum(file.stat().st_size for file, _ in files)
-    buckets = max(1, math.ceil(total_bytes / BUCKET_BYTES))
+    buckets = max(1, math.ceil(total_bytes / BUCKET_BYTES),
+                  math.ceil(sum(_rows(file) for file, _ in files) / BUCKET_ROWS))
     work = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     (work / "spill").mkdir(parents=True)
@@ -114,6 +118,16 @@ def prepare_dataset(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _rows(file: Path) -> int:
+    """Rows of a Parquet file (its footer says); a CSV file's estimated from its bytes."""
+    if not file.name.lower().endswith(".parquet"):
+        return file.stat().st_size // CSV_ROW_BYTES
+    try:
+        return pq.ParquetFile(file).metadata.num_rows
+    except (pa.ArrowException, OSError):
+        return 0  # unreadable: reading it reports the error with its name
 
 
 def _check_out(out: Path) -> None:
@@ -166,7 +180,7 @@ def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
     path = spill / f"bucket-{bucket:05d}.parquet"
     if not path.exists():
         return None
-    raw = RawTable(table=pq.read_table(path), files=names)
+    raw = RawTable(table=pq.read_table(path).combine_chunks(), files=names)
     path.unlink()
     findings = find_problems(raw, options.max_content_length)
     keep = np.ones(raw.table.num_rows, dtype=bool)
@@ -200,7 +214,9 @@ def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
     last[by_call[np.r_[starts[1:], sorted_calls.size] - 1]] = True
     totals.call_first_ms.append(send[by_call[starts]])
     totals.call_last_ms.append(send[by_call[np.r_[starts[1:], sorted_calls.size] - 1]])
-    totals.seconds.append(send // 1000)
+    seconds, counts = np.unique(send // 1000, return_counts=True)
+    totals.seconds.append(seconds)
+    totals.counts.append(counts)
     totals.messages += call.size
     totals.calls += starts.size
     order = np.lexsort((row, file_index, send))
@@ -219,8 +235,9 @@ def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
 
 def _merge(runs: list[Path], work: Path, totals: _Totals, report) -> list[dict]:
     """Merge the sorted runs into part files, by ranges of send time of at most MERGE_ROWS."""
-    seconds, counts = np.unique(np.concatenate(totals.seconds), return_counts=True)
-    totals.seconds = [seconds, counts]
+    seconds, where = np.unique(np.concatenate(totals.seconds), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate(totals.counts)).astype(np.int64)
+    totals.seconds, totals.counts = [seconds], [counts]
     cuts = _range_cuts(seconds, counts)
     groups = [_row_group_ranges(run) for run in runs]
     files = [pq.ParquetFile(run) for run in runs]
@@ -237,7 +254,7 @@ def _merge(runs: list[Path], work: Path, totals: _Totals, report) -> list[dict]:
                     piece = parquet.read_row_groups(wanted)
                     send = piece.column("send_ms").to_numpy()
                     pieces.append(piece.filter(pa.array((send >= lo_ms) & (send < hi_ms))))
-            chunk = pa.concat_tables(pieces)
+            chunk = pa.concat_tables(pieces).combine_chunks()
             order = np.lexsort((chunk.column("row").to_numpy(), chunk.column("file").to_numpy(),
                                 chunk.column("send_ms").to_numpy()))
             chunk = chunk.take(pa.array(order)).select(list(COLUMNS))
@@ -292,7 +309,7 @@ def _row_group_ranges(run: Path) -> list[tuple[int, int]]:
 
 
 def _manifest(files, options: LoadOptions, totals: _Totals, parts: list[dict], work: Path) -> dict:
-    seconds, counts = totals.seconds
+    seconds, counts = totals.seconds[0], totals.counts[0]
     first_ms = np.concatenate(totals.call_first_ms)
     last_ms = np.concatenate(totals.call_last_ms)
     t0_ms, end_ms = int(first_ms.min()), int(last_ms.max())
