@@ -59,7 +59,7 @@ STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
 DISPATCH_CHUNK = 4096  # messages whose order is turned into Python ints at a time
-MAX_PENDING = 200_000  # at speed max, a stream is read on while fewer messages are pending
+MAX_PENDING = 50_000  # at speed max, a stream is read on while fewer messages are pending
 
 
 class Clock(Protocol):
