@@ -7,6 +7,13 @@
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
 
+    Replayer(batches=stream_of_batches, paced=True, ..., on_batch_done=sink.add).run()
+
+The messages come as `Batch`es: the whole plan is one; a streamed dataset
+(`replay.driver.stream`) is a batch per slice read, and each batch goes to `on_batch_done` once
+all its messages are accounted for. At speed max a stream is read on only while fewer than
+`max_pending` messages are pending.
+
 Scheduling (paced). One scheduler greenlet walks the messages in order of due time and sleeps
 until the next one is due, measured on the run clock (never by sleeping the gaps). A due
 message goes to its call: an idle call gets a sender greenlet, which posts the message, waits
