@@ -138,7 +138,10 @@ def _check_out(out: Path) -> None:
 
 
 def _spill(files, spill: Path, buckets: int, column_map, text_times: bool, report) -> None:
-    writers: dict[int, pq.ParquetWriter] = {}
+    """Arrow IPC streams, not Parquet: a Parquet writer keeps every row group's metadata until
+    it closes, and hundreds of buckets written in small pieces made that grow with the data."""
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+    options = pa.ipc.IpcWriteOptions(compression=SPILL_COMPRESSION)
     rows = 0
     try:
         for index, (file, name) in enumerate(files):
@@ -149,9 +152,9 @@ def _spill(files, spill: Path, buckets: int, column_map, text_times: bool, repor
                     piece = batch.filter(pa.array(owner == bucket)) if buckets > 1 else batch
                     writer = writers.get(bucket)
                     if writer is None:
-                        writer = writers[bucket] = pq.ParquetWriter(
-                            spill / f"bucket-{bucket:05d}.parquet", piece.schema,
-                            compression=SPILL_COMPRESSION)
+                        writer = writers[bucket] = pa.ipc.new_stream(
+                            spill / f"bucket-{bucket:05d}.arrows", piece.schema,
+                            options=options)
                     writer.write_table(piece)
                 rows += batch.num_rows
                 report("read", rows)
@@ -177,10 +180,12 @@ def _uniform(batch: pa.Table, text_times: bool) -> pa.Table:
 def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
                   options: LoadOptions, totals: _Totals, report) -> Path | None:
     """Validate one bucket, sort it by send time and write it as a run; None if it is empty."""
-    path = spill / f"bucket-{bucket:05d}.parquet"
+    path = spill / f"bucket-{bucket:05d}.arrows"
     if not path.exists():
         return None
-    raw = RawTable(table=pq.read_table(path).combine_chunks(), files=names)
+    with pa.ipc.open_stream(pa.memory_map(str(path))) as reader:
+        table = reader.read_all().combine_chunks()
+    raw = RawTable(table=table, files=names)
     path.unlink()
     findings = find_problems(raw, options.max_content_length)
     keep = np.ones(raw.table.num_rows, dtype=bool)
