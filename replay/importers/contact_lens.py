@@ -52,7 +52,7 @@ def select(sources: list[Source], options: ImportOptions) -> tuple[list[Source],
     for source in sources:
         redacted = is_redacted(source)
         if options.redacted and not redacted:
-            reason = "raw file (--redacted imports the redacted twins)"
+            reason = "raw file (--redacted imports the redacted twins only)"
         elif not options.redacted and redacted and contact_of(source.name) in raw_contacts:
             reason = "redacted twin of a raw file (--redacted imports these instead)"
         else:

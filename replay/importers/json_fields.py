@@ -28,7 +28,7 @@ def load_json(data: bytes) -> Any:
             ) from None
         raise SourceProblem(
             f"line {error.lineno} column {error.colno}",
-            f"not valid JSON ({error.msg}); is the file complete?",
+            f"not valid JSON ({error.msg})",
             "not valid JSON",
         ) from None
 

@@ -50,12 +50,15 @@ class ImportReport:
             f"  time base    {self.time_base}",
         ]
         if self.skipped_files:
-            reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.skipped_files.items())
+            reasons = "; ".join(f"{reason}: {n:,}" for reason, n in self.skipped_files.items())
             lines.append(f"  skipped      {reasons}")
             lines.extend(f"    {example}" for example in self.skipped_examples)
         if self.dropped:
-            reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.dropped.items())
-            lines.append(f"  left out     {reasons} (utterances)")
+            reasons = "; ".join(
+                f"{reason}: {n:,} utterance{'s' if n != 1 else ''}"
+                for reason, n in self.dropped.items()
+            )
+            lines.append(f"  left out     {reasons}")
         return "\n".join(lines)
 
 
@@ -145,7 +148,7 @@ def _count_calls(report: ImportReport, seen: dict | None) -> int:
 
 def _nothing_imported(arguments: list[str], report: ImportReport) -> str:
     found = f"{report.files:,} file{'s' if report.files != 1 else ''}"
-    reasons = ", ".join(f"{n:,} {reason}" for reason, n in report.skipped_files.items())
+    reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.skipped_files.items())
     text = f"{' '.join(arguments)}: no messages to import from {found}"
     if reasons:
         text += f" ({reasons})"

@@ -99,7 +99,7 @@ def _bulk_upload(data: bytes, options: ImportOptions) -> list[Call]:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            raise SourceProblem(where, f"not valid JSON ({error.msg}); is the file complete?",
+            raise SourceProblem(where, f"not valid JSON ({error.msg})",
                                 "not valid JSON") from None
         record = need_object(record, where)
         kind = need_text(record, "type", where)
