@@ -63,7 +63,7 @@ class DatasetWriter:
         os.close(handle)
         self._temporary = Path(name)
         self._writer = pq.ParquetWriter(
-            name, SCHEMA, compression="zstd", store_schema=False, write_statistics=True
+            name, SCHEMA, compression="zstd", write_statistics=True
         )
         return self
 
