@@ -80,7 +80,7 @@ def _standard(document: dict, source: Source, options: ImportOptions) -> Call:
     call = Call(call_key=options.call_key(own), offsets=True, contact_id=own)
     results = need_object(document["results"], "results")
     items = need_list(results, "items", "results")
-    segment_labels = _segment_labels(results)
+    segment_labels = None  # read from speaker_labels only if an item has no label of its own
     words: list[list] = []  # [start_ms, end_ms, label, text], punctuation joined
     for index, item in enumerate(items):
         at = f"results.items[{index}]"
@@ -96,8 +96,10 @@ def _standard(document: dict, source: Source, options: ImportOptions) -> Call:
             raise expected(f"{at}.type", "pronunciation or punctuation", kind)
         start = _milliseconds(item, "start_time", at)
         end = _milliseconds(item, "end_time", at)
-        label = (item.get("speaker_label") or item.get("channel_label")
-                 or segment_labels.get(item.get("start_time")))
+        label = item.get("speaker_label") or item.get("channel_label")
+        if label is None:
+            segment_labels = segment_labels or _segment_labels(results)
+            label = segment_labels.get(item.get("start_time"))
         if type(label) is not str:
             raise SourceProblem(at, "the word has no speaker_label or channel_label; run the "
                                 "job with speaker or channel identification", "no speaker")
