@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from replay.errors import ConfigError
 from replay.importers.model import Call
 
-ROW_GROUP_ROWS = 131_072
+ROW_GROUP_ROWS = 65_536
 SCHEMA = pa.schema([
     ("vendorCallKey", pa.large_string()),
     ("participantId", pa.large_string()),
