@@ -12,7 +12,8 @@ The call key is `CustomerMetadata.ContactId` when present, else the file name's 
 
 Redacted twins (`..._analysis_redacted_...`, or a `Redacted` folder) are chosen by `select`:
 without `--redacted` the raw file of a contact is imported and its redacted twin skipped (a
-redacted file without a raw twin is imported); with `--redacted` only redacted files are.
+redacted file without a raw twin is imported); with `--redacted` only redacted files are. A
+contact analysed twice keeps only its latest file (the later timestamp in the name).
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ def is_redacted(source: Source) -> bool:
 
 
 def select(sources: list[Source], options: ImportOptions) -> tuple[list[Source], dict[str, int]]:
-    """One file per contact: the raw one, or with --redacted the redacted one."""
+    """One file per contact: the raw one, or with --redacted the redacted one; the latest
+    analysis (the last name in sorted order) when a contact was analysed more than once."""
     raw_contacts = {contact_of(s.name) for s in sources if not is_redacted(s)}
+    latest = {(contact_of(s.name), is_redacted(s)): s.name for s in sorted(sources, key=_name)}
     kept, skipped = [], {}
     for source in sources:
         redacted = is_redacted(source)
@@ -55,11 +58,17 @@ def select(sources: list[Source], options: ImportOptions) -> tuple[list[Source],
             reason = "raw file (--redacted imports the redacted twins only)"
         elif not options.redacted and redacted and contact_of(source.name) in raw_contacts:
             reason = "redacted twin of a raw file (--redacted imports these instead)"
+        elif latest[contact_of(source.name), redacted] != source.name:
+            reason = "older analysis of a contact analysed again"
         else:
             kept.append(source)
             continue
         skipped[reason] = skipped.get(reason, 0) + 1
     return kept, skipped
+
+
+def _name(source: Source) -> str:
+    return source.name
 
 
 def read(data: bytes, source: Source, options: ImportOptions) -> list[Call]:

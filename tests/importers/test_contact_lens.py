@@ -185,3 +185,18 @@ def test_human_agents_need_an_agent_id(tmp_path, run_import):
         "--agent-id (the agent's Salesforce user id, 005...); or send agent turns as "
         "VIRTUAL_AGENT with --agent-as virtual\n"
     )
+
+
+def test_a_contact_analysed_twice_keeps_only_its_latest_file(tree, tmp_path, run_import):
+    root = tree("contact-lens")
+    again = root / "Analysis" / "Voice" / "2025" / "11" / "26"
+    again.mkdir(parents=True)
+    document = json.loads(DANA_FILE.read_text())
+    document["Transcript"] = document["Transcript"][:2]
+    (again / f"{DANA}_analysis_2025-11-26T08:00:00Z.json").write_text(json.dumps(document))
+    out = tmp_path / "calls.parquet"
+    done = run_import("contact-lens", root, "--out", out, "--agent-id", AGENT,
+                      "--start-at", START)
+    assert done.code == 0, done.err
+    assert len([row for row in rows(out) if row[0] == DANA]) == 2
+    assert "older analysis of a contact analysed again: 1" in done.out
