@@ -27,6 +27,7 @@ from replay.importers.options import ImportOptions
 from replay.importers.sources import Source
 from replay.importers.speakers import participant_id
 
+_MAX_MS = 10**12  # about 31 years of audio: anything larger is not an offset
 NAME = "transcribe"
 SUFFIXES = (".json",)
 OFFSETS = True
@@ -82,31 +83,30 @@ def _standard(document: dict, source: Source, options: ImportOptions) -> Call:
     items = need_list(results, "items", "results")
     segment_labels = None  # read from speaker_labels only if an item has no label of its own
     words: list[list] = []  # [start_ms, end_ms, label, text], punctuation joined
+    speakers = options.speakers
     for index, item in enumerate(items):
-        at = f"results.items[{index}]"
-        if type(item) is not dict:
-            raise expected(at, "an object", item)
-        content = _content(item, at)
-        kind = item.get("type")
+        try:  # the common, well-formed item without a call per field
+            kind = item["type"]
+            content = item["alternatives"][0]["content"].strip()
+            if kind == "pronunciation":
+                start = round(float(item["start_time"]) * 1000)
+                end = round(float(item["end_time"]) * 1000)
+                if not 0 <= start < _MAX_MS or not 0 <= end < _MAX_MS:
+                    raise ValueError
+            elif kind != "punctuation":
+                raise ValueError
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
+            kind, content, start, end = _checked_item(item, f"results.items[{index}]")
         if kind == "punctuation":
             if words:
                 words[-1][3] += content
             continue
-        if kind != "pronunciation":
-            raise expected(f"{at}.type", "pronunciation or punctuation", kind)
-        start = _milliseconds(item, "start_time", at)
-        end = _milliseconds(item, "end_time", at)
         label = item.get("speaker_label") or item.get("channel_label")
         if label is None:
             segment_labels = segment_labels or _segment_labels(results)
             label = segment_labels.get(item.get("start_time"))
-        if type(label) is not str:
-            raise SourceProblem(at, "the word has no speaker_label or channel_label; run the "
-                                "job with speaker or channel identification", "no speaker")
-        if label not in options.speakers:
-            raise SourceProblem(f"{at}.speaker_label" if "speaker_label" in item else at,
-                                f"speaker {label!r} is not in --speakers; add {label}=TYPE",
-                                "speaker not in --speakers")
+        if label not in speakers:
+            _unknown_speaker(item, label, f"results.items[{index}]")
         if content:
             words.append([start, end, label, content])
     words.sort(key=lambda word: word[0])
@@ -149,6 +149,28 @@ def _segment_labels(results: dict) -> dict:
     return labels
 
 
+def _checked_item(item: object, at: str) -> tuple[str, str, int, int]:
+    """(type, content, start ms, end ms) of an item, or the SourceProblem saying what is wrong."""
+    if type(item) is not dict:
+        raise expected(at, "an object", item)
+    content = _content(item, at)
+    kind = item.get("type")
+    if kind == "punctuation":
+        return kind, content, 0, 0
+    if kind != "pronunciation":
+        raise expected(f"{at}.type", "pronunciation or punctuation", kind)
+    return kind, content, _milliseconds(item, "start_time", at), _milliseconds(item, "end_time", at)
+
+
+def _unknown_speaker(item: dict, label: object, at: str) -> None:
+    if type(label) is not str:
+        raise SourceProblem(at, "the word has no speaker_label or channel_label; run the "
+                            "job with speaker or channel identification", "no speaker")
+    raise SourceProblem(f"{at}.speaker_label" if "speaker_label" in item else at,
+                        f"speaker {label!r} is not in --speakers; add {label}=TYPE",
+                        "speaker not in --speakers")
+
+
 def _content(item: dict, at: str) -> str:
     alternatives = item.get("alternatives")
     if type(alternatives) is not list or not alternatives or type(alternatives[0]) is not dict:
@@ -162,9 +184,9 @@ def _content(item: dict, at: str) -> str:
 def _milliseconds(item: dict, key: str, at: str) -> int:
     value = item.get(key, MISSING)
     try:
-        seconds = float(value) if type(value) in (str, int, float) else -1.0
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < 1e9:
+        milliseconds = round(float(value) * 1000) if type(value) in (str, int, float) else -1
+    except (ValueError, OverflowError):
+        milliseconds = -1
+    if not 0 <= milliseconds < _MAX_MS:
         raise expected(f"{at}.{key}", 'seconds as text, e.g. "4.87"', value)
-    return round(seconds * 1000)
+    return milliseconds

@@ -133,3 +133,16 @@ def test_an_empty_standard_transcript_is_skipped_and_counted(tmp_path, run_impor
     assert done.code == 0, done.err
     assert "skipped      empty transcript: 1\n" in done.out
     assert len(rows(out)) == 2
+
+
+def test_an_item_of_an_unknown_type_names_the_item(tmp_path, run_import):
+    document = json.loads((TREE / "call-0192-standard.json").read_text())
+    document["results"]["items"][7]["type"] = "filler"
+    source = tmp_path / "call.json"
+    source.write_text(json.dumps(document))
+    done = run_import("transcribe", source, "--out", tmp_path / "x.parquet", "--start-at", START,
+                      "--speakers", SPEAKERS, "--agent-id", AGENT)
+    assert done.err == (
+        f'error: {source}, results.items[7].type: expected pronunciation or punctuation, found '
+        '"filler" (a string); fix the file, or pass --on-invalid skip to skip such files\n'
+    )
