@@ -82,8 +82,8 @@ def import_sources(
     if time_base is not None:
         report.time_base = time_base.describe()
     seen = {} if getattr(module, "CALLS_SPAN_FILES", False) else None
-    bar = tqdm(sources, unit="file", disable=not sys.stderr.isatty() if progress is None
-               else not progress, file=sys.stderr, leave=False)
+    shown = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(sources, unit="file", disable=not shown, file=sys.stderr, leave=False)
     with DatasetWriter(out, transform) as writer:
         for source in bar:
             try:
@@ -108,7 +108,7 @@ def import_sources(
                     report.dropped[reason] = report.dropped.get(reason, 0) + count
                 writer.add(call, start_ms)
                 report.messages += len(call)
-        if not writer.rows and not report.messages:
+        if not report.messages:
             raise DatasetError(_nothing_imported(arguments, report))
     report.calls = _count_calls(report, seen)
     return report
