@@ -108,12 +108,13 @@ class DatasetWriter:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            if kind is None:
-                self._flush()
-            self._writer.close()
+            try:
+                if kind is None:
+                    self._flush()
+            finally:
+                self._writer.close()
             if kind is None:
                 os.chmod(self._temporary, 0o644)
                 os.replace(self._temporary, self.path)
         finally:
-            if self._temporary is not None:
-                self._temporary.unlink(missing_ok=True)
+            self._temporary.unlink(missing_ok=True)

@@ -77,3 +77,12 @@ def test_only_parquet_output_is_accepted(tmp_path):
         DatasetWriter(tmp_path / "calls.csv")
     assert str(error.value) == (
         f"--out {tmp_path / 'calls.csv'}: expected a file name ending .parquet")
+
+
+def test_a_failing_transform_leaves_nothing_behind(tmp_path):
+    def broken(table: pa.Table) -> pa.Table:
+        raise ValueError("cannot anonymise")
+
+    with pytest.raises(ValueError, match="cannot anonymise"):
+        _write(tmp_path / "calls.parquet", _calls(3), transform=broken)
+    assert list(tmp_path.iterdir()) == []
