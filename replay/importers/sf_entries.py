@@ -144,13 +144,13 @@ def _row(entry: dict, at: str, id_key: str, time_key: str, order: int) -> tuple:
             "unknown role",
         )
     subject = optional_text(sender, "subject")
-    return (start, order, start + duration, message_id, subject, content, sender_type)
+    return (start, order, start + duration, message_id, subject, content, sender_type, at)
 
 
 def _add_rows(call: Call, rows: list[tuple], options: ImportOptions) -> None:
     rows.sort()
     seen = set()
-    for start, _, end, message_id, subject, content, sender_type in rows:
+    for start, _, end, message_id, subject, content, sender_type, at in rows:
         if message_id in seen:
             call.drop("repeated entry (already on another page)")
             continue
@@ -159,4 +159,11 @@ def _add_rows(call: Call, rows: list[tuple], options: ImportOptions) -> None:
             call.drop("empty content")
             continue
         participant = subject or participant_id(sender_type, call.call_key, options.agents)
+        if not participant:
+            raise SourceProblem(
+                path_of(at, "sender.subject"),
+                "an agent entry without a subject (the agent's Salesforce user id); pass "
+                "--agent-id 005... to send such entries with that id",
+                "no agent id",
+            )
         call.add(message_id, participant, start, end, content, sender_type)

@@ -127,3 +127,20 @@ def test_a_response_without_entries_is_an_empty_transcript(tmp_path, run_import)
         "(empty transcript: 1)\n"
     )
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_an_agent_entry_without_a_subject_takes_the_agent_id_or_is_named(tmp_path, run_import):
+    page = json.loads((TREE / "rest" / PAGED / "page-2.json").read_text())
+    del page["conversationEntries"][1]["sender"]["subject"]
+    source = tmp_path / f"{PAGED}.json"
+    source.write_text(json.dumps(page))
+    done = run_import("sf-entries", source, "--out", tmp_path / "x.parquet")
+    assert done.err == (
+        f"error: {source}, conversationEntries[1].sender.subject: an agent entry without a "
+        "subject (the agent's Salesforce user id); pass --agent-id 005... to send such entries "
+        "with that id; fix the file, or pass --on-invalid skip to skip such files\n"
+    )
+    out = tmp_path / "entries.parquet"
+    done = run_import("sf-entries", source, "--out", out, "--agent-id", "005Hs0000OTHERxyz")
+    assert done.code == 0, done.err
+    assert [row[1] for row in rows(out) if row[6] == "HUMAN_AGENT"] == ["005Hs0000OTHERxyz"]
