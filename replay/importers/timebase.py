@@ -5,8 +5,9 @@
 
 One of three ways, chosen once by the options:
 
-    contact-times  --contact-times PATH: a CSV or JSON-lines export of contact records, one per
-                   contact; `--id-column` (default ContactId) names the contact and
+    contact-times  --contact-times PATH: contact records, one per contact, as CSV, JSON lines or
+                   a JSON list (optionally .gz; a local path or an fsspec URL such as
+                   s3://...); `--id-column` (default ContactId) names the contact and
                    `--time-column` (default InitiationTimestamp; a dotted path such as
                    Agent.ConnectedToAgentTimestamp reaches into JSON objects) its start, as
                    ISO 8601 or epoch milliseconds.
@@ -136,33 +137,51 @@ def _epoch_ms(moment: datetime) -> int:
 
 
 def load_contact_times(options: TimeBaseOptions) -> dict[str, int]:
-    path = Path(options.contact_times)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"--contact-times {path}: no such file") from None
-    except OSError as error:
-        raise ConfigError(f"--contact-times {path}: cannot be read ({error.strerror})") from None
-    if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
-    name = path.name.lower().removesuffix(".gz")
-    records = _csv_records(data, path) if name.endswith(".csv") else _json_lines(data, path)
+    location = options.contact_times
+    data = _read(location)
+    name = location.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        records = _csv_records(data, location)
+    elif data.lstrip().startswith(b"["):
+        records = _json_array(data, location)
+    else:
+        records = _json_lines(data, location)
     times: dict[str, int] = {}
     for where, record in records:
         contact = _lookup(record, options.id_column)
         value = _lookup(record, options.time_column)
         if contact in (None, "") or value in (None, ""):
             continue
-        times[str(contact)] = _time_value(value, f"{path}, {where}, {options.time_column}")
+        times[str(contact)] = _time_value(value, f"{location}, {where}, {options.time_column}")
     if not times:
         raise ConfigError(
-            f"--contact-times {path}: no record has both {options.id_column} and "
+            f"--contact-times {location}: no record has both {options.id_column} and "
             f"{options.time_column}; name the columns with --id-column and --time-column"
         )
     return times
 
 
-def _csv_records(data: bytes, path: Path) -> list[tuple[str, Mapping]]:
+def _read(location: str) -> bytes:
+    """The bytes of a local file or an fsspec URL (s3://...), decompressed when it ends .gz."""
+    where = f"--contact-times {location}"
+    try:
+        if "://" in location and not location.startswith("file://"):
+            import fsspec
+
+            with fsspec.open(location, "rb") as handle:
+                data = handle.read()
+        else:
+            data = Path(location.removeprefix("file://")).read_bytes()
+        return gzip.decompress(data) if location.lower().endswith(".gz") else data
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: no such file") from None
+    except ImportError as error:
+        raise ConfigError(f"{where}: reading this store needs {error.name}") from None
+    except (OSError, EOFError, ValueError) as error:
+        raise ConfigError(f"{where}: cannot be read ({error})") from None
+
+
+def _csv_records(data: bytes, path: str) -> list[tuple[str, Mapping]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -171,7 +190,20 @@ def _csv_records(data: bytes, path: Path) -> list[tuple[str, Mapping]]:
     return [(f"line {reader.line_num}", row) for row in reader]
 
 
-def _json_lines(data: bytes, path: Path) -> list[tuple[str, Mapping]]:
+def _json_array(data: bytes, path: str) -> list[tuple[str, Mapping]]:
+    try:
+        records = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise ConfigError(
+            f"--contact-times {path}, line {error.lineno} column {error.colno}: not valid JSON "
+            f"({error.msg})"
+        ) from None
+    if not all(isinstance(record, dict) for record in records):
+        raise ConfigError(f"--contact-times {path}: expected a list of JSON objects")
+    return [(f"record {index}", record) for index, record in enumerate(records)]
+
+
+def _json_lines(data: bytes, path: str) -> list[tuple[str, Mapping]]:
     records = []
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():

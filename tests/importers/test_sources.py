@@ -5,44 +5,15 @@ from __future__ import annotations
 import gzip
 import shutil
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from replay.errors import DatasetError
 from replay.importers.model import SourceProblem
 from replay.importers.sources import Source, find_sources
 
-from .conftest import AGENT, FIXTURES, START
+from .conftest import AGENT, BUCKET, FIXTURES, START
 
 TREE = FIXTURES / "contact-lens"
-BUCKET = "acme-connect-exports"
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def s3(s3_server, monkeypatch):
-    """The S3 server as botocore finds it: AWS_ENDPOINT_URL and dummy credentials."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    client = boto3.client("s3")
-    if BUCKET not in [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]:
-        client.create_bucket(Bucket=BUCKET)
-    return client
 
 
 def _upload_tree(client, prefix: str, gzipped: str = "") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,8 @@ from replay.errors import ConfigError
 from replay.importers.model import Call, SourceProblem
 from replay.importers.sources import Source
 from replay.importers.timebase import TimeBase, TimeBaseOptions, name_time_ms
+
+from .conftest import BUCKET
 
 SOURCE = Source("exports/c-1_analysis_2025-11-25T09:14:03Z.json")
 
@@ -94,3 +97,24 @@ def test_a_file_name_without_a_timestamp_asks_for_a_time_base():
 def test_two_time_bases_at_once_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="choose one"):
         TimeBaseOptions(contact_times="x.csv", start_at=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_contact_records_are_read_from_s3_gzipped(s3, tmp_path):
+    lines = b'{"ContactId": "c-1", "InitiationTimestamp": "2025-11-25T09:00:00Z"}\n'
+    s3.put_object(Bucket=BUCKET, Key="ctr/2025/11/25/records.jsonl.gz",
+                  Body=gzip.compress(lines))
+    base = TimeBase(TimeBaseOptions(contact_times=f"s3://{BUCKET}/ctr/2025/11/25/records.jsonl.gz"))
+    assert base.start_ms(_call("c-1"), SOURCE) == 1764061200000
+
+
+def test_a_json_array_of_contact_records_is_read_too(tmp_path):
+    records = tmp_path / "contacts.json"
+    records.write_text('[{"ContactId": "c-1", "InitiationTimestamp": 1764061200000}]')
+    base = TimeBase(TimeBaseOptions(contact_times=str(records)))
+    assert base.start_ms(_call("c-1"), SOURCE) == 1764061200000
+
+
+def test_missing_contact_records_are_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        TimeBase(TimeBaseOptions(contact_times=str(tmp_path / "nope.csv")))
+    assert str(error.value) == f"--contact-times {tmp_path / 'nope.csv'}: no such file"
