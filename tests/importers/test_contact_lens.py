@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from replay.dataset import load_transcripts
+from replay.errors import DatasetError
+from replay.importers import ImportOptions, TimeBaseOptions, format_module, import_sources
+from replay.importers.speakers import Agents
+
 from .conftest import AGENT, FIXTURES, START, START_MS, rows
 
 TREE = FIXTURES / "contact-lens"
@@ -200,3 +209,44 @@ def test_a_contact_analysed_twice_keeps_only_its_latest_file(tree, tmp_path, run
     assert done.code == 0, done.err
     assert len([row for row in rows(out) if row[0] == DANA]) == 2
     assert "older analysis of a contact analysed again: 1" in done.out
+
+
+_ENTRY = st.fixed_dictionaries({
+    "ParticipantId": st.sampled_from(["AGENT", "CUSTOMER"]),
+    "Content": st.text(min_size=0, max_size=30),
+    "BeginOffsetMillis": st.integers(0, 3_600_000),
+    "Length": st.integers(0, 20_000),
+})
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(_ENTRY, min_size=1, max_size=25))
+def test_any_valid_file_imports_one_row_per_entry_with_text_ordered_by_begin(tmp_path, entries):
+    transcript = [
+        {"Id": f"id-{index}", "ParticipantId": entry["ParticipantId"],
+         "Content": entry["Content"], "BeginOffsetMillis": entry["BeginOffsetMillis"],
+         "EndOffsetMillis": entry["BeginOffsetMillis"] + entry["Length"]}
+        for index, entry in enumerate(entries)
+    ]
+    source = tmp_path / "c-1_analysis_2025-11-25T09:14:03Z.json"
+    source.write_text(json.dumps({"Transcript": transcript}))
+    out = tmp_path / "calls.parquet"
+    with_text = [entry for entry in transcript if entry["Content"].strip()]
+    if not with_text:
+        with pytest.raises(DatasetError, match="no messages to import"):
+            _import_one(source, out)
+        return
+    _import_one(source, out)
+    table = rows(out)
+    assert [row[2] for row in table] == [
+        entry["Id"] for entry in sorted(with_text, key=lambda e: e["BeginOffsetMillis"])]
+    assert [row[3] - 1764062043000 for row in table] == sorted(
+        entry["BeginOffsetMillis"] for entry in with_text)
+    assert load_transcripts(out).messages == len(with_text)
+
+
+def _import_one(source, out):
+    options = ImportOptions(format="contact-lens", agents=Agents(agent_as="virtual"))
+    import_sources(format_module("contact-lens"), [str(source)], out, options,
+                   TimeBaseOptions())
