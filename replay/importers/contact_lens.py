@@ -13,7 +13,8 @@ The call key is `CustomerMetadata.ContactId` when present, else the file name's 
 Redacted twins (`..._analysis_redacted_...`, or a `Redacted` folder) are chosen by `select`:
 without `--redacted` the raw file of a contact is imported and its redacted twin skipped (a
 redacted file without a raw twin is imported); with `--redacted` only redacted files are. A
-contact analysed twice keeps only its latest file (the later timestamp in the name).
+contact analysed twice keeps only its latest file (the later timestamp in the name). Chat
+analyses (under `Analysis/Chat/`) are skipped, so a whole `Analysis/` prefix can be given.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def contact_of(name: str) -> str:
 
 
 def is_redacted(source: Source) -> bool:
-    return "_analysis_redacted_" in source.name or "/Redacted/" in source.display
+    return "_analysis_redacted_" in source.name or "/Redacted/" in f"/{source.display}"
 
 
 def select(sources: list[Source], options: ImportOptions) -> tuple[list[Source], dict[str, int]]:
@@ -54,7 +55,9 @@ def select(sources: list[Source], options: ImportOptions) -> tuple[list[Source],
     kept, skipped = [], {}
     for source in sources:
         redacted = is_redacted(source)
-        if options.redacted and not redacted:
+        if "/Analysis/Chat/" in f"/{source.display}":
+            reason = "chat analysis (Analysis/Chat/), not a voice call"
+        elif options.redacted and not redacted:
             reason = "raw file (--redacted imports the redacted twins only)"
         elif not options.redacted and redacted and contact_of(source.name) in raw_contacts:
             reason = "redacted twin of a raw file (--redacted imports these instead)"

@@ -250,3 +250,18 @@ def _import_one(source, out):
     options = ImportOptions(format="contact-lens", agents=Agents(agent_as="virtual"))
     import_sources(format_module("contact-lens"), [str(source)], out, options,
                    TimeBaseOptions())
+
+
+def test_chat_analyses_beside_the_voice_ones_are_skipped(tree, tmp_path, run_import):
+    root = tree("contact-lens")
+    chat = root / "Analysis" / "Chat" / "2025" / "11" / "25"
+    chat.mkdir(parents=True)
+    (chat / "c0c0c0c0-0000-4000-8000-000000000001_analysis_2025-11-25T10:00:00Z.json").write_text(
+        '{"Version": "2.0.0", "Channel": "CHAT", "Transcript": [{"Id": "1", "ParticipantRole": '
+        '"CUSTOMER", "Content": "hi"}]}')
+    out = tmp_path / "calls.parquet"
+    done = run_import("contact-lens", root, "--out", out, "--agent-id", AGENT,
+                      "--start-at", START)
+    assert done.code == 0, done.err
+    assert "chat analysis (Analysis/Chat/), not a voice call: 1" in done.out
+    assert len(rows(out)) == 10
