@@ -42,6 +42,8 @@ from replay.errors import ConfigError, EndpointError
 from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
 from replay.options import add_arguments, given_arguments
+from replay.results.measures import NO_RESPONSE_STATUS
+from replay.results.summary import mock_block
 
 logger = logging.getLogger(__name__)
 
@@ -209,15 +211,22 @@ def _echo(child: subprocess.Popen, log: TextIO) -> None:
 
 
 def _ledger_line(mock: MockProcess, run_dir: Path) -> str:
-    """The mock's ledger against the replay's summary.json (which must exist)."""
+    """The mock's counts now against the replay's summary.json (which must exist), by the
+    summary's own rule (replay.results.summary.mock_block)."""
     try:
-        ledger = mock.ledger()
+        stats = mock.stats()
     except OSError as error:  # Ctrl-C in a terminal stops the mock too (same process group)
         return (f"mock ledger: not compared, the mock stopped before the end "
                 f"({getattr(error, 'reason', error)})")
-    stored = sum(1 for row in ledger if row.get("outcome") == "stored")
-    distinct = len({(row["vendorCallKey"], row["messageId"]) for row in ledger})
-    accepted = json.loads((run_dir / "summary.json").read_text())["counts"]["accepted"]
-    state = "matches" if distinct == accepted else "DOES NOT match"
-    return (f"mock ledger: {len(ledger)} messages, {distinct} distinct, {stored} stored; "
-            f"{state} the {accepted} the replay counted as accepted")
+    counts = json.loads((run_dir / "summary.json").read_text())["counts"]
+    accepted = counts["accepted"]
+    ambiguous = counts.get("failed_by_status", {}).get(str(NO_RESPONSE_STATUS), 0)
+    block = mock_block(stats, accepted=accepted, ambiguous=ambiguous)
+    taken = block["stored"] + block["outside_window"]
+    state = "matches" if block["matches"] else "DOES NOT match"
+    line = (f"mock ledger: {taken} messages taken ({block['stored']} stored, "
+            f"{block['outside_window']} outside the call window, {block['duplicates']} "
+            f"duplicates); {state} the {accepted} the replay counted as accepted")
+    if ambiguous:
+        line += f" and up to {ambiguous} that got no response"
+    return line

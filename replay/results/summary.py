@@ -138,26 +138,34 @@ def reconciliation(
     }
     block["unaccounted"] = counts["planned"] - accounted
     block["balanced"] = block["unaccounted"] == 0
-    block["mock"] = None if mock_stats is None else mock_block(measures, mock_stats)
+    block["mock"] = None if mock_stats is None else mock_block(
+        mock_stats, accepted=measures.accepted, ambiguous=measures.failed_no_response)
     return block
 
 
-def mock_block(measures: Measures, mock_stats: Mapping[str, Any]) -> dict[str, Any]:
-    """The mock ledger's counts beside the replay's; `matches` as in the module docstring."""
+def ledger_matches(*, accepted: int, taken: int, ambiguous: int) -> bool:
+    """The one rule (module docstring): the mock took every accepted message, and beyond them
+    at most the `ambiguous` ones that failed without a response."""
+    return accepted <= taken <= accepted + ambiguous
+
+
+def mock_block(mock_stats: Mapping[str, Any], *, accepted: int, ambiguous: int
+               ) -> dict[str, Any]:
+    """The mock ledger's counts (its /__admin/stats) beside the replay's, and whether they
+    match: `accepted` messages, `ambiguous` = failed with no response (status 0)."""
     missing = [key for key in ("stored", "outside_window") if key not in mock_stats]
     if missing:
         raise ValueError(f"mock stats lack {', '.join(missing)} (got {sorted(mock_stats)})")
     stored = int(mock_stats["stored"])
     outside = int(mock_stats["outside_window"])
     taken = stored + outside
-    ambiguous = measures.failed_no_response
     return {
         "received": mock_stats.get("received"),
         "stored": stored,
         "duplicates": int(mock_stats.get("duplicates", 0)),
         "outside_window": outside,
         "ambiguous": ambiguous,
-        "matches": measures.accepted <= taken <= measures.accepted + ambiguous,
+        "matches": ledger_matches(accepted=accepted, taken=taken, ambiguous=ambiguous),
     }
 
 
