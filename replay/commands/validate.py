@@ -2,7 +2,9 @@
 
 Exit status: 0 when the dataset is valid (or its invalid rows were skipped with
 `--on-invalid skip`), 2 when it is invalid or unreadable (the error lists the rows to fix).
-Output: a short human-readable summary, or with `--json` the dict of `replay.dataset.summarise`.
+Output: a short human-readable summary, or with `--json` the dict of `replay.dataset.summarise`;
+with `--json` an error is a JSON object too, on stdout: {"source", "valid": false, "error" (the
+message), "kind" (ConfigError or DatasetError)}.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 
 from replay.dataset import load_transcripts, summarise
 from replay.dataset.arguments import DatasetOptions
-from replay.errors import ConfigError
+from replay.errors import ConfigError, ReplayError
 from replay.options import add_arguments, build
 from replay.plan import parse_speed
 
@@ -37,6 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.json:
+        return _validate(args)
+    try:
+        return _validate(args)
+    except ReplayError as error:  # a JSON reader gets JSON, also when the dataset is bad
+        print(json.dumps({"source": args.path, "valid": False, "error": str(error),
+                          "kind": type(error).__name__}, indent=2))
+        return error.exit_code
+
+
+def _validate(args: argparse.Namespace) -> int:
     speed = parse_speed(args.speed)
     if speed is None:
         raise ConfigError("--speed max has no rates to compute: give a number, e.g. --speed 10")

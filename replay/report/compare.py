@@ -14,7 +14,11 @@ values from failing CI: `min_delta_ms` for latencies, 0.1 percentage point for s
 | achieved rate, achieved / intended | higher |
 | error rate (failed / sent), unsent share (unsent / planned) | lower |
 | lag, service time, from schedule: p50 p90 p95 p99 p99.9 | lower |
-| max latencies, message counts, verdict | shown, never a regression |
+| verdict | passed: a pass that became a fail is a regression |
+| max latencies, message counts | shown, never a regression |
+
+Warnings say when the runs are not like for like: different dataset, speed, planned messages,
+host or worker count, or a partial run.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any],
     for name in COUNTS:
         rows.append(metric(f"messages {name}", "int", (a.get("counts") or {}).get(name),
                            (b.get("counts") or {}).get(name), None))
-    rows.append(metric("verdict", "text", _verdict(a), _verdict(b), None))
+    rows.append(metric("verdict", "text", _verdict(a), _verdict(b), "passed"))
     return Comparison(label_a=_label(a, "A"), label_b=_label(b, "B"), settings=settings,
                       differences=tuple(rows), warnings=_workload_warnings(a, b))
 
@@ -177,6 +181,8 @@ shares.</p>
 
 
 def _regressed(a: Any, b: Any, kind: str, better: str | None, settings: CompareSettings) -> bool:
+    if better == "passed":  # the verdict: worse is a pass that became a fail
+        return a == "passed" and b == "failed"
     if better is None or not _is_number(a) or not _is_number(b):
         return False
     floor = settings.min_delta_ms if kind == "ms" else SHARE_FLOOR if kind == "share" else 0.0
@@ -220,7 +226,7 @@ def _workload_warnings(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
     warnings = []
     for section, key, what in (("dataset", "path", "dataset"), ("options", "speed", "speed"),
                                ("counts", "planned", "planned messages"),
-                               ("run", "host", "host")):
+                               ("run", "host", "host"), ("run", "workers", "worker count")):
         value_a, value_b = (a.get(section) or {}).get(key), (b.get(section) or {}).get(key)
         same = (_host_identity(value_a) == _host_identity(value_b) if key == "host"
                 else value_a == value_b)

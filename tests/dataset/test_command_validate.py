@@ -108,3 +108,23 @@ def test_a_missing_file_exits_2(in_tmp, capsys):
     assert capsys.readouterr().err == (
         "error: datasets/none.parquet: no such file or directory; check the path\n"
     )
+
+
+def test_json_output_of_a_bad_dataset_is_a_json_error_object(in_tmp, capsys):
+    open("empty.csv", "w").close()
+    assert cli.main(["validate", "empty.csv", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {
+        "source": "empty.csv", "valid": False, "kind": "DatasetError",
+        "error": "empty.csv: the file is empty; expected a header row naming the columns "
+                 "(vendorCallKey, participantId, messageId, startTime, endTime, content, "
+                 "senderType) and one row per utterance",
+    }
+    assert err == ""
+
+
+def test_json_output_of_a_bad_option_is_a_json_error_object(in_tmp, capsys):
+    assert cli.main(["validate", write_csv(good_rows()), "--json", "--speed", "0"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert (error["kind"], error["error"]) == (
+        "ConfigError", "--speed must be a positive number or 'max', got 0")

@@ -124,3 +124,28 @@ def test_the_ledger_line_decides_by_the_summarys_rule(tmp_path, counts, expected
         for number in range(3):
             assert post_message(mock.url, "call-1", message(f"m-{number}")).status == 202
         assert _ledger_line(mock, tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.parquet", b"", "error: empty.parquet: the file is empty; expected a header row"),
+        ("empty.csv", b"", "error: empty.csv: the file is empty; expected a header row"),
+        ("header.csv",
+         b"vendorCallKey,participantId,messageId,startTime,endTime,content,senderType\n",
+         "error: header.csv: no transcript rows; expected one row per utterance after the header"),
+        ("text.parquet", b"not parquet at all\n",
+         "error: text.parquet: not a readable Parquet file"),
+        ("calls.txt", b"x\n", "error: calls.txt: unknown file type (.txt); expected .csv"),
+    ],
+)  # fmt: skip
+def test_a_dataset_that_cannot_be_read_stops_replay_run_before_anything_starts(
+    tmp_path, monkeypatch, capsys, name, content, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(content)
+    assert cli.main(["run", name]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(message)
+    assert not (tmp_path / "reports").exists()
