@@ -56,6 +56,7 @@ from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
 from replay.results.recorder import OutcomeRecorder
 
@@ -183,10 +184,10 @@ class ReplaySession:
             self.exit_code = error.exit_code
         except OSError as error:
             logger.error("cannot write the run's outputs to %s: %s", config.run_dir, error)
-            self.exit_code = 2
+            self.exit_code = ExitCode.BAD_INPUT
         except Exception:
             logger.exception("the replay failed unexpectedly")
-            self.exit_code = 1
+            self.exit_code = ExitCode.FAILED
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:
