@@ -26,6 +26,7 @@ from pathlib import Path
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from replay.atomic import write_atomically
 from replay.mock.app import TRANSPORT_EXTENSION, MockApp
 from replay.mock.config import MockConfig, MockConfigError
 
@@ -73,10 +74,7 @@ def public_url(host: str, port: int) -> str:
 
 
 def write_json_atomically(path: Path, document: dict) -> None:
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(document))
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(document))
 
 
 def uvicorn_config(app: MockApp) -> uvicorn.Config:

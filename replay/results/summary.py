@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from replay import __version__
+from replay.atomic import write_atomically
 from replay.errors import ConfigError
 from replay.results.measures import LATENCIES, Measures, measure_outcomes
 from replay.results.verdict import Threshold, evaluate
@@ -200,14 +201,8 @@ def _json_safe(value: Any) -> Any:
 
 def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     """Write the summary as indented JSON, atomically (a temp file renamed into place)."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, json.dumps(_json_safe(summary), indent=2, allow_nan=False)
+                            + "\n")
 
 
 def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
