@@ -17,6 +17,7 @@ from replay.dataset.arguments import DatasetOptions
 from replay.errors import ConfigError, ReplayError
 from replay.options import add_arguments, build
 from replay.plan import parse_speed
+from replay.results.units import format_duration
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,11 +78,11 @@ def describe(summary: dict) -> str:
         f"  messages           {summary['messages']:,} ({senders})",
         f"  messages per call  min {per_call['min']}, median {per_call['median']:g}, "
         f"max {per_call['max']}",
-        f"  call duration      median {_duration(duration['median'])}, "
-        f"max {_duration(duration['max'])}",
+        f"  call duration      median {format_duration(duration['median'])}, "
+        f"max {format_duration(duration['max'])}",
         f"  time span          {summary['first_send']} to {summary['last_send']} "
-        f"({_duration(summary['span_s'])}, messages sent at {summary['send_at']})",
-        f"  at speed {speed:<9} replay takes {_duration(summary['replay_duration_s'])}; "
+        f"({format_duration(summary['span_s'])}, messages sent at {summary['send_at']})",
+        f"  at speed {speed:<9} replay takes {format_duration(summary['replay_duration_s'])}; "
         f"mean {summary['mean_mps']:,.1f} msg/s, peak {summary['peak_mps']:,} msg/s, "
         f"peak {summary['peak_concurrent_calls']:,} concurrent calls",
     ]
@@ -92,12 +93,3 @@ def describe(summary: dict) -> str:
         lines.append(f"  skipped            {count:,} invalid {rows} ({reasons})")
         lines.extend(f"    {example}" for example in summary["skipped_examples"])
     return "\n".join(lines)
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"

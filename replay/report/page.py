@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from replay import __version__
+from replay.redact import looks_secret
 from replay.report.charts import DISTRIBUTION, TIME, Chart
 from replay.report.formatting import show
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
@@ -27,7 +28,6 @@ from replay.report.tables import Table
 LATENCY_KINDS = (("lag", "schedule lag (sent − due)"), ("service", "service time (done − sent)"),
                  ("from_schedule", "latency from schedule (done − due)"))
 LATENCY_STATS = ("count", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
-SECRET_OPTION = re.compile(r"secret|token|password|passphrase|private", re.IGNORECASE)
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;
@@ -148,7 +148,7 @@ def _header(summary: dict[str, Any], verdict: dict[str, Any]) -> str:
         f"speed {speed:g}×" if isinstance(speed, int | float) else f"speed {speed}",
         f"host {run.get('host', '?')}",
         f"{_to_second(run.get('started_at'))} → {_to_second(run.get('ended_at'))}",
-        f"{show(run.get('duration_s'), 's')}",
+        f"{show(run.get('duration_s'), 'duration')}",
         f"{run.get('workers', '?')} worker(s)",
         f"Locust {run.get('locust_version', '?')}",
     ])
@@ -309,7 +309,7 @@ def _run_facts(summary: dict[str, Any]) -> str:
 
 def _option_value(key: str, value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
-    if SECRET_OPTION.search(str(key)) or "-----BEGIN" in text:
+    if looks_secret(key, text):
         return "(hidden)"
     return text
 

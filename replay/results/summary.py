@@ -41,6 +41,7 @@ import pyarrow as pa
 from replay import __version__
 from replay.atomic import write_atomically
 from replay.errors import ConfigError
+from replay.redact import looks_secret
 from replay.results.measures import LATENCIES, Measures, measure_outcomes
 from replay.results.verdict import Threshold, evaluate
 
@@ -50,7 +51,6 @@ RUN_KEYS = (
     "locust_version", "replay_version", "partial", "partial_reason",
 )  # fmt: skip
 DATASET_KEYS = ("path", "calls", "messages", "skipped_invalid", "span_s")
-_SECRET_WORDS = ("token", "secret", "password", "passphrase", "private")
 
 
 def build_summary(
@@ -178,7 +178,7 @@ def _without_secrets(options: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in options.items()
-        if not any(word in key.lower() for word in _SECRET_WORDS)
+        if not looks_secret(key)
     }
 
 

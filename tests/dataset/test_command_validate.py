@@ -20,10 +20,10 @@ def test_a_valid_dataset_prints_its_summary_and_exits_0(in_tmp, capsys):
         "  calls              2",
         "  messages           3 (END_USER 2, HUMAN_AGENT 1)",
         "  messages per call  min 1, median 1.5, max 2",
-        "  call duration      median 2.5s, max 3.0s",
+        "  call duration      median 2.5s, max 3s",
         "  time span          2025-11-25T16:00:01.000Z to 2025-11-25T16:00:03.000Z "
-        "(2.0s, messages sent at endTime)",
-        "  at speed 2x        replay takes 1.0s; mean 3.0 msg/s, peak 2 msg/s, "
+        "(2s, messages sent at endTime)",
+        "  at speed 2x        replay takes 1s; mean 3.0 msg/s, peak 2 msg/s, "
         "peak 2 concurrent calls",
     ]
 
