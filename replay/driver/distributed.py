@@ -116,6 +116,7 @@ class MasterRole:
         config = self.session.config
         options = {name: getattr(self.environment.parsed_options, name, None)
                    for name in OPTION_NAMES}
+        options["junit_xml"] = None  # written by the master alone; its folder may not exist there
         for index, client_id in self.workers.items():
             self.runner.send_message(
                 "replay_prepare",
@@ -301,6 +302,7 @@ class WorkerRole:
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
+            session.start_metrics(worker=index)
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             self._send("replay_ready", {"error": str(error)})
