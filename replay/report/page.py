@@ -23,6 +23,7 @@ from replay.report.charts import DISTRIBUTION, TIME, Chart
 from replay.report.formatting import show
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
 from replay.report.tables import Table
+from replay.results.console import nothing_accepted
 
 LATENCY_KINDS = (("lag", "schedule lag (sent − due)"), ("service", "service time (done − sent)"),
                  ("from_schedule", "latency from schedule (done − due)"))
@@ -153,8 +154,11 @@ def _header(summary: dict[str, Any], verdict: dict[str, Any]) -> str:
         f"Locust {run.get('locust_version', '?')}",
     ])
     partial = ""
+    nothing = nothing_accepted(summary.get("counts") or {})
+    if nothing:
+        partial += f'<div class="banner">{escape(nothing)}</div>'
     if run.get("partial"):
-        partial = (f'<div class="banner">Partial run: '
+        partial += (f'<div class="banner">Partial run: '
                    f'{escape(str(run.get("partial_reason") or "stopped before the plan ended"))}'
                    "</div>")
     return (f"<header><h1>Replay report: {escape(str(run.get('id', '')))}{badge}</h1>"
@@ -191,7 +195,12 @@ def _verdict(verdict: dict[str, Any]) -> str:
     problems = "".join(f'<p class="no">FAILED: {escape(str(problem))}</p>'
                        for problem in verdict.get("problems") or [])
     if not thresholds:
-        return problems + '<p class="sub">No thresholds were set (<code>--fail-on</code>).</p>'
+        reason = verdict.get("reason")
+        decided = ("" if not reason or verdict.get("problems") else
+                   f'<p class="{"ok" if verdict.get("passed") else "no"}">'
+                   f'{"PASSED" if verdict.get("passed") else "FAILED"}: {escape(str(reason))}</p>')
+        return (problems + decided
+                + '<p class="sub">No thresholds were set (<code>--fail-on</code>).</p>')
     rows = []
     for item in thresholds:
         unit = item.get("unit") or ""

@@ -47,7 +47,20 @@ def _headline(summary: Mapping[str, Any]) -> str:
     )
     if run.get("partial"):
         text += f" - PARTIAL run ({run.get('partial_reason') or 'stopped early'})"
+    nothing = nothing_accepted(summary["counts"])
+    if nothing:
+        text += f" - {nothing}"
     return text
+
+
+def nothing_accepted(counts: Mapping[str, Any]) -> str | None:
+    """"NOTHING WAS ACCEPTED: ..." when no message was accepted (and some were planned)."""
+    if counts.get("accepted") or not counts.get("planned"):
+        return None
+    sent, failed = counts.get("sent") or 0, counts.get("failed") or 0
+    if not sent:
+        return "NOTHING WAS ACCEPTED: no message was sent"
+    return f"NOTHING WAS ACCEPTED: {format_count(failed)} of {format_count(sent)} sent messages failed"
 
 
 def _counts(counts: Mapping[str, Any]) -> list[str]:

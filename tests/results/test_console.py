@@ -45,3 +45,10 @@ def test_an_unbalanced_run_says_how_many_messages_are_unaccounted_for():
 def test_a_mock_ledger_that_does_not_match_says_so():
     text = format_summary(summary_of(mock_stats={"stored": 70, "outside_window": 0}))
     assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
+
+
+def test_a_run_where_nothing_was_accepted_says_so_in_its_first_line():
+    summary = summary_of()
+    summary["counts"].update(sent=5010, accepted=0, failed=5010, planned=5010)
+    first = format_summary(summary).splitlines()[0]
+    assert first.endswith(" - NOTHING WAS ACCEPTED: 5,010 of 5,010 sent messages failed")
