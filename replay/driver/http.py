@@ -24,7 +24,8 @@ keep-alive). The bytes on the wire are what `HTTPClient.request` sends: request 
 Every request fires `environment.events.request` as FastHttpSession does (request_type, name,
 response_time in ms, response_length, exception), so Locust's statistics, web UI, CSV and HTML
 reports, and a master's aggregation, see every request. A status of 400 or more is reported to
-Locust as a failure ("HTTP 500"); the response body is read and dropped.
+Locust as a failure ("HTTP 500"); the response body is read and dropped, except the start of a
+401's (`Reply.detail`), where an endpoint says why it refused the token.
 
 One client per process, shared by every call; connections open lazily up to `connections`
 and are kept alive. TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
@@ -48,6 +49,7 @@ from replay.driver.tls import ssl_context_factory
 
 USER_AGENT = f"python/gevent-http-client-{geventhttpclient_version}"
 BLOCK_SIZE = 4096
+DETAIL_BYTES = 1024
 _BROKEN_WHILE_SENDING = (errno.ECONNRESET, errno.EPIPE)
 
 
@@ -60,6 +62,7 @@ class Reply:
     status: int  # 0: no response
     retry_after: str | None
     error: BaseException | None  # why there was no response (status 0)
+    detail: bytes = b""  # the start of a 401's body (why the token was refused); else empty
 
 
 def host_header(hostname: str, port: int) -> str:
@@ -99,7 +102,8 @@ class HttpClient:
         try:
             response = self._exchange(method, head.encode("latin-1") + body)
             try:
-                length = len(response.read())
+                content = response.read()
+                length = len(content)
             finally:
                 response.release()
         except Exception as error:  # every transport failure becomes a recorded outcome
@@ -108,7 +112,8 @@ class HttpClient:
         status = response.status_code
         failure = HttpStatusError(f"HTTP {status}") if status >= 400 else None
         self._report(method, name, started, start_time, length, failure, path)
-        return Reply(status, response.get("retry-after"), None)
+        detail = content[:DETAIL_BYTES] if status == 401 else b""
+        return Reply(status, response.get("retry-after"), None, detail)
 
     def _exchange(self, method: str, data: bytes) -> HTTPSocketPoolResponse:
         """Send one request on a pooled connection; the response with its headers read (the
