@@ -13,7 +13,9 @@ to a pipe; a greenlet per minter reads them as they arrive (`gevent.socket.wait_
 blocking read) into a queue of ready tokens. `authorization()` takes the oldest ready token, so
 it costs the sending process a queue pop; each token is used once. The queue is bounded: it
 asks the minters for `batch` more whenever fewer than `ready` tokens are queued or on their
-way, so tokens are minted just ahead of need and sent well before they expire; one whose
+way (`ready` starts at 256, then follows the rate: what a quarter-second needs, between
+`batch` and 2,048), so tokens are minted just ahead of need and sent well before they
+expire; one whose
 `use_before` has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
 A request that finds the queue empty waits (counted in `requests_waited`, `wait_s`); if every
 minter has died, tokens are signed here instead (`minted_in_sending_process`, logged once).
@@ -45,8 +47,11 @@ from replay.auth import JwtSettings, TokenMinter, load_private_key, mint
 
 logger = logging.getLogger(__name__)
 
-READY_TOKENS = 256  # tokens kept queued or asked for
-BATCH = 16  # tokens asked of one minter at a time
+READY_TOKENS = 256  # tokens kept queued or asked for at the start
+MOST_READY = 2048  # at most, at high rates
+AHEAD_S = 0.25  # then: the tokens the last second's rate uses in this long
+BATCH = 16  # tokens asked of one minter at a time (and the fewest kept ready)
+RATE_WINDOW_S = 1.0
 STOP_WAIT_S = 2.0  # a minter has this long to exit after its stdin closes, then it is killed
 WAIT_STEP_S = 1.0
 
@@ -105,6 +110,7 @@ class TokenFeed:
         self._ready: deque[tuple[float, str]] = deque()
         self._arrived = Event()
         self._in_flight = 0
+        self._window = (time.monotonic(), 0)  # (start, tokens used since)
         self.minted = 0
         self.used = 0
         self.expired_unused = 0
@@ -130,10 +136,20 @@ class TokenFeed:
         value = self._take()
         if value is None:
             value = self._wait_for_token()
-        if len(self._ready) + self._in_flight < self._target:
-            self._refill()
         self.used += 1
+        if len(self._ready) + self._in_flight < self._target:
+            self._adapt()
+            self._refill()
         return value
+
+    def _adapt(self) -> None:
+        """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens."""
+        started, used = self._window
+        now = time.monotonic()
+        if now - started >= RATE_WINDOW_S:
+            rate = (self.used - used) / (now - started)
+            self._target = min(MOST_READY, max(self._batch, int(rate * AHEAD_S)))
+            self._window = (now, self.used)
 
     def _take(self) -> str | None:
         ready = self._ready

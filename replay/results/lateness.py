@@ -126,8 +126,9 @@ def attributed_note(summary: Mapping[str, Any], *, concurrency_cap: int | None =
         return ""
     share = 100.0 * causes[name] / total
     late = block["late_messages"]
-    text = (f"Of the {late:,} messages {block['late_ms']:g} ms or more late, most of the lateness"
-            f" ({share:.0f}% of {total:,.1f} s) came from {_explain(name, summary, concurrency_cap)}.")
+    cause = _explain(name, summary, concurrency_cap)
+    text = (f"Of the {late:,} messages {block['late_ms']:g} ms or more late, most of the"
+            f" lateness ({share:.0f}% of {total:,.1f} s) came from {cause}.")
     others = [f"{cause.replace('_', ' ')} {100.0 * causes[cause] / total:.0f}%"
               for cause in CAUSES if cause != name and causes[cause] / total >= 0.01]
     if others:
