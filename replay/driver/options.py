@@ -20,6 +20,7 @@ from typing import Any
 from replay.auth import DEFAULT_JWT_MODE, DEFAULT_TTL_S, JWT_MODES, JwtSettings
 from replay.client import CONTENT_TYPES, Endpoint, RequestSettings
 from replay.dataset import load_column_map_file, parse_column_map
+from replay.driver.proxy import Proxy, proxy_for
 from replay.errors import ConfigError
 from replay.plan import PlanOptions
 from replay.results.verdict import Threshold, parse_fail_on
@@ -102,6 +103,10 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         metavar="PATH", help="PEM file of CA certificates to verify https hosts with")),
     ("--insecure", dict(
         FLAG, help="do not verify https certificates (unsafe; for test hosts only)")),
+    ("--proxy", dict(
+        default="", metavar="URL",
+        help="HTTP proxy for the requests, e.g. http://user:password@proxy:3128 (default: "
+             "HTTPS_PROXY or HTTP_PROXY from the environment, except NO_PROXY hosts)")),
     ("--report-dir", dict(
         default=DEFAULT_REPORT_DIR, metavar="DIR",
         help="where run directories go (default reports)")),
@@ -149,6 +154,7 @@ class ReplayConfig:
     retries: int = 0
     ca_bundle: str | None = None
     insecure: bool = False
+    proxy: Proxy | None = None
     report_dir: str = DEFAULT_REPORT_DIR
     run_id: str = ""
     fail_on: tuple[Threshold, ...] = ()
@@ -180,6 +186,7 @@ class ReplayConfig:
             "lifecycle": self.lifecycle, "create_rate": self.create_rate,
             "max_concurrency": self.max_concurrency, "timeout_s": self.timeout_s,
             "retries": self.retries, "ca_bundle": self.ca_bundle, "insecure": self.insecure,
+            "proxy": self.proxy.shown if self.proxy else None,
             "fail_on": self.fail_on_text, "mock_admin": self.mock_admin,
         }
 
@@ -232,9 +239,11 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
     run_id = options.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     if os.sep in run_id or run_id in (".", ".."):
         raise ConfigError(f"--run-id {run_id!r} must be a plain name (no {os.sep})")
+    endpoint = Endpoint.from_host(host) if host else None
+    proxy = proxy_for(endpoint.origin, option=options.proxy) if endpoint else None
     return ReplayConfig(
         dataset=options.dataset,
-        endpoint=Endpoint.from_host(host) if host else None,
+        endpoint=endpoint,
         plan=plan,
         column_map=column_map,
         on_invalid=options.on_invalid,
@@ -251,6 +260,7 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
         retries=retries,
         ca_bundle=options.ca_bundle or None,
         insecure=bool(options.insecure),
+        proxy=proxy,
         report_dir=options.report_dir,
         run_id=run_id,
         fail_on=parse_fail_on(options.fail_on or None),

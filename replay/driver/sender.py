@@ -26,6 +26,7 @@ from gevent.event import Event
 
 from replay.client import Request, RequestBuilder
 from replay.driver.health import EndpointHealth
+from replay.driver.http import ProxyError
 from replay.driver.retry import RetryPolicy
 from replay.results.recorder import TLS_ERROR, classify
 
@@ -71,6 +72,7 @@ class Sender:
         self._now_s = now_s
         self._rng = random.Random(seed)
         self._tls_explained = False
+        self._proxy_explained = False
         self._accepted: str | None = None  # the token of the last accepted request
         self._token_wait_s = 0.0
         self.refusals = Refusals()
@@ -113,9 +115,22 @@ class Sender:
                 self._accepted = authorization
             elif reply.status == 401:
                 self._count_refusal(authorization, reply.detail)
+            elif reply.status == 407 and not self._proxy_explained:
+                self._proxy_explained = True
+                proxy = getattr(self._client, "proxy", None)
+                logger.error(
+                    "the proxy %s asks for authentication (407): put its user and password in "
+                    "its URL, http://USER:PASSWORD@host:port (percent-encoded)",
+                    proxy.shown if proxy else "between the replay and the endpoint",
+                )
             return reply.status, classify(reply.status), reply.retry_after
         error = _original(reply.error)
         reason = classify(0, error)
+        if isinstance(error, ProxyError) and not self._proxy_explained:
+            self._proxy_explained = True
+            hint = (" (407: give the proxy's user and password in its URL, "
+                    "http://USER:PASSWORD@host:port)" if " 407 " in str(error) else "")
+            logger.error("%s%s", error, hint)
         if reason == TLS_ERROR and not self._tls_explained:
             self._tls_explained = True
             logger.error(

@@ -222,7 +222,8 @@ class ReplaySession:
         config, plan = self.config, prepared.plan
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
-                            ca_bundle=config.ca_bundle, insecure=config.insecure)
+                            ca_bundle=config.ca_bundle, insecure=config.insecure,
+                            proxy=config.proxy)
         recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
@@ -240,7 +241,8 @@ class ReplaySession:
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
         if check_endpoint:
-            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0),
+                                  proxy=config.proxy)
             if problem:
                 logger.error("%s Nothing was sent.", problem)
                 replayer.stop_reason = ENDPOINT_DOWN
