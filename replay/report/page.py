@@ -20,6 +20,7 @@ from typing import Any
 
 from replay import __version__
 from replay.report.charts import DISTRIBUTION, TIME, Chart
+from replay.report.diagnosis import diagnosis_section
 from replay.report.formatting import show
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
 from replay.report.tables import Table
@@ -110,6 +111,7 @@ def render_page(summary: dict[str, Any], charts: list[Chart], tables: list[Table
         _section("Mock endpoint ledger", _mock_ledger(summary), "mock"),
         "</div>",
         _section("Latency", _latency(summary.get("latency_ms", {})), "latency"),
+        diagnosis_section(summary),
         _section("Over the run", _charts([c for c in charts if c.group == TIME]), "charts"),
         _section("Distributions", _charts([c for c in charts if c.group == DISTRIBUTION]),
                  "distributions"),
