@@ -14,8 +14,8 @@ blocking read) into a queue of ready tokens. `authorization()` takes the oldest 
 it costs the sending process a queue pop; each token is used once. The queue is bounded: it
 asks the minters for `batch` more whenever fewer than `ready` tokens are queued or on their
 way (`ready` starts at 256, then follows the rate: what a quarter-second needs, between
-`batch` and 2,048), so tokens are minted just ahead of need and sent well before they
-expire; one whose
+`batch` and 2,048, asked for an eighth at a time), so tokens are minted just ahead of need
+and sent well before they expire; one whose
 `use_before` has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
 A request that finds the queue empty waits (counted in `requests_waited`, `wait_s`); if every
 minter has died, tokens are signed here instead (`minted_in_sending_process`, logged once).
@@ -50,7 +50,8 @@ logger = logging.getLogger(__name__)
 READY_TOKENS = 256  # tokens kept queued or asked for at the start
 MOST_READY = 2048  # at most, at high rates
 AHEAD_S = 0.25  # then: the tokens the last second's rate uses in this long
-BATCH = 16  # tokens asked of one minter at a time (and the fewest kept ready)
+BATCH = 16  # tokens asked of one minter at a time (and the fewest kept ready) ...
+MOST_BATCH = 256  # ... up to this many at high rates: fewer reads and wake-ups per token
 RATE_WINDOW_S = 1.0
 STOP_WAIT_S = 2.0  # a minter has this long to exit after its stdin closes, then it is killed
 WAIT_STEP_S = 1.0
@@ -107,6 +108,7 @@ class TokenFeed:
         self._clock = clock
         self._target = ready
         self._batch = batch
+        self._ask = batch  # tokens asked at a time: follows the rate (`_adapt`)
         self._ready: deque[tuple[float, str]] = deque()
         self._arrived = Event()
         self._in_flight = 0
@@ -149,6 +151,7 @@ class TokenFeed:
         if now - started >= RATE_WINDOW_S:
             rate = (self.used - used) / (now - started)
             self._target = min(MOST_READY, max(self._batch, int(rate * AHEAD_S)))
+            self._ask = min(MOST_BATCH, max(self._batch, self._target // 8))
             self._window = (now, self.used)
 
     def _take(self) -> str | None:
@@ -193,9 +196,9 @@ class TokenFeed:
             if not alive:
                 return
             minter = min(alive, key=lambda m: m.outstanding)
-            if not minter.ask(self._batch):
+            if not minter.ask(self._ask):
                 return
-            self._in_flight += self._batch
+            self._in_flight += self._ask
 
     def _read(self, minter: _Minter) -> None:
         pending = b""
