@@ -1,16 +1,18 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
-    python -m bench [--quick | --smoke] [--only mock,generator,fidelity,data,soak,tokens,proxy]
+    python -m bench [--quick | --smoke]
+                    [--only mock,generator,fidelity,data,soak,metrics,tokens,proxy]
                     [--results-dir bench/results]
 
-Sections (default: all but the soak, which runs only when named in --only):
+Sections (default: mock, generator, fidelity, data; the others only when named in --only):
   mock       the mock endpoint's posts/s and latency on one core, wrk, RS256 on and off
   generator  bare Locust FastHttpUser vs k6 vs the replay at --speed max, one core each
   fidelity   the replay's schedule lag at fixed rates (1,000, 4,000, 8,000 messages/s)
   data       load, validate and plan one million messages (bench/data.py)
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
-  tokens     --speed max with a token per request vs one shared token: msg/s per sending
-             core, and the minter's CPU per token elsewhere
+  metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
+  tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
+             per sending core, and the minter's CPU per token elsewhere
   proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
@@ -36,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import data_section, fidelity, generator, mock, proxy, soak, tokens
+from bench import data_section, fidelity, generator, metrics_section, mock, proxy, soak, tokens
 from bench.context import PROFILES, Context
 from bench.keys import make_keys
 from bench.procs import Processes, bench_cores
@@ -57,9 +59,10 @@ from bench.tools import machine, versions
 log = logging.getLogger("bench")
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
-    "data": data_section.run, "soak": soak.run, "tokens": tokens.run, "proxy": proxy.run,
+    "data": data_section.run, "soak": soak.run, "metrics": metrics_section.run,
+    "tokens": tokens.run, "proxy": proxy.run,
 }
-DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "tokens", "proxy")
+DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
