@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "ci-examples"
 GITHUB = EXAMPLES / "github-actions.yml"
 GITLAB = EXAMPLES / "gitlab-ci.yml"
-GUIDE = ROOT / "docs" / "guides" / "ci.md"
+GUIDE = ROOT / "docs/guides/ci.md"
 # GitLab's global keywords; every other top-level key is a job (or a hidden .template)
 GITLAB_GLOBAL = {"default", "include", "stages", "variables", "workflow", "image", "services",
                  "cache", "before_script", "after_script"}  # fmt: skip

@@ -55,6 +55,7 @@ from replay.driver.outputs import (
 )
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
 from replay.options import specs
 from replay.plan import earliest_send_ms
 from replay.results.measures import Measures, measure_outcomes
@@ -175,7 +176,7 @@ class MasterRole:
         errors = [data["error"] for data in self.ready.values() if data.get("error")]
         if errors:
             logger.error("replay: a worker could not prepare: %s", errors[0])
-            session.exit_code = 2
+            session.exit_code = ExitCode.BAD_INPUT
             return
         earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
         t0_epoch = time.time() + START_DELAY_S

@@ -57,6 +57,7 @@ from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
 from replay.results.recorder import OutcomeRecorder
 
@@ -190,10 +191,10 @@ class ReplaySession:
             self.exit_code = error.exit_code
         except OSError as error:
             logger.error("cannot write the run's outputs to %s: %s", config.run_dir, error)
-            self.exit_code = 2
+            self.exit_code = ExitCode.BAD_INPUT
         except Exception:
             logger.exception("the replay failed unexpectedly")
-            self.exit_code = 1
+            self.exit_code = ExitCode.FAILED
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:
@@ -205,7 +206,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""

@@ -6,7 +6,7 @@
     write_summary(run_dir / "summary.json", summary)   # atomic: temp file, then rename
     summary = read_summary(path)                       # ConfigError unless replay-summary/1
 
-Blocks (the README's Results section describes every field):
+Blocks (replay/results/schema.py describes every field; the docs' outputs reference shows it):
     run, dataset, options   as given by the driver; options lose secret-looking keys
     counts                  planned (plan + skipped), sent, accepted, failed, skipped, unsent,
                             retried (messages that needed more than one attempt), attempts

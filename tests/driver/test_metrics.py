@@ -143,7 +143,7 @@ def test_the_server_answers_a_scrape_and_a_taken_port_is_a_clear_error():
 
 
 def test_the_dashboards_guide_documents_every_metric_and_its_scrape_config_parses():
-    guide = (Path(__file__).resolve().parents[2] / "docs" / "guides" / "dashboards.md").read_text()
+    guide = (Path(__file__).resolve().parents[2] / "docs/guides/dashboards.md").read_text()
     snapshot = {"planned": 1, "lag_p99_ms": 1.0, "workers": 1}
     names = {name for name, _ in scrape(RecorderCollector(progress_of_ten_messages, info=INFO))}
     names |= {name for name, _ in scrape(SnapshotCollector(lambda: snapshot, info=INFO))}

@@ -92,7 +92,7 @@ def test_a_local_run_serves_its_live_counters_rates_and_histograms(tmp_path):
 
 def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
     """Also: the master alone writes the JUnit report and the job summary, once."""
-    step_summary = tmp_path / "summary.md"
+    step_summary = tmp_path / "job_summary"
     child, ports, lines = start_run(tmp_path, "--workers", "2", "--junit-xml", "junit.xml",
                                     env={"GITHUB_STEP_SUMMARY": str(step_summary)})
     try:
