@@ -14,6 +14,7 @@ value and the limit in its message:
                                                             skipped + unsent
     replay.reconciliation "mock ledger matches"             (with --mock-admin) the mock's ledger
                                                             disagrees with the accepted messages
+                                                            (reported; not part of the verdict)
     replay.problems      each of verdict.problems           always (a problem fails the run)
 
 The format is the one Jenkins (junit plugin) and GitLab (`artifacts:reports:junit`) read: the
