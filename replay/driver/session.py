@@ -285,7 +285,7 @@ class ReplaySession:
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -74,8 +75,8 @@ def scrape_until_sending(port: int, deadline: float) -> dict[str, float]:
 def test_a_local_run_serves_its_live_counters_rates_and_histograms(tmp_path):
     child, ports, lines = start_run(tmp_path)
     try:
-        assert list(ports) == ["local"], "".join(lines)[-3000:]
-        values = scrape_until_sending(ports["local"], time.monotonic() + 30)
+        assert list(ports) == ["local run"], "".join(lines)[-3000:]
+        values = scrape_until_sending(ports["local run"], time.monotonic() + 30)
         assert child.poll() is None, "the run ended before it could be watched"
         assert values['replay_run_info{role=local}{run_id=m}{worker=}'] == 1
         assert values["replay_messages_planned"] == 80
@@ -117,3 +118,20 @@ def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_metrics_port_already_taken_stops_the_run_before_it_sends(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=2, messages=2, span_s=10)
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "replay", "run", str(dataset), "--run-id", "taken",
+             "--metrics-port", str(port)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (f"error: --metrics-port: the local run cannot listen on port {port} (Address "
+            "already in use); give a free port, or 0 for any free port") in done.stdout
+    assert not (tmp_path / "reports" / "taken" / "summary.json").exists()
