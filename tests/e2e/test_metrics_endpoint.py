@@ -134,5 +134,5 @@ def test_a_metrics_port_already_taken_stops_the_run_before_it_sends(tmp_path):
         )
     assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
     assert (f"error: --metrics-port: the local run cannot listen on port {port} (Address "
-            "already in use); give a free port, or 0 for any free port") in done.stdout
+            "already in use); give a free port, or 0 for any free port") in done.stderr
     assert not (tmp_path / "reports" / "taken" / "summary.json").exists()
