@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def start_run(tmp_path, *extra: str, env: dict[str, str] | None = None,
     return child, ports, lines
 
 
+def stop(child: subprocess.Popen) -> None:
+    """End a run still going (a failed assertion): SIGTERM first, so that replay run stops its
+    mock and Locust; SIGKILL only if it does not end."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def scrape_until_sending(port: int, deadline: float) -> dict[str, float]:
     while True:
         values = scrape(port)
@@ -88,8 +101,7 @@ def test_a_local_run_serves_its_live_counters_rates_and_histograms(tmp_path):
         assert values["replay_send_rate"] >= 0
         assert child.wait(timeout=90) == 0, "".join(lines)[-3000:]
     finally:
-        child.kill()
-        child.wait()
+        stop(child)
 
 
 def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
@@ -117,8 +129,7 @@ def test_the_master_and_each_worker_serve_their_own_metrics(tmp_path):
         assert cases_of(suite)[("replay.messages", "no message failed")] is None
         assert step_summary.read_text().count("### Transcript replay `m`: ✅ PASSED") == 1
     finally:
-        child.kill()
-        child.wait()
+        stop(child)
 
 
 def test_a_metrics_port_already_taken_stops_the_run_before_it_sends(tmp_path):
