@@ -48,6 +48,7 @@ class MockConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Limits and faults.
     rate_limit: float = 0.0
+    service_rate: float = 0.0
     call_create_rate: float = 50.0
     latency_ms: float = 0.0
     latency_spread_ms: float = 0.0
@@ -118,6 +119,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--rate-limit", type=float, default=0.0, metavar="N",
                         help="transcript messages per second; beyond it 429 with Retry-After "
                              "(default 0 = no limit)")
+    faults.add_argument("--service-rate", type=float, default=0.0, metavar="N",
+                        help="serve transcript messages from one queue at N per second: "
+                             "latency climbs as the load nears N (default 0 = instant)")
     faults.add_argument("--call-create-rate", type=float, default=50.0, metavar="N",
                         help="calls created per second before 429, as the org limit "
                              "(default 50; 0 = no limit)")
@@ -239,6 +243,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         after_end_status=args.after_end_status,
         max_body_bytes=args.max_body_bytes,
         rate_limit=_non_negative(args.rate_limit, "--rate-limit"),
+        service_rate=_non_negative(args.service_rate, "--service-rate"),
         call_create_rate=_non_negative(args.call_create_rate, "--call-create-rate"),
         latency_ms=_non_negative(args.latency_ms, "--latency-ms"),
         latency_spread_ms=_non_negative(args.latency_spread_ms, "--latency-spread-ms"),
