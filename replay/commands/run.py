@@ -61,10 +61,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "against an embedded mock endpoint when --host is not given, and write the run's report.",
     )
     parser.add_argument("dataset", metavar="DATASET", help="the transcripts to replay")
-    parser.add_argument("--host", default="", metavar="URL",
-                        help="the endpoint's base URL; default: start the mock for this run")
     parser.add_argument("--speed", default=DEFAULT_SPEED, metavar="X|max",
                         help=f"replay speed (default {DEFAULT_SPEED}: the sample in ~14 s)")
+    add_replay_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every option of `replay run` but DATASET and --speed (`replay capacity` shares them)."""
+    parser.add_argument("--host", default="", metavar="URL",
+                        help="the endpoint's base URL; default: start the mock for this run")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="Locust worker processes on this machine (default 0: one process)")
     parser.add_argument("--mock-args", default="", metavar="ARGS",
@@ -73,7 +79,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for flag, kwargs in OPTIONS:
         if flag not in NOT_FORWARDED:
             group.add_argument(flag, **kwargs)
-    parser.set_defaults(handler=run)
 
 
 def forwarded_options(args: argparse.Namespace) -> list[str]:
