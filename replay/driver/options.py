@@ -104,6 +104,17 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--progress-interval", dict(
         default=str(int(DEFAULT_PROGRESS_S)), metavar="SECONDS",
         help="seconds between progress lines in headless runs, 0 = off (default 10)")),
+    ("--bulk", dict(
+        FLAG, help="post messages in batches to POST /voiceCalls/messages (JSON only)")),
+    ("--bulk-max-calls", dict(
+        default="5", metavar="N", help="with --bulk, most calls in one batch (default 5)")),
+    ("--bulk-max-messages", dict(
+        default="5", metavar="N",
+        help="with --bulk, most messages of one call in one batch (default 5)")),
+    ("--bulk-window", dict(
+        default="0.2", metavar="SECONDS",
+        help="with --bulk, a batch leaves when its oldest message has waited this long "
+             "(default 0.2)")),
     ("--mock-admin", dict(
         default="", metavar="URL",
         help="the replay mock's base URL, to reconcile with its /__admin/stats")),
@@ -119,6 +130,22 @@ def add_options(parser: Any) -> None:
     group = parser.add_argument_group("transcript replay", "Options of the transcript replay")
     for flag, kwargs in OPTIONS:
         group.add_argument(flag, env_var=env_var(flag), **kwargs)
+
+
+DEFAULT_MAX_CALLS = 5
+DEFAULT_MAX_MESSAGES = 5
+DEFAULT_WINDOW_S = 0.2
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkSettings:
+    max_calls: int = DEFAULT_MAX_CALLS
+    max_messages: int = DEFAULT_MAX_MESSAGES
+    window_s: float = DEFAULT_WINDOW_S
+
+    def described(self) -> dict[str, Any]:
+        return {"max_calls": self.max_calls, "max_messages": self.max_messages,
+                "window_s": self.window_s}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +173,7 @@ class ReplayConfig:
     fail_on_text: str = ""
     progress_interval_s: float = DEFAULT_PROGRESS_S
     mock_admin: str | None = None
+    bulk: BulkSettings | None = None
 
     @property
     def run_dir(self) -> str:
@@ -170,6 +198,7 @@ class ReplayConfig:
             "max_concurrency": self.max_concurrency, "timeout_s": self.timeout_s,
             "retries": self.retries, "ca_bundle": self.ca_bundle, "insecure": self.insecure,
             "fail_on": self.fail_on_text, "mock_admin": self.mock_admin,
+            "bulk": self.bulk.described() if self.bulk else None,
         }
 
 
@@ -216,6 +245,7 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
     ):
         if value is not None and value < low:
             raise ConfigError(f"{flag} must be at least {low:g}, got {value:g}")
+    bulk = _bulk_settings(options)
     run_id = options.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     if os.sep in run_id or run_id in (".", ".."):
         raise ConfigError(f"--run-id {run_id!r} must be a plain name (no {os.sep})")
@@ -244,7 +274,26 @@ def config_from_options(options: Any, *, host: str | None) -> ReplayConfig:
         fail_on_text=options.fail_on or "",
         progress_interval_s=progress,
         mock_admin=(options.mock_admin or "").rstrip("/") or None,
+        bulk=bulk,
     )
+
+
+def _bulk_settings(options: Any) -> BulkSettings | None:
+    """--bulk and its limits; ConfigError for XML or a limit out of range."""
+    if not options.bulk:
+        return None
+    if options.content_type != "json":
+        raise ConfigError("--bulk posts JSON only (the bulk endpoint takes no XML): drop "
+                          f"--content-type {options.content_type} or --bulk")
+    max_calls = _integer(options.bulk_max_calls, "--bulk-max-calls")
+    max_messages = _integer(options.bulk_max_messages, "--bulk-max-messages")
+    window_s = _number(options.bulk_window, "--bulk-window")
+    for flag, value, low in (("--bulk-max-calls", max_calls, 1),
+                             ("--bulk-max-messages", max_messages, 1),
+                             ("--bulk-window", window_s, 0.001)):
+        if value is None or value < low:
+            raise ConfigError(f"{flag} must be at least {low:g}, got {value!r}")
+    return BulkSettings(max_calls=max_calls, max_messages=max_messages, window_s=window_s)
 
 
 def parse_speed(text: str | float) -> float | None:

@@ -129,3 +129,24 @@ def test_ca_bundle_and_insecure_together_are_refused(tmp_path):
     bundle.write_text("x")
     with pytest.raises(ConfigError, match="contradict"):
         config(["--ca-bundle", str(bundle), "--insecure"])
+
+
+def test_bulk_is_off_by_default_and_takes_the_contract_limits_when_on():
+    assert config(["--dataset", "d.csv"]).bulk is None
+    bulk = config(["--dataset", "d.csv", "--bulk"]).bulk
+    assert (bulk.max_calls, bulk.max_messages, bulk.window_s) == (5, 5, 0.2)
+    assert config(["--dataset", "d.csv", "--bulk"]).described()["bulk"] == {
+        "max_calls": 5, "max_messages": 5, "window_s": 0.2}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--content-type", "xml"], "--bulk posts JSON only (the bulk endpoint takes no XML): drop "
+                                "--content-type xml or --bulk"),
+    (["--bulk-max-calls", "0"], "--bulk-max-calls must be at least 1, got 0"),
+    (["--bulk-max-messages", "x"], "--bulk-max-messages must be a whole number, got 'x'"),
+    (["--bulk-window", "0"], "--bulk-window must be at least 0.001, got 0.0"),
+])
+def test_bad_bulk_values_are_refused_naming_the_option(argv, message):
+    with pytest.raises(ConfigError) as error:
+        config(["--dataset", "d.csv", "--bulk", *argv])
+    assert str(error.value) == message

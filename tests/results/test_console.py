@@ -45,3 +45,10 @@ def test_an_unbalanced_run_says_how_many_messages_are_unaccounted_for():
 def test_a_mock_ledger_that_does_not_match_says_so():
     text = format_summary(summary_of(mock_stats={"stored": 70, "outside_window": 0}))
     assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
+
+
+def test_a_bulk_run_states_its_batch_limits_and_window():
+    summary = summary_of()
+    summary["options"]["bulk"] = {"max_calls": 5, "max_messages": 5, "window_s": 0.2}
+    assert ("Bulk: batches of at most 5 calls x 5 messages, leaving when full or after 200 ms "
+            "(that wait counts as schedule lag)") in format_summary(summary).splitlines()
