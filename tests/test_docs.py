@@ -34,7 +34,9 @@ def test_readme_documents_every_subcommand_option(command, option):
 
 
 def test_readme_documents_every_locust_option():
-    from replay.driver.options import OPTIONS
+    from replay.driver.options import ReplayConfig
+    from replay.options import specs
 
-    missing = [flag for flag, _ in OPTIONS if f"`{flag}" not in README]
+    flags = [spec.option.flag for spec in specs(ReplayConfig)]
+    missing = [flag for flag in flags if f"`{flag}" not in README]
     assert not missing, f"README does not mention the Locust options {missing}"

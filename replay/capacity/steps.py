@@ -1,6 +1,6 @@
 """One capacity step: the step's dataset, one `replay run` at one speed, and what it measured.
 
-    runner = StepRunner(args, transcripts, capacity_dir, window_s=30, cooldown_s=5)
+    runner = StepRunner(args, transcripts, capacity_dir, send_at="end", window_s=30, cooldown_s=5)
     result = runner(4.0)      # StepResult: passed, thresholds, rates, run_dir, exit_code
 
 Each step writes its dataset (replay.capacity.window) to `<capacity_dir>/datasets/`, runs
@@ -69,12 +69,13 @@ class StepRunner:
     """Callable(speed) -> StepResult, counting its steps from 1."""
 
     def __init__(self, args: argparse.Namespace, transcripts: Transcripts, capacity_dir: Path,
-                 *, window_s: float | None, cooldown_s: float,
+                 *, send_at: str, window_s: float | None, cooldown_s: float,
                  run: Callable[[argparse.Namespace], int] = run_command.run,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._args = args
         self._transcripts = transcripts
         self._dir = capacity_dir
+        self._send_at = send_at
         self._window_s = window_s
         self._cooldown_s = cooldown_s
         self._run = run
@@ -88,7 +89,7 @@ class StepRunner:
         if index > 1 and self._cooldown_s > 0:
             self._sleep(self._cooldown_s)
         length_ms = self._window_s * speed * 1000.0 if self._window_s else None
-        table = step_table(self._transcripts.table, send_at=self._args.send_at,
+        table = step_table(self._transcripts.table, send_at=self._send_at,
                            length_ms=length_ms, step=index)
         dataset = write_step_dataset(table, self._dir / "datasets" / f"{step_name(index)}.parquet")
         print(f"replay capacity: step {index} at speed {format_speed(speed)} "
@@ -108,8 +109,7 @@ class StepRunner:
         step.report_dir = str(self._dir)
         step.run_id = step_name(index)
         # The step's dataset has the canonical columns and only valid rows.
-        step.map = step.map_file = None
-        step.on_invalid = "fail"
+        step.map, step.map_file, step.on_invalid = (), None, None
         return step
 
     def _result(self, index: int, speed: float, code: int, messages: int) -> StepResult:

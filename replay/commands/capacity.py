@@ -27,7 +27,7 @@ from replay.capacity.outputs import capacity_document, exit_code_for, format_ans
 from replay.capacity.search import SearchResult, SearchSettings, Step, search
 from replay.capacity.steps import StepInterrupted, StepResult, StepRunner, format_speed
 from replay.commands import run as run_command
-from replay.dataset import LoadOptions, load_column_map_file, load_transcripts, parse_column_map
+from replay.dataset import load_transcripts
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError
 from replay.results.verdict import parse_fail_on
@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    "whole dataset)")
     search_group.add_argument("--cooldown", type=float, default=5.0, metavar="SECONDS",
                               help="pause between steps, for the endpoint to drain (default 5)")
-    run_command.add_replay_arguments(parser)
+    run_command.add_replay_arguments(parser, skip=("speed",))
     parser.set_defaults(handler=capacity)
 
 
@@ -100,15 +100,15 @@ def settings_from(args: argparse.Namespace) -> SearchSettings:
 
 def capacity(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    run_command.validate(_with_speed(args, settings.start_speed))
-    transcripts = load_transcripts(args.dataset, _load_options(args))
+    config = run_command.validate(_with_speed(args, settings.start_speed))
+    transcripts = load_transcripts(args.dataset, config.load_options())
     capacity_id = args.run_id or datetime.now(UTC).strftime("capacity-%Y%m%d-%H%M%S")
-    capacity_dir = Path(args.report_dir) / capacity_id
+    capacity_dir = Path(config.report_dir) / capacity_id
     make_run_dir(capacity_dir)
     started = time.time()
-    meta = _meta(args, settings, capacity_id, started, transcripts.table)
-    runner = StepRunner(args, transcripts, capacity_dir, window_s=args.window,
-                        cooldown_s=args.cooldown)
+    meta = _meta(args, config.send_at, settings, capacity_id, started, transcripts.table)
+    runner = StepRunner(args, transcripts, capacity_dir, send_at=config.send_at,
+                        window_s=args.window, cooldown_s=args.cooldown)
     steps: list[Step[StepResult]] = []
     try:
         result = search(runner, settings, on_step=lambda step: _seen(steps, step))
@@ -146,16 +146,8 @@ def _with_speed(args: argparse.Namespace, speed: float) -> argparse.Namespace:
     return checked
 
 
-def _load_options(args: argparse.Namespace) -> LoadOptions:
-    column_map = load_column_map_file(args.map_file) if args.map_file else {}
-    if args.map:
-        column_map = {**column_map, **parse_column_map(args.map)}
-    order_by = "startTime" if args.send_at == "start" else "endTime"
-    return LoadOptions(column_map=column_map, on_invalid=args.on_invalid, order_by=order_by)
-
-
-def _meta(args: argparse.Namespace, settings: SearchSettings, capacity_id: str, started: float,
-          table: Any) -> dict[str, Any]:
+def _meta(args: argparse.Namespace, send_at: str, settings: SearchSettings, capacity_id: str,
+          started: float, table: Any) -> dict[str, Any]:
     return {
         "run": {"id": capacity_id, "started_at": _iso(started), "ended_at": None,
                 "duration_s": None, "host": args.host or "embedded mock",
@@ -167,7 +159,7 @@ def _meta(args: argparse.Namespace, settings: SearchSettings, capacity_id: str, 
         "settings": {"start_speed": settings.start_speed, "precision": settings.precision,
                      "max_speed": settings.max_speed, "max_steps": settings.max_steps,
                      "window_s": args.window, "cooldown_s": args.cooldown,
-                     "send_at": args.send_at},
+                     "send_at": send_at},
     }
 
 

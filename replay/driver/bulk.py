@@ -1,6 +1,6 @@
 """--bulk: post messages in batches to `POST /voiceCalls/messages`, each message still counted.
 
-    poster = BulkPoster(settings=config.bulk, builder=builder, sender=sender,
+    poster = BulkPoster(settings=config.bulk_settings, builder=builder, sender=sender,
                         recorder=recorder, clock=clock, stop=stop)
     poster.add(call, i, anchor_ms=...)     # from the call's greenlet, when message i is due
     poster.finish_call(call)               # after the call's last message: wait for its answer

@@ -22,12 +22,12 @@ import orjson
 
 from replay.auth import TokenMinter
 from replay.client import RequestBuilder
-from replay.dataset import LoadOptions, Transcripts, load_transcripts
+from replay.dataset import Transcripts, load_transcripts
 from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.errors import ConfigError
-from replay.plan import SEND_AT_COLUMNS, Plan, build_plan
+from replay.plan import Plan, build_plan
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +44,7 @@ class Prepared:
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
     """Blocking (run it in the threadpool): read the dataset, or this worker's share of it."""
-    return load_transcripts(
-        config.dataset,
-        LoadOptions(
-            column_map=config.column_map, on_invalid=config.on_invalid,
-            order_by=SEND_AT_COLUMNS[config.plan.send_at], partition=partition,
-        ),
-    )
+    return load_transcripts(config.dataset, config.load_options(partition))
 
 
 def in_thread(function, *args, **kwargs):
@@ -136,7 +130,7 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     clock = RunClock.starting_at(now_epoch_s)
     lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
     builder, plan = prepared.builder, prepared.plan
-    if config.bulk is not None:
+    if config.bulk_settings is not None:
         return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
@@ -153,7 +147,7 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
 
 def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
     """The first batches, as they would leave if every answer came at once."""
-    bulk = config.bulk
+    bulk = config.bulk_settings
     lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
              f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
     builder = prepared.builder

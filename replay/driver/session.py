@@ -228,9 +228,9 @@ class ReplaySession:
         if not plan.paced and concurrency is None:
             concurrency = max(plan.peak_concurrency, 1)
         bulk = None
-        if config.bulk is not None:
-            bulk = BulkPoster(settings=config.bulk, builder=prepared.builder, sender=sender,
-                              recorder=recorder, clock=clock, stop=self.stop)
+        if config.bulk_settings is not None:
+            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
         replayer = Replayer(
             plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
             stop=self.stop, health=health, concurrency=concurrency,

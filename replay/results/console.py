@@ -28,11 +28,11 @@ def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = 
     lines = [_headline(summary)]
     lines += _counts(summary["counts"])
     lines.append(_rates(summary["rates"]))
-    bulk = (summary.get("options") or {}).get("bulk")
-    if bulk:
-        lines.append(f"Bulk: batches of at most {bulk['max_calls']} calls x "
-                     f"{bulk['max_messages']} messages, leaving when full or after "
-                     f"{bulk['window_s'] * 1000:g} ms (that wait counts as schedule lag)")
+    options = summary.get("options") or {}
+    if options.get("bulk"):
+        lines.append(f"Bulk: batches of at most {options['bulk_max_calls']} calls x "
+                     f"{options['bulk_max_messages']} messages, leaving when full or after "
+                     f"{options['bulk_window_s'] * 1000:g} ms (that wait counts as schedule lag)")
     lines += _latency(summary["latency_ms"])
     lines += _reconciliation(summary["reconciliation"])
     note = lateness_note(summary, concurrency_cap=concurrency_cap)

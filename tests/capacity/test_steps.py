@@ -30,7 +30,7 @@ def _transcripts() -> Transcripts:
 
 
 def _args() -> argparse.Namespace:
-    return argparse.Namespace(dataset="x.parquet", send_at="end", map="a=b", map_file="m.toml",
+    return argparse.Namespace(dataset="x.parquet", send_at=None, map=("a=b",), map_file="m.toml",
                               on_invalid="skip", report_dir="reports", run_id="cap",
                               fail_on="p99>1s", host="")
 
@@ -60,7 +60,8 @@ class FakeRun:
 
 def _runner(tmp_path: Path, fake: FakeRun, **kwargs) -> StepRunner:
     sleeps: list[float] = []
-    runner = StepRunner(_args(), _transcripts(), tmp_path, window_s=kwargs.get("window_s"),
+    runner = StepRunner(_args(), _transcripts(), tmp_path, send_at="end",
+                        window_s=kwargs.get("window_s"),
                         cooldown_s=kwargs.get("cooldown_s", 0), run=fake, sleep=sleeps.append)
     runner.sleeps = sleeps
     return runner
@@ -92,7 +93,7 @@ def test_the_step_dataset_replaces_the_column_map_and_skipping(tmp_path):
     fake = FakeRun((0, True))
     _runner(tmp_path, fake)(1.0)
     step = fake.calls[0]
-    assert (step.map, step.map_file, step.on_invalid) == (None, None, "fail")
+    assert (step.map, step.map_file, step.on_invalid) == ((), None, None)
 
 
 def test_the_window_is_seconds_of_run_time_at_the_step_speed(tmp_path):

@@ -42,7 +42,9 @@ def test_bulk_with_faults_and_retries_reconciles_exactly_in_order(tmp_path):
     counts = summary["counts"]
     assert counts["accepted"] == counts["planned"] == CALLS * MESSAGES
     assert summary["reconciliation"]["mock"]["matches"] is True
-    assert summary["options"]["bulk"] == {"max_calls": 5, "max_messages": 5, "window_s": 0.2}
+    options = summary["options"]
+    assert (options["bulk"], options["bulk_max_calls"], options["bulk_max_messages"],
+            options["bulk_window_s"]) == (True, 5, 5, 0.2)
     assert sum(stats["faults"].values()) > 0
     assert 0 < stats["bulk_requests"] < CALLS * MESSAGES
     keys = Counter((row["vendorCallKey"], row["messageId"]) for row in ledger)
@@ -72,7 +74,7 @@ def test_bulk_with_workers_and_lifecycle_matches_the_mock_ledger(tmp_path):
     assert summary["counts"]["accepted"] == summary["counts"]["planned"] == 16 * 6
     assert summary["reconciliation"]["mock"]["matches"] is True
     assert summary["options"]["lifecycle"] is True
-    assert summary["options"]["bulk"]["window_s"] == 0.05
+    assert summary["options"]["bulk_window_s"] == 0.05
 
 
 def test_bulk_dry_run_shows_the_first_batches(tmp_path):

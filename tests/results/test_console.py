@@ -49,6 +49,7 @@ def test_a_mock_ledger_that_does_not_match_says_so():
 
 def test_a_bulk_run_states_its_batch_limits_and_window():
     summary = summary_of()
-    summary["options"]["bulk"] = {"max_calls": 5, "max_messages": 5, "window_s": 0.2}
+    summary["options"].update(bulk=True, bulk_max_calls=5, bulk_max_messages=5,
+                              bulk_window_s=0.2)
     assert ("Bulk: batches of at most 5 calls x 5 messages, leaving when full or after 200 ms "
             "(that wait counts as schedule lag)") in format_summary(summary).splitlines()
