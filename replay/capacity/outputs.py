@@ -129,7 +129,7 @@ def _value(row: dict[str, Any]) -> str:
         return "n/a"
     unit = row.get("unit") or ""
     if unit == "%":
-        return f"{measured * 100:.2f}%" if measured <= 1 else f"{measured:.2f}%"
+        return f"{measured:.2f}%"
     return f"{measured:,.1f} {unit}".strip()
 
 
