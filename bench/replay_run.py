@@ -28,13 +28,13 @@ def require_replay() -> None:
 
 
 def start_replay(ctx: Context, name: str, *, dataset: Path, speed: str,
-                 mock: Mock) -> Child:
+                 mock: Mock, extra: tuple[str, ...] = ()) -> Child:
     require_replay()
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
             "--dataset", str(dataset), "--speed", speed, "--host", mock.url,
             "--jwt-key", str(ctx.keys.private_pem), "--org-id", ORG_ID,
             "--call-center", CALL_CENTER, "--report-dir", str(ctx.run_dir / "reports"),
-            "--run-id", name]
+            "--run-id", name, *extra]
     return ctx.procs.start(name, argv, core=ctx.generator_core, cwd=REPO)
 
 

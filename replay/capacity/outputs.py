@@ -181,7 +181,8 @@ def charts(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "hovertemplate": "speed %{x}<br>%{y} " + unit + "<br>%{text}<extra></extra>",
             }],
             "layout": {
-                "title": {"text": f"{expression}: measured at each speed"},
+                "title": {"text": f"{expression}: measured at each speed", "x": 0.02,
+                          "xanchor": "left"},
                 "xaxis": {"title": {"text": "speed (× real time)"}, "rangemode": "tozero"},
                 "yaxis": {"title": {"text": f"{points[0][1]['metric']} ({unit})"},
                           "rangemode": "tozero"},
