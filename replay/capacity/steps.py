@@ -70,7 +70,7 @@ class StepRunner:
 
     def __init__(self, args: argparse.Namespace, transcripts: Transcripts, capacity_dir: Path,
                  *, send_at: str, window_s: float | None, cooldown_s: float,
-                 run: Callable[[argparse.Namespace], int] = run_command.run,
+                 run: Callable[[argparse.Namespace], int] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._args = args
         self._transcripts = transcripts
@@ -78,7 +78,7 @@ class StepRunner:
         self._send_at = send_at
         self._window_s = window_s
         self._cooldown_s = cooldown_s
-        self._run = run
+        self._run = run or run_command.run
         self._sleep = sleep
         self._index = 0
         self._any_passed = False

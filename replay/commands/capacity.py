@@ -112,10 +112,10 @@ def capacity(args: argparse.Namespace) -> int:
     steps: list[Step[StepResult]] = []
     try:
         result = search(runner, settings, on_step=lambda step: _seen(steps, step))
-    except StepInterrupted as stopped:
-        result = SearchResult(tuple(steps), INTERRUPTED)
-        _finish(capacity_dir, result, meta, started)
-        raise stopped
+    except (StepInterrupted, KeyboardInterrupt):
+        _finish(capacity_dir, SearchResult(tuple(steps), INTERRUPTED), meta, started)
+        print("replay capacity: interrupted; the steps so far are written", flush=True)
+        return StepInterrupted.exit_code
     document = _finish(capacity_dir, result, meta, started)
     return exit_code_for(document)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from replay.cli import main
@@ -42,3 +44,24 @@ def test_speed_is_not_an_option_of_capacity(capsys):
         main(["capacity", "datasets/sample.parquet", "--fail-on", "p99>1s", "--speed", "3"])
     assert stopped.value.code == 2
     assert "unrecognized arguments: --speed 3" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_the_search_writes_the_steps_so_far_and_exits_130(tmp_path, monkeypatch,
+                                                                        capsys):
+    from tests.capacity.test_steps import FakeRun
+
+    fake = FakeRun((0, True))
+
+    def run_then_interrupt(args):
+        if fake.answers:
+            return fake(args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("replay.commands.run.run", run_then_interrupt)
+    code = main(["capacity", "datasets/sample.parquet", "--fail-on", "p99>1s", "--window", "5",
+                 "--cooldown", "0", "--report-dir", str(tmp_path), "--run-id", "cap"])
+    assert code == 130
+    document = json.loads((tmp_path / "cap" / "capacity.json").read_text())
+    assert document["capacity"]["stopped"] == "interrupted"
+    assert [step["speed"] for step in document["steps"]] == [1.0]
+    assert "replay capacity: interrupted; the steps so far are written" in capsys.readouterr().out
