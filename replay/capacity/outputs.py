@@ -23,16 +23,17 @@ import jinja2
 from replay import __version__
 from replay.capacity.search import START_FAILED, SearchResult
 from replay.capacity.steps import StepResult, format_speed, step_name
-from replay.report.page import ERROR_RECORDER_JS, RENDER_JS, STYLE
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
 
 SCHEMA = "replay-capacity/1"
 PASS_COLOUR = "#1b8a4b"
 FAIL_COLOUR = "#c62f2f"
 
+# The page's own template, and the report's style sheet and chart scripts (included by name).
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("replay.capacity", "templates"),
-    autoescape=jinja2.select_autoescape(("html", "j2")),
+    loader=jinja2.ChoiceLoader([jinja2.PackageLoader("replay.capacity", "templates"),
+                                jinja2.PackageLoader("replay.report", "templates")]),
+    autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
 
@@ -144,10 +145,9 @@ def write_capacity(capacity_dir: Path, document: dict[str, Any]) -> tuple[Path, 
 def render_page(document: dict[str, Any]) -> str:
     figures = charts(document)
     return _TEMPLATES.get_template("capacity.html.j2").render(
-        document=document, answer=document["capacity"], figures=figures, style=STYLE,
-        error_recorder_js=ERROR_RECORDER_JS, loader_js=PLOTLY_LOADER_JS, render_js=RENDER_JS,
-        bundle_id=BUNDLE_ELEMENT_ID, bundle=plotly_bundle(), version=__version__,
-        format_speed=format_speed, summary_line=format_answer(document),
+        document=document, answer=document["capacity"], figures=figures,
+        loader_js=PLOTLY_LOADER_JS, bundle_id=BUNDLE_ELEMENT_ID, bundle=plotly_bundle(),
+        version=__version__, format_speed=format_speed, summary_line=format_answer(document),
     )
 
 
