@@ -80,6 +80,9 @@ def parse_precision(text: str) -> float:
 
 
 def settings_from(args: argparse.Namespace) -> SearchSettings:
+    if args.dry_run:
+        raise ConfigError("replay capacity sends load to find its answer: --dry-run has nothing "
+                          "to show here; use replay run DATASET --dry-run to see the requests")
     if not parse_fail_on(args.fail_on):
         raise ConfigError('replay capacity needs --fail-on: the thresholds a step must hold, '
                           'e.g. --fail-on "error_rate>1%,p99>500ms,lag_p99>50ms"')

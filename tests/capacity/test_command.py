@@ -25,6 +25,9 @@ from replay.cli import main
      "error: --window must be more than 0 seconds, got 0"),
     (["--fail-on", "p99>1s", "--cooldown", "-1"],
      "error: --cooldown must be 0 or more seconds, got -1"),
+    (["--fail-on", "p99>1s", "--dry-run"],
+     "error: replay capacity sends load to find its answer: --dry-run has nothing to show "
+     "here; use replay run DATASET --dry-run to see the requests"),
 ])
 def test_bad_search_options_exit_2_before_anything_runs(tmp_path, capsys, extra, message):
     code = main(["capacity", "datasets/sample.parquet", "--report-dir", str(tmp_path), *extra])
