@@ -5,17 +5,18 @@
 
 Each step writes its dataset (replay.capacity.window) to `<capacity_dir>/datasets/`, runs
 `replay run` on it in-process with the capacity command's options (its own run directory
-`<capacity_dir>/step-NN`, the embedded mock or --host), deletes the dataset, and reads the
-step's summary.json. Before every step but the first it waits `cooldown_s`, so the endpoint
-drains what the previous step left. A step that could not run raises: EndpointError when the
-endpoint is down before any step passed (exit 3), ConfigError when the replay refused its options
-(exit 2), StepInterrupted on Ctrl-C. Once a step has passed, an endpoint that goes down is a
-failing step: that is what overload looks like.
+`<capacity_dir>/step-NN`, the embedded mock or --host), deletes the dataset (and the folder when
+empty), and reads the step's summary.json. Before every step but the first it waits
+`cooldown_s`, so the endpoint drains what the previous step left. A step that could not run
+raises: EndpointError when the endpoint is down before any step passed (exit 3), ConfigError
+when the replay refused its options (exit 2), StepInterrupted on Ctrl-C. Once a step has
+passed, an endpoint that goes down is a failing step: that is what overload looks like.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -98,6 +99,8 @@ class StepRunner:
             code = self._run(self._step_args(dataset, speed, index))
         finally:
             dataset.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                dataset.parent.rmdir()  # only when empty
         result = self._result(index, speed, code, len(table))
         self._any_passed = self._any_passed or result.passed
         return result

@@ -76,7 +76,7 @@ def test_capacity_against_a_service_rate_finds_it_within_15_percent(tmp_path):
         summary = json.loads((cap_dir / step["run_dir"] / "summary.json").read_text())
         assert summary["reconciliation"]["mock"]["matches"] is True
     assert 'href="step-01/report.html"' in (cap_dir / "capacity.html").read_text()
-    assert not list((cap_dir / "datasets").iterdir())
+    assert not (cap_dir / "datasets").exists()
 
 
 def test_capacity_against_a_rate_limit_finds_it_within_15_percent(tmp_path):
