@@ -1,11 +1,11 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
     python -m bench [--quick | --smoke]
-                    [--only mock,generator,fidelity,data,import,soak,metrics,bulk]
+                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk]
                     [--results-dir bench/results]
 
-Sections (default: mock, generator, fidelity, data, import; soak, metrics and bulk only when
-named in --only):
+Sections (default: mock, generator, fidelity, data, import; the others only when named in
+--only):
   mock       the mock endpoint's posts/s and latency on one core, wrk, RS256 on and off
   generator  bare Locust FastHttpUser vs k6 vs the replay at --speed max, one core each
   fidelity   the replay's schedule lag at fixed rates (1,000, 4,000, 8,000 messages/s)
@@ -13,6 +13,9 @@ named in --only):
   import     replay import messages/s on one core, Contact Lens and Transcribe, 10,000 files
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
   metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
+  tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
+             per sending core, and the minter's CPU per token elsewhere
+  proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
   bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
              adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
 
@@ -47,7 +50,9 @@ from bench import (
     import_section,
     metrics_section,
     mock,
+    proxy,
     soak,
+    tokens,
 )
 from bench.context import PROFILES, Context
 from bench.keys import make_keys
@@ -70,7 +75,8 @@ log = logging.getLogger("bench")
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
-    "metrics": metrics_section.run, "bulk": bulk.run,
+    "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
+    "bulk": bulk.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
