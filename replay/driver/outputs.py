@@ -58,6 +58,8 @@ class RunRecord:
     recorder: OutcomeRecorder
     due_s: np.ndarray
     worker: int = 0
+    tokens: dict[str, Any] | None = None  # summary.json `tokens` (replay.driver.tokens)
+    lateness: dict[str, Any] | None = None  # summary.json `lateness` (replay.results.lateness)
 
 
 def outcome_identity(table: pd.DataFrame, plan: Plan) -> dict[str, Any]:
@@ -120,6 +122,7 @@ class OutcomeSink:
         self.worker = worker
         self.measures = Measures()
         self.rows = 0
+        self.tokens: dict[str, Any] | None = None  # summary.json `tokens`, set at the end
 
     def add(self, batch: Batch) -> None:
         table = build_outcomes(outcome_identity(batch.table, batch.plan), worker=self.worker,
@@ -164,7 +167,8 @@ def table_from_bytes(data: bytes) -> pa.Table:
 def write_outputs(
     *, config: ReplayConfig, outcomes: pa.Table | None, run: dict[str, Any],
     dataset: dict[str, Any], skipped: int, planned: int | None = None,
-    measures: Measures | None = None,
+    measures: Measures | None = None, tokens: dict[str, Any] | None = None,
+    lateness: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write outcomes.parquet (unless `outcomes` is None: already written, by an
     OutcomeSink), summary.json and report.html; return the summary.
@@ -185,6 +189,8 @@ def write_outputs(
         skipped=skipped,
         mock_stats=fetch_mock_stats(config.mock_admin),
         thresholds=config.fail_on,
+        tokens=tokens,
+        lateness=lateness,
     )
     write_summary(os.path.join(run_dir, "summary.json"), summary)
     _write_report(run_dir)

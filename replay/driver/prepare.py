@@ -5,35 +5,34 @@
     print(dry_run_text(prepared, config, now_epoch_s=time.time()))
 
 Loading runs in a real thread (gevent's threadpool), so Locust's heartbeats and web UI keep
-running while a large dataset is read. After it, the garbage collector is tuned: everything
-loaded is frozen out of its reach (`gc.freeze()`) and its thresholds raised, since its pauses
-otherwise push schedule lag p99 from ~5 ms to 30-70 ms (measured; see docs/performance.md).
+running while a large dataset is read. Nothing here changes process-wide state: the session
+tunes the garbage collector after it (replay.driver.runtime).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import orjson
 
-from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
 from replay.dataset.cache import needs_preparing, prepared_in_cache
 from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
+from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.stream import PreparedStream
 from replay.driver.threads import in_thread
+from replay.driver.tokens import authorizer_for
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
 
 logger = logging.getLogger(__name__)
 
-GC_THRESHOLDS = (100_000, 50, 100)
 DRY_RUN_REQUESTS = 3
 
 
@@ -45,6 +44,7 @@ class Prepared:
     transcripts: Transcripts | None
     plan: Plan | None
     builder: RequestBuilder | None
+    tokens: Any = None  # the token source (replay.driver.tokens); None without --jwt-key
     stream: PreparedStream | None = None
 
 
@@ -55,17 +55,20 @@ def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -
 
 def prepare(
     config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
-    partition: tuple[int, int] | None = None, dataset: PreparedDataset | None = None,
+    tokens: Any = None, partition: tuple[int, int] | None = None,
+    dataset: PreparedDataset | None = None,
 ) -> Prepared:
-    """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
+    """Load (unless given) and plan off the loop, and build the request builder.
 
-    `t0_ms` is T0 when it comes from outside (the master of a distributed run). A prepared
-    directory is not loaded: it is checked and streamed (`partition`: this worker's share).
+    `t0_ms` is T0 when it comes from outside (the master of a distributed run); `tokens` a
+    token source already started (a worker starts its minters before loading), else one is
+    made here (`authorizer_for`; in-process for a dry run). A prepared directory is not
+    loaded: it is checked and streamed (`partition`: this worker's share).
     """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
                           "https://acme.my.salesforce-scrt.com/telephony/v1")
-    minter = TokenMinter(settings=config.jwt) if config.jwt else None
+    minter = tokens or authorizer_for(config.jwt, in_process=config.dry_run)
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
     if dataset is None and transcripts is None:
@@ -79,12 +82,11 @@ def prepare(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
     )
-    _tune_gc()
     logger.info(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
-    return Prepared(transcripts=transcripts, plan=plan, builder=builder)
+    return Prepared(transcripts=transcripts, plan=plan, builder=builder, tokens=minter)
 
 
 def streams(config: ReplayConfig) -> bool:
@@ -104,7 +106,7 @@ def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
     return None
 
 
-def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,
+def _prepare_stream(config: ReplayConfig, minter: Any,
                     partition: tuple[int, int] | None, dataset: PreparedDataset) -> Prepared:
     template: list[RequestBuilder] = []  # the first builder: the others share its headers
 
@@ -118,7 +120,6 @@ def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,
     stream = PreparedStream(dataset, config, make_builder, partition=partition)
     first = next(iter(dataset.tables()))
     header_builder = stream.plan_table(first.slice(0, 1), 0, numbered=False).builder
-    _tune_gc()
     manifest = dataset.manifest
     logger.info("streaming %s: %d messages in %d calls over %.1f s at speed %s (peak %d calls "
                 "at once)%s", config.dataset, manifest["messages"] * config.plan.loops,
@@ -126,13 +127,8 @@ def _prepare_stream(config: ReplayConfig, minter: TokenMinter | None,
                 config.plan.speed or "max", manifest["peak_concurrency"],
                 f", this worker's share {partition[0] + 1} of {partition[1]}" if partition
                 else "")
-    return Prepared(transcripts=None, plan=None, builder=header_builder, stream=stream)
-
-
-def _tune_gc() -> None:
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    return Prepared(transcripts=None, plan=None, builder=header_builder, tokens=minter,
+                    stream=stream)
 
 
 def stream_text(prepared: Prepared, config: ReplayConfig) -> str:
@@ -186,6 +182,8 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     else:
         builder, plan, text = prepared.builder, prepared.plan, plan_text(prepared, config)
     lines = [text, "", "first requests (nothing is sent in a dry run):"]
+    if config.bulk_settings is not None:
+        return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -197,6 +195,23 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
             body = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
         lines.extend("    " + line for line in body.decode("utf-8").splitlines())
     return "\n".join(lines)
+
+
+def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+    """The first batches, as they would leave if every answer came at once."""
+    bulk = config.bulk_settings
+    lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
+             f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
+    builder = prepared.builder
+    request = builder.bulk_messages(b"")
+    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+        lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
+                     f"{config.endpoint.origin}{request.path}")
+        for name, value in builder.sign(request.headers).items():
+            lines.append(f"    {name}: {_shortened(name, value)}")
+        pretty = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        lines.extend("    " + line for line in pretty.decode("utf-8").splitlines())
+    return lines
 
 
 def _shortened(name: str, value: str) -> str:

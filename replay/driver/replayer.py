@@ -6,6 +6,8 @@
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
+    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness;
+                                   # for a whole plan only (None for a stream)
 
     Replayer(batches=stream_of_batches, paced=True, ..., on_batch_done=sink.add).run()
 
@@ -54,14 +56,17 @@ import numpy as np
 from gevent.event import Event
 
 from replay.client import RequestBuilder
+from replay.driver.bulk import BulkPoster
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.sender import Sender
 from replay.plan import Plan
+from replay.results.lateness import Waits
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
 
 LIFECYCLE_LEAD_S = 1.0
+TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
@@ -141,10 +146,11 @@ class Replayer:
         health: EndpointHealth, concurrency: int | None, lifecycle: Lifecycle | None = None,
         sleep: Sleep = wait_or_wake, batches: Iterable[Batch] | None = None,
         paced: bool | None = None, on_batch_done: Callable[[Batch], None] | None = None,
-        max_pending: int = MAX_PENDING,
+        max_pending: int = MAX_PENDING, bulk: BulkPoster | None = None,
     ) -> None:
         """Either one `plan` (with its `builder` and `recorder`), or a stream of `batches`
-        (paced or not), each handed to `on_batch_done` once all its messages are accounted for."""
+        (paced or not), each handed to `on_batch_done` once all its messages are accounted for.
+        `bulk` (whole plans only): the poster that sends each due message in batches."""
         self._batch = Batch.of_plan(plan, builder, recorder) if plan is not None else None
         self._batches = batches if batches is not None else (self._batch,)
         self._paced = plan.paced if plan is not None else bool(paced)
@@ -157,6 +163,7 @@ class Replayer:
         self._stop = stop
         self._health = health
         self._lifecycle = lifecycle
+        self._bulk = bulk
         self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
         self.concurrency = concurrency
         self.due_s = self._batch.due_s if self._batch else np.empty(0)
@@ -165,6 +172,8 @@ class Replayer:
         self.calls_started = 0
         self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds calls were held for a --max-concurrency slot
+        self.waits = (Waits.for_plan(messages=plan.messages, calls=plan.calls)
+                      if plan is not None else None)
         # One event wakes the scheduler: a stop; at speed max a free slot or room among the
         # pending messages; at the end, the last call done.
         self._wake = Event()
@@ -196,6 +205,8 @@ class Replayer:
             while self._greenlets:
                 self._wake.clear()
                 self._sleep(FOREVER_S, self._wake)
+            if self._bulk is not None:
+                self._bulk.join()  # batches still in flight after a stop
         finally:
             self._stop.unlink(self._on_stop)
         self._stopping()
@@ -267,7 +278,9 @@ class Replayer:
                 self._wake.clear()
                 self._sleep(FOREVER_S, self._wake)
             if waited_from is not None:
-                self.calls_waiting_for_slot += self._clock.now_s() - waited_from
+                waited = self._clock.now_s() - waited_from
+                self.calls_waiting_for_slot += waited
+                self.waits.slot_s[call] = waited
             if self._stopping():
                 return
             self._start(call, batch, int(plan.call_start[call]), first=True)
@@ -328,7 +341,7 @@ class Replayer:
         whole = self._batch is not None and not self._paced  # speed max, whole calls
         if first and self._lifecycle and not self._create(batch, call):
             return
-        clock, backlog, paced = self._clock, self._backlog[call], self._paced
+        clock, backlog, paced, waits = self._clock, self._backlog[call], self._paced, self.waits
         path = batch.builder.messages_path(i)
         while True:
             recorder, due_s = batch.recorder, batch.due_s
@@ -340,10 +353,20 @@ class Replayer:
                 return
             else:
                 due = due_s[i] = clock.now_s()
-            request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
-            recorder.sent(i, clock.now_s())
-            result = self._sender.send(request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
-            recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
+            if self._bulk is not None:  # --bulk: the poster records the message's outcome
+                if not self._bulk.add(call, i, anchor_ms=clock.epoch_ms(due)):
+                    return
+            else:
+                request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
+                recorder.sent(i, clock.now_s())
+                result = self._sender.send(
+                    request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
+                recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
+                if waits is not None:
+                    if result.retry_wait_s:
+                        waits.retry_s[i] = result.retry_wait_s
+                    if result.token_wait_s > TOKEN_WAIT_NOTED_S:
+                        waits.token_s[i] = result.token_wait_s
             last = bool(batch.last[i])
             self._message_done(batch)
             if last:
@@ -355,6 +378,8 @@ class Replayer:
             else:
                 del self._backlog[call]  # idle until its next message is due
                 return
+        if self._bulk is not None:
+            self._bulk.finish_call(call)
         if self._lifecycle:
             self._end(batch, call, i)
         self.calls_done += 1
@@ -382,7 +407,10 @@ class Replayer:
             self._wake.set()  # a slot is free: at speed max the scheduler waits for one
         if self._held and not self._stopping():
             held, since = self._held.popleft()
-            self.calls_waiting_for_slot += self._clock.now_s() - since
+            waited = self._clock.now_s() - since
+            self.calls_waiting_for_slot += waited
+            if self.waits is not None:
+                self.waits.slot_s[held] = waited
             backlog = self._backlog.pop(held)
             batch, i = backlog.popleft()
             self._start(held, batch, i, first=True)
@@ -401,6 +429,8 @@ class Replayer:
         last = batch.due_s[hi - 1] if self._paced else first
         start_ms, _ = self._window(batch, call, first, last)
         result = self._sender.send(batch.builder.create_call(call, start_ms=start_ms))
+        if self.waits is not None:
+            self.waits.created_s[call] = self._clock.now_s()
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)

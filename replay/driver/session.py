@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,12 +35,14 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
 from replay.driver.interrupt import on_ctrl_c
+from replay.driver.loopprobe import LoopProbe
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
@@ -56,11 +59,15 @@ from replay.driver.prepare import Prepared, dry_run_text, prepare, streams
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
+from replay.driver.roles import Role
+from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
 from replay.driver.stream import StreamTally
+from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
+from replay.results.lateness import attribute
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -81,7 +88,7 @@ class ReplaySession:
         self.finished = Event()
         self.exit_code: int | None = None
         self.progress: Progress | None = None
-        self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
+        self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
         self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
 
@@ -113,6 +120,7 @@ class ReplaySession:
             else:
                 self.start_metrics()
                 self.prepared = prepare(self.config)
+                freeze_loaded_data()
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
@@ -134,11 +142,13 @@ class ReplaySession:
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
-        if self.role is not None and hasattr(self.role, "on_quitting"):
+        if self.role is not None:
             self.role.on_quitting()
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
             self.finished.wait(timeout=self.config.timeout_s + 30)
+        if self.prepared is not None:
+            close_tokens(self.prepared.tokens)  # the minter processes end with the run
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
         if self.metrics is not None:
@@ -150,9 +160,18 @@ class ReplaySession:
         """Run the replay once in this (local) process; later calls, and workers, return."""
         if self.role is not None:
             return
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run_local)
+        self.start_once(self._run_local)
         self._greenlet.join()
+
+    def start_once(self, run: Callable[[], None], *, clear_stop: bool = False) -> bool:
+        """Run `run` in a greenlet unless this process's run already started (roles.Session);
+        `clear_stop` forgets an earlier stop first (a worker's previous test)."""
+        if self._greenlet is not None:
+            return False
+        if clear_stop:
+            self.stop.clear()
+        self._greenlet = gevent.spawn(run)
+        return True
 
     def _run_local(self) -> None:
         config = self.config
@@ -172,7 +191,10 @@ class ReplaySession:
 
     def _replay_and_write(self, config: ReplayConfig) -> None:
         try:
-            prepared = self.prepared or prepare(config)
+            prepared = self.prepared
+            if prepared is None:
+                prepared = prepare(config)
+                freeze_loaded_data()
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
             if prepared.stream is not None:
@@ -186,6 +208,7 @@ class ReplaySession:
                     config=config, outcomes=outcomes_table(record), run=run,
                     dataset=dataset_block(config, prepared.plan),
                     skipped=prepared.transcripts.skipped.count * config.plan.loops,
+                    tokens=record.tokens, lateness=record.lateness,
                 )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
@@ -221,6 +244,7 @@ class ReplaySession:
             dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
                      "span_s": stream.span_s},
             skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,
+            tokens=sink.tokens,
         )
         return summary, replayer
 
@@ -234,7 +258,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -255,7 +279,8 @@ class ReplaySession:
         config, plan, stream = self.config, prepared.plan, prepared.stream
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
-                            ca_bundle=config.ca_bundle, insecure=config.insecure)
+                            ca_bundle=config.ca_bundle, insecure=config.insecure,
+                            proxy=config.proxy)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
             client=client, builder=prepared.builder, policy=RetryPolicy(retries=config.retries),
@@ -277,15 +302,21 @@ class ReplaySession:
             recorder = OutcomeRecorder(plan.messages)
             if not plan.paced and concurrency is None:
                 concurrency = max(plan.peak_concurrency, 1)
+            bulk = None
+            if config.bulk_settings is not None:
+                bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                                  sender=sender, recorder=recorder, clock=clock, stop=self.stop)
             replayer = Replayer(
                 plan=plan, builder=prepared.builder, recorder=recorder, sender=sender,
                 clock=clock, stop=self.stop, health=health, concurrency=concurrency,
                 lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+                bulk=bulk,
             )
             self.progress = Progress(recorder=recorder, due_s=replayer.due_s,
                                      span_s=plan.span_s, clock=clock)
         if check_endpoint:
-            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0),
+                                  proxy=config.proxy)
             if problem:
                 logger.error("%s Nothing was sent.", problem)
                 replayer.stop_reason = ENDPOINT_DOWN
@@ -296,6 +327,7 @@ class ReplaySession:
         if headless and self.role is None and config.progress_interval_s > 0:
             ticker = gevent.spawn(self.progress.loop, ticker_stop,
                                   interval_s=config.progress_interval_s)
+        probe = LoopProbe().start()
         try:
             replayer.run()
             if stream is not None:
@@ -303,14 +335,22 @@ class ReplaySession:
                 if replayer.stop_reason is not None:
                     sink.never_read(stream.rest_rows(), replayer.stop_reason)
         finally:
+            probe.stop()
             client.close()
+            close_tokens(prepared.tokens)
             ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)
+        tokens = token_stats(prepared.tokens)
+        if tokens is not None:
+            tokens.update(sender.refusals.as_dict())
         if stream is not None:
+            sink.tokens = tokens
             return replayer
+        lateness = attribute(replayer.due_s, recorder.sent_s, recorder.done_s, plan.call_start,
+                             plan.call_end, replayer.waits, loop=probe.stats())
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
-                           due_s=replayer.due_s, worker=worker)
+                           due_s=replayer.due_s, worker=worker, tokens=tokens, lateness=lateness)
         return record, replayer
 
     def connection_limit(self) -> int:
@@ -335,7 +375,7 @@ class ReplaySession:
                 lambda: self.progress.take() if self.progress else {}, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 
@@ -348,7 +388,7 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        if self.role is not None and hasattr(self.role, "snapshot"):
+        if self.role is not None:
             install_live_tab(environment, self.role.snapshot)
         else:
             install_live_tab(environment, lambda: self.progress.take() if self.progress else {})

@@ -47,6 +47,9 @@ def check_streamable(config: ReplayConfig, dataset: PreparedDataset) -> None:
     if config.plan.max_gap_s is not None:
         raise ConfigError("--max-gap cannot be used with a prepared dataset (it would reorder "
                           "messages); replay the source file, or leave --max-gap out")
+    if config.bulk_settings is not None:
+        raise ConfigError("--bulk cannot be used with a prepared dataset yet; replay the "
+                          "source file (in memory) to post in batches")
     if config.lifecycle:
         raise ConfigError("--lifecycle cannot be used with a prepared dataset yet; replay the "
                           "source file (in memory) to create and end VoiceCalls")

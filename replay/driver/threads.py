@@ -14,18 +14,10 @@ def in_thread(function, *args, **kwargs):
     The task itself never raises: gevent's hub would print the traceback of an exception
     raised in a threadpool task (a DatasetError too). It hands the exception back instead,
     and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
-    meanwhile reaches the caller as KeyboardInterrupt, which the hub is told not to print
-    (`Hub.NOT_ERROR`): the caller says what was interrupted.
+    meanwhile reaches the caller as KeyboardInterrupt (which the program's edge tells the hub
+    not to print: replay.driver.runtime.quiet_interrupts).
     """
-    hub = gevent.get_hub()
-    quiet = "NOT_ERROR" not in vars(hub)
-    if quiet:
-        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
-    try:
-        result, error = hub.threadpool.apply(_outcome_of, (function, args, kwargs))
-    finally:
-        if quiet:
-            del hub.NOT_ERROR
+    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
     if error is not None:
         raise error
     return result
