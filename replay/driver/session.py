@@ -55,7 +55,7 @@ from replay.driver.outputs import (
     run_block,
     write_outputs,
 )
-from replay.driver.prepare import Prepared, dry_run_text, prepare, streams
+from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
@@ -370,9 +370,6 @@ class ReplaySession:
                 "worker": "" if worker is None else str(worker)}
         if role == "master":
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
-        elif streams(self.config):  # streamed: no whole recorder to read
-            collector = metrics.SnapshotCollector(
-                lambda: self.progress.take() if self.progress else {}, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
         what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
