@@ -102,8 +102,11 @@ def prepare_dataset(
         totals = _Totals()
         names = tuple(name for _, name in files)
         label = ", ".join(map(str, sources))
-        runs = [_check_bucket(work / "spill", b, names, label, options, totals, report)
-                for b in range(buckets)]
+        # A merge range takes about MERGE_ROWS / buckets rows of each run: row groups of
+        # that size are read (nearly) once, not many times over.
+        run_group_rows = min(ROW_GROUP_ROWS, max(2_048, MERGE_ROWS // buckets))
+        runs = [_check_bucket(work / "spill", b, names, label, options, totals, report,
+                              run_group_rows) for b in range(buckets)]
         runs = [run for run in runs if run is not None]
         if totals.messages == 0:
             raise DatasetError(f"{', '.join(map(str, sources))}: no transcript rows; expected "
@@ -178,7 +181,8 @@ def _uniform(batch: pa.Table, text_times: bool) -> pa.Table:
 
 
 def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
-                  options: LoadOptions, totals: _Totals, report) -> Path | None:
+                  options: LoadOptions, totals: _Totals, report, run_group_rows: int,
+                  ) -> Path | None:
     """Validate one bucket, sort it by send time and write it as a run; None if it is empty."""
     path = spill / f"bucket-{bucket:05d}.arrows"
     if not path.exists():
@@ -232,7 +236,7 @@ def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
                 "call_seq": pa.array(seq[order]), "call_last": pa.array(last[order]),
                 "send_ms": pa.array(send[order])}
     run = spill / f"run-{bucket:05d}.parquet"
-    pq.write_table(pa.table(columns), run, row_group_size=ROW_GROUP_ROWS,
+    pq.write_table(pa.table(columns), run, row_group_size=run_group_rows,
                    compression=SPILL_COMPRESSION)
     report("check", totals.messages)
     return run
