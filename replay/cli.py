@@ -6,6 +6,7 @@
     replay run PATH           replay a dataset through Locust and write a report
     replay report RUN_DIR     rebuild a run's HTML report from its files
     replay compare A B        compare two runs
+    replay anonymize DATASET  pseudonymise ids, mask personal data (--new-key makes a key)
 
 Each sub-command lives in `replay.commands.<name>` and exposes `register(subparsers)`, which adds
 its parser and sets `handler=callable(args) -> int`. Modules are imported only when their
@@ -23,7 +24,7 @@ import sys
 from replay import __version__
 from replay.errors import ReplayError
 
-COMMANDS = ("validate", "generate", "mock", "run", "report", "compare")
+COMMANDS = ("validate", "generate", "mock", "run", "report", "compare", "anonymize")
 
 
 def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:
