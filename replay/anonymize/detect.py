@@ -46,8 +46,8 @@ _SPOKEN_EMAIL = re.compile(
     rf"\s+dot\s+(?:{TLDS})\b"
 )
 _IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}")
-_CARD = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
-_SSN = re.compile(r"(?<![0-9-])([0-9]{3})([ -])([0-9]{2})\2([0-9]{4})(?![0-9]|-[0-9])")
+_CARD = re.compile(r"(?<![0-9+])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+_SSN = re.compile(r"(?<![0-9+-])([0-9]{3})([ -])([0-9]{2})\2([0-9]{4})(?![0-9]|-[0-9])")
 _DATE = re.compile(
     r"(?<![0-9])(?:[0-9]{1,2}([/.-])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})|[0-9]{4}-[0-9]{2}-[0-9]{2})"
     r"(?![0-9])"
@@ -96,7 +96,15 @@ class Detector:
         matcher = phonenumbers.PhoneNumberMatcher(
             text, self.phone_region, leniency=phonenumbers.Leniency.VALID
         )
-        return [(match.start, match.end) for match in matcher]
+        return [_balanced(text, match.start, match.end) for match in matcher]
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """Without an opening parenthesis the match took from the sentence: "(+1 415 ...)"."""
+    piece = text[start:end]
+    if piece.startswith("(") and piece.count("(") > piece.count(")"):
+        start += 1
+    return start, end
 
 
 def _emails(text: str) -> list[tuple[int, int]]:
