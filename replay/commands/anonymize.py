@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         if args.path or args.out or args.key_file:
             raise ConfigError("--new-key writes a key and nothing else; run it on its own")
         path = write_new_key(args.new_key)
-        print(f"wrote a new key to {path} (mode 0600); keep it secret and keep it safe")
+        print(f"wrote a new key to {path} (mode 0600); keep it secret")
         return 0
     if not args.path:
         raise ConfigError("give the DATASET to anonymize, or --new-key PATH to make a key")
