@@ -56,7 +56,7 @@ class Pseudonyms:
     def message(self, value: str, attempt: int = 0) -> str:
         """`attempt` > 0 gives another pseudonym of the same shape (to resolve a clash)."""
         salted = f"{value}\0{attempt}" if attempt else value
-        return _shaped(self._bytes(b"messageId", salted, len(value)), value)
+        return _shaped(self._bytes(b"messageId", salted), value)
 
     def participant(self, value: str) -> str:
         for suffix in PARTICIPANT_SUFFIXES:
@@ -70,15 +70,13 @@ class Pseudonyms:
         renamed = pa.array([rename(value) for value in distinct.to_pylist()], pa.large_string())
         return renamed.take(pc.index_in(column, value_set=distinct))
 
-    def _bytes(self, field: bytes, value: str, length: int | None = None) -> bytes:
-        digest = hmac.digest(self._key, field + b"\0" + value.encode("utf-8"), "sha256")
-        length = len(value) if length is None else length
-        return digest if length <= 24 else hashlib.shake_256(digest).digest(length + 8)
+    def _bytes(self, field: bytes, value: str) -> bytes:
+        return hmac.digest(self._key, field + b"\0" + value.encode("utf-8"), "sha256")
 
 
 def _shaped(random: bytes, value: str) -> str:
     if len(value) == 36 and _UUID.fullmatch(value):
-        return _uuid(random, upper=any("A" <= char <= "F" for char in value))
+        return _uuid(random, upper=value != value.lower())
     if len(value) == 18 and _ALNUM.fullmatch(value) and _suffix(value[:15]) == value[15:]:
         return _salesforce_id(random, value[:3])
     if len(value) == 15 and value.startswith("005") and _ALNUM.fullmatch(value):
@@ -113,6 +111,8 @@ def _suffix(fifteen: str) -> str:
 
 def _same_classes(random: bytes, value: str) -> str:
     """Same length and punctuation; digits, lower- and upper-case letters, hex runs kept."""
+    if len(value) > len(random):
+        random = hashlib.shake_256(random).digest(len(value))
     out = []
     position = 0
     for segment in _SEGMENTS.findall(value):
