@@ -1,4 +1,4 @@
-"""Replay Service Cloud Voice transcripts with Locust (see README: `locust -f locustfile.py ...`).
+"""Replay Service Cloud Voice transcripts with Locust (docs/guides/replaying.md).
 
     locust -f locustfile.py --headless --dataset datasets/sample.parquet --speed 10 \
         --host http://127.0.0.1:8080 --jwt-key key.pem --org-id 00D... --call-center cc

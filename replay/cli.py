@@ -23,6 +23,7 @@ import sys
 
 from replay import __version__
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
 
 COMMANDS = ("validate", "generate", "mock", "run", "report", "compare", "anonymize")
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -11,11 +11,13 @@ contain key material or tokens.
 
 from __future__ import annotations
 
+from replay.exit_codes import ExitCode
+
 
 class ReplayError(Exception):
     """Base of every error the user can fix. `exit_code` is what the CLI exits with."""
 
-    exit_code = 2
+    exit_code: int = ExitCode.BAD_INPUT
 
 
 class ConfigError(ReplayError):
@@ -29,4 +31,4 @@ class DatasetError(ReplayError):
 class EndpointError(ReplayError):
     """The endpoint under test is unreachable or refuses the run as a whole."""
 
-    exit_code = 3
+    exit_code = ExitCode.ENDPOINT_DOWN

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
 
 # System tools some tests drive: headless Chromium (the report's browser test) and wrk (the
 # benchmark's smoke run). Installed from Debian's packages when missing and we may.

@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 
 from replay import cli
+from tests.documentation import documentation_text
 
 ROOT = Path(__file__).resolve().parents[1]
-README = "\n".join(
-    path.read_text(encoding="utf-8")
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-)
+README = documentation_text()
 
 
 def _subcommand_options() -> list[tuple[str, str]]:
@@ -34,7 +32,8 @@ def test_readme_documents_every_subcommand_option(command, option):
 
 
 def test_readme_documents_every_locust_option():
-    from replay.driver.options import OPTIONS
+    from docgen.commands import locust_options
 
-    missing = [flag for flag, _ in OPTIONS if f"`{flag}" not in README]
+    flags = [action.option_strings[0] for action in locust_options()]
+    missing = [flag for flag in flags if f"`{flag}" not in README]
     assert not missing, f"README does not mention the Locust options {missing}"

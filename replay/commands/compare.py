@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from replay.errors import ConfigError
+from replay.exit_codes import ExitCode
 
 COMPARE_FILE = "compare.html"
 
@@ -59,4 +60,4 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise ConfigError(f"--out {out}: cannot write the page ({error.strerror})") from None
     print(f"page: {out}")
-    return 1 if comparison.regressions else 0
+    return ExitCode.FAILED if comparison.regressions else ExitCode.PASSED

@@ -8,7 +8,8 @@
 Modules: options (flags -> ReplayConfig), prepare (load + plan off the loop, dry run), clock
 (the run clock), replayer (calls as greenlets, messages on time), sender (one request with
 retries), retry (backoff arithmetic), health (endpoint gone?), tls (certificate checks),
-progress (snapshots and lines), outputs (files, verdict, exit code), session (Locust listeners
+progress (snapshots and lines), outputs (files, verdict, exit code), ci_outputs (--junit-xml
+and the GitHub job summary), metrics (--metrics-port, Prometheus), session (Locust listeners
 and the run), user (the Locust user), http (the HTTP client), distributed (master and
 workers), interrupt (Ctrl-C asks a headless run to stop). Only this package and
 locustfile.py import Locust.

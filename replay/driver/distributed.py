@@ -44,7 +44,7 @@ from gevent.event import AsyncResult
 
 from replay.driver.clock import RunClock
 from replay.driver.interrupt import call_on_ctrl_c
-from replay.driver.options import OPTIONS, config_from_options
+from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import (
     EXIT_FAILED,
     EXIT_STOPPED,
@@ -55,6 +55,8 @@ from replay.driver.outputs import (
 )
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
+from replay.options import specs
 from replay.plan import earliest_send_ms
 from replay.results.measures import Measures, measure_outcomes
 from replay.results.outcomes import concat_outcomes
@@ -66,7 +68,7 @@ START_DELAY_S = 1.0
 READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
-OPTION_NAMES = tuple(flag[2:].replace("-", "_") for flag, _ in OPTIONS)
+OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
 def table_to_bytes(table: pa.Table) -> bytes:
@@ -114,6 +116,7 @@ class MasterRole:
         config = self.session.config
         options = {name: getattr(self.environment.parsed_options, name, None)
                    for name in OPTION_NAMES}
+        options["junit_xml"] = None  # written by the master alone; its folder may not exist there
         for index, client_id in self.workers.items():
             self.runner.send_message(
                 "replay_prepare",
@@ -173,7 +176,7 @@ class MasterRole:
         errors = [data["error"] for data in self.ready.values() if data.get("error")]
         if errors:
             logger.error("replay: a worker could not prepare: %s", errors[0])
-            session.exit_code = 2
+            session.exit_code = ExitCode.BAD_INPUT
             return
         earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
         t0_epoch = time.time() + START_DELAY_S
@@ -299,6 +302,7 @@ class WorkerRole:
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
+            session.start_metrics(worker=index)
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             self._send("replay_ready", {"error": str(error)})

@@ -34,6 +34,7 @@ from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.replayer import ENDPOINT_DOWN
 from replay.errors import ConfigError
+from replay.exit_codes import ExitCode
 from replay.plan import Plan, ids_as_sent
 from replay.results.measures import Measures
 from replay.results.outcomes import build_outcomes, write_outcomes
@@ -42,9 +43,9 @@ from replay.results.summary import build_summary, write_summary
 
 logger = logging.getLogger(__name__)
 
-EXIT_FAILED = 1
-EXIT_ENDPOINT_DOWN = 3
-EXIT_STOPPED = 130
+EXIT_FAILED = ExitCode.FAILED
+EXIT_ENDPOINT_DOWN = ExitCode.ENDPOINT_DOWN
+EXIT_STOPPED = ExitCode.INTERRUPTED
 WORKER_LOST = "worker_lost"
 
 
@@ -159,8 +160,8 @@ def exit_code_for(summary: dict[str, Any], *, stop_reason: str | None,
     if verdict.get("problems"):  # messages unaccounted for
         return EXIT_FAILED
     if verdict["thresholds"]:
-        return 0 if verdict["passed"] else EXIT_FAILED
-    return exit_code_on_error if summary["counts"]["failed"] else 0
+        return ExitCode.PASSED if verdict["passed"] else EXIT_FAILED
+    return exit_code_on_error if summary["counts"]["failed"] else ExitCode.PASSED
 
 
 def run_block(config: ReplayConfig, *, started_at: datetime, clock: RunClock, workers: int,

@@ -34,6 +34,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
@@ -56,6 +57,7 @@ from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
+from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
 from replay.results.recorder import OutcomeRecorder
 
@@ -78,6 +80,7 @@ class ReplaySession:
         self.exit_code: int | None = None
         self.progress: Progress | None = None
         self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
+        self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
 
     # -- wiring ------------------------------------------------------------------------------
@@ -97,13 +100,16 @@ class ReplaySession:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
             if not self.config.dry_run:
                 make_run_dir(self.config.run_dir)  # unusable --report-dir: fail now, not after
+                make_junit_folder(self.config)
             if isinstance(environment.runner, locust.runners.MasterRunner):
                 self.role = MasterRole(self, environment)
+                self.start_metrics()
             elif self.config.dry_run:
                 prepared = prepare(self.config)
                 print(dry_run_text(prepared, self.config, now_epoch_s=time.time()), flush=True)
                 raise SystemExit(0)
             else:
+                self.start_metrics()
                 self.prepared = prepare(self.config)
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
@@ -133,6 +139,8 @@ class ReplaySession:
             self.finished.wait(timeout=self.config.timeout_s + 30)
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
+        if self.metrics is not None:
+            self.metrics.stop()
 
     # -- a local run -------------------------------------------------------------------------
 
@@ -183,10 +191,10 @@ class ReplaySession:
             self.exit_code = error.exit_code
         except OSError as error:
             logger.error("cannot write the run's outputs to %s: %s", config.run_dir, error)
-            self.exit_code = 2
+            self.exit_code = ExitCode.BAD_INPUT
         except Exception:
             logger.exception("the replay failed unexpectedly")
-            self.exit_code = 1
+            self.exit_code = ExitCode.FAILED
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:
@@ -197,6 +205,8 @@ class ReplaySession:
             summary, stop_reason=stop_reason,
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
+        if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
+            self.exit_code = 2  # a passing run whose CI report is missing must not look green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -259,6 +269,25 @@ class ReplaySession:
     def connection_limit(self) -> int:
         cap = self.config.max_concurrency if self.config else None
         return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
+
+    def start_metrics(self, *, worker: int | None = None) -> None:
+        """Serve Prometheus metrics with --metrics-port (replay.driver.metrics): the master's
+        from its workers' reports, a local run's or worker's from its recorder."""
+        if self.config.metrics_port is None or self.metrics is not None:
+            return
+        from replay.driver import metrics  # prometheus_client only when asked for
+
+        role = "master" if isinstance(self.role, MasterRole) else (
+            "local" if worker is None else "worker")
+        info = {"run_id": self.config.run_id, "role": role,
+                "worker": "" if worker is None else str(worker)}
+        if role == "master":
+            collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
+        else:
+            collector = metrics.RecorderCollector(lambda: self.progress, info=info)
+        what = role if worker is None else f"worker {worker}"
+        self.metrics = metrics.MetricsServer.start(
+            metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -227,6 +227,10 @@ def _reconciliation(summary: dict[str, Any], outcome_rows: int) -> str:
          "planned = accepted + failed + skipped + unsent" if unaccounted == 0 else
          "planned ≠ accepted + failed + skipped + unsent: messages are missing from the count"),
     ]
+    if counts.get("retried") is not None:
+        rows.append(("needed a retry", show(counts["retried"], "int"),
+                     f"attempts in all: {show(counts.get('attempts'), 'int')} (Locust's own "
+                     "statistics count every attempt as a request)"))
     if outcome_rows not in (planned, planned - parts["skipped"]):
         rows.append(("rows in outcomes.parquet", show(outcome_rows, "int"),
                      "differs from planned: the outcomes file is incomplete"))

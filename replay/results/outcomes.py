@@ -8,7 +8,7 @@
 `identity` maps vendorCallKey, messageId, senderType (strings), call_seq and pass (integers) to
 arrays in plan order (anything `pyarrow.array` takes: numpy, pandas, Arrow, lists).
 
-Columns (docs/architecture.md "outcomes.parquet", plus `final_sent_s`):
+Columns (described field by field in replay/results/schema.py, which the docs show):
 
     vendorCallKey  dictionary<string>  as sent (with the --loops pass suffix)
     messageId      string              as sent

@@ -6,10 +6,12 @@
     write_summary(run_dir / "summary.json", summary)   # atomic: temp file, then rename
     summary = read_summary(path)                       # ConfigError unless replay-summary/1
 
-Blocks (the README's Results section describes every field):
+Blocks (replay/results/schema.py describes every field; the docs' outputs reference shows it):
     run, dataset, options   as given by the driver; options lose secret-looking keys
     counts                  planned (plan + skipped), sent, accepted, failed, skipped, unsent,
-                            failed_by_status ("0" = no response), failed_by_reason,
+                            retried (messages that needed more than one attempt), attempts
+                            (requests made in all, retries included: what Locust's statistics
+                            count), failed_by_status ("0" = no response), failed_by_reason,
                             unsent_by_reason
     rates                   intended_mps, achieved_mps, peak_intended_mps, peak_achieved_mps
     latency_ms              lag, service, from_schedule: count, mean, p50, p90, p95, p99,
@@ -82,6 +84,8 @@ def build_summary(
         "failed": measures.failed,
         "skipped": skipped,
         "unsent": measures.unsent,
+        "retried": measures.retried,
+        "attempts": measures.attempts,
         "failed_by_status": _sorted(measures.failed_by_status),
         "failed_by_reason": _sorted(measures.failed_by_reason),
         "unsent_by_reason": _sorted(measures.unsent_by_reason),

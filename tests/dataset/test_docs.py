@@ -1,5 +1,5 @@
-"""Docs parity: every option of `replay validate` and `replay generate` is in the README text,
-and the package exports what its `__all__` promises."""
+"""Docs parity: every option of `replay validate` and `replay generate` is in the documentation
+(README.md and docs/), and the package exports what its `__all__` promises."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 
 import replay.dataset
 from replay.commands import generate, validate
+from tests.documentation import documentation_text
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-README = (REPOSITORY / "README.md").read_text()
+README = documentation_text()
 
 
 def _options(module) -> list[str]:
@@ -33,8 +34,8 @@ def test_every_option_is_documented(module):
     assert missing == []
 
 
-def test_the_dataset_readme_documents_the_map_file_and_every_field():
-    text = (REPOSITORY / "datasets/README.md").read_text()
+def test_the_dataset_guide_documents_the_map_file_and_every_field():
+    text = (REPOSITORY / "docs/guides/datasets.md").read_text()
     assert "[columns]" in text
     for field in replay.dataset.FIELDS:
         assert f"`{field}`" in text

@@ -1,4 +1,4 @@
-"""The exit code of a run, from its summary and why it stopped (README "Outputs and exit code")."""
+"""The exit code of a run, from its summary and why it stopped (replay/exit_codes.py)."""
 
 from __future__ import annotations
 

@@ -92,12 +92,22 @@ def test_counts_by_outcome_status_and_reason():
         "failed": 10,
         "skipped": 3,
         "unsent": 10,
+        "retried": 0,
+        "attempts": 90,
         "failed_by_status": {"500": 5, "0": 3, "429": 2},
         "failed_by_reason": {
             "http_500": 5, "http_429": 2, "connection_error": 1, "timeout": 1, "unfinished": 1,
         },
         "unsent_by_reason": {"not_sent": 8, "worker_lost": 2},
     }  # fmt: skip
+
+
+def test_retries_count_messages_with_more_than_one_attempt_and_every_attempt():
+    frame = outcomes_frame()
+    frame.loc[[3, 4], "attempts"] = [2, 4]  # 3 then accepted, 4 ...
+    frame.loc[80, "attempts"] = 3  # ... and a failure: all of them retried
+    counts = summary_of(frame)["counts"]
+    assert (counts["retried"], counts["attempts"]) == (3, 90 + 1 + 3 + 2)
 
 
 def test_rates_intended_over_the_due_span_achieved_over_the_send_span():
