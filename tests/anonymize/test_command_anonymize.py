@@ -182,14 +182,39 @@ def test_new_key_with_a_dataset_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--shift-to", "next tuesday"], "argument --shift-to: 'next tuesday' is not an ISO 8601"),
-        (["--phone-region", "XX"], "argument --phone-region: 'XX' is not a country code"),
-        (["--content", "scramble"], "argument --content: invalid choice: 'scramble'"),
+        (["--shift-to", "next tuesday"], "error: --shift-to 'next tuesday' is not an ISO 8601 "
+                                         "time; write e.g. 2026-01-05T09:00:00Z\n"),
+        (["--shift-to", "1969-12-31"], "error: --shift-to '1969-12-31' is before 1970; "
+                                       "timestamps cannot be\n"),
+        (["--phone-region", "XX"], "error: --phone-region 'XX' is not a country code "
+                                   "phonenumbers knows; write e.g. US, GB, DE\n"),
+        (["--max-content-length", "0"], "error: --max-content-length must be at least 1, "
+                                        "got 0\n"),
     ],
-)
-def test_bad_options_exit_2_with_a_message(tmp_path, key, capsys, args, message):
+)  # fmt: skip
+def test_bad_option_values_exit_2_with_a_message(tmp_path, key, capsys, args, message):
+    code, _, err = _main(capsys, SAMPLE, "--out", tmp_path / "o.parquet", "--key-file", key, *args)
+    assert (code, err) == (2, message)
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_an_unknown_content_mode_is_refused_by_the_parser(tmp_path, key, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["anonymize", str(SAMPLE), "--out", str(tmp_path / "o.parquet"),
-                  "--key-file", str(key), *args])  # fmt: skip
+                  "--key-file", str(key), "--content", "scramble"])  # fmt: skip
     assert exit_.value.code == 2
-    assert message in capsys.readouterr().err
+    assert "argument --content: invalid choice: 'scramble'" in capsys.readouterr().err
+
+
+def test_the_same_key_gives_the_same_ids_for_two_files_of_the_same_calls(tmp_path, key, capsys):
+    other = write_new_key(tmp_path / "other.key")
+    csv = SAMPLE.with_suffix(".csv")
+    _main(capsys, SAMPLE, "--out", tmp_path / "a.parquet", "--key-file", key)
+    _main(capsys, csv, "--out", tmp_path / "b.csv", "--key-file", key, "--content", "keep")
+    _main(capsys, SAMPLE, "--out", tmp_path / "c.parquet", "--key-file", other)
+    first = pq.read_table(tmp_path / "a.parquet").to_pandas()
+    second = pd.read_csv(tmp_path / "b.csv")
+    third = pq.read_table(tmp_path / "c.parquet").to_pandas()
+    for name in ("vendorCallKey", "participantId", "messageId"):
+        assert first[name].tolist() == second[name].tolist()
+        assert not set(first[name]) & set(third[name])
