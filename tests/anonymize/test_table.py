@@ -7,8 +7,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replay.anonymize.table import Settings, anonymize_table
+from replay.dataset import load_transcripts
 from replay.dataset.columns import FIELDS
 from replay.errors import ConfigError, DatasetError
 
@@ -149,3 +152,36 @@ def test_an_unknown_content_mode_is_a_config_error():
 
 def test_the_key_is_not_in_the_settings_repr():
     assert "kkkk" not in repr(Settings(key=KEY))
+
+
+short_ids = st.text("abc0123456789-", min_size=1, max_size=6)
+any_ids = st.one_of(st.uuids().map(str), short_ids, st.text(min_size=1, max_size=20).filter(
+    lambda text: text.strip() and text.isprintable()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), any_ids, st.integers(0, 10_000)), min_size=1,
+                max_size=60, unique_by=lambda row: (row[0], row[1])))  # fmt: skip
+def test_any_valid_rows_stay_valid_with_each_call_and_message_kept_apart(tmp_path_factory, rows):
+    calls = [f"call-{call}" for call, _, _ in rows]
+    table = pa.table({
+        "vendorCallKey": calls,
+        "participantId": [f"{call}END_USER" for call in calls],
+        "messageId": [message for _, message, _ in rows],
+        "startTime": [1_764_000_000_000 + at for _, _, at in rows],
+        "endTime": [1_764_000_000_500 + at for _, _, at in rows],
+        "content": [f"my number is {at:05d}" for _, _, at in rows],
+        "senderType": ["END_USER"] * len(rows),
+    })  # fmt: skip
+    out, counts = anonymize_table(table, Settings(key=KEY))
+    pairs_before = set(zip(calls, table["messageId"].to_pylist(), strict=True))
+    pairs_after = set(zip(out["vendorCallKey"].to_pylist(), out["messageId"].to_pylist(),
+                          strict=True))  # fmt: skip
+    assert len(pairs_after) == len(pairs_before) == out.num_rows == counts.rows
+    for old, new in zip(table["messageId"].to_pylist(), out["messageId"].to_pylist(),
+                        strict=True):  # fmt: skip
+        assert len(new) == len(old)
+    assert all(text.startswith("my number is [NUMBER]") for text in out["content"].to_pylist())
+    path = tmp_path_factory.mktemp("rows") / "out.parquet"
+    pq.write_table(out, path)
+    assert load_transcripts(path).messages == len(rows)
