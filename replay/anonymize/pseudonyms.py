@@ -11,8 +11,9 @@ run and file, two keys give unrelated ones, and nothing maps back without the ke
 API (and people reading a report) care about is kept:
 
 - a UUID stays a UUID (version 4, the original's letter case);
-- an 18-character Salesforce id (valid case-safe suffix) keeps its 3-character object prefix,
-  gets 12 new characters and the right suffix; a 15-character `005` user id keeps `005`;
+- an 18-character Salesforce id (a valid case-safe suffix, or any `005` user id) keeps its
+  3-character object prefix, gets 12 new characters and the right suffix; a 15-character `005`
+  user id keeps `005`;
 - `{vendorCallKey}END_USER`, `...SUPERVISOR`, `...VIRTUAL_AGENT` become the call's pseudonym
   followed by the same suffix;
 - any other id keeps its length, its punctuation and each character's class (digit, lower,
@@ -77,10 +78,12 @@ class Pseudonyms:
 def _shaped(random: bytes, value: str) -> str:
     if len(value) == 36 and _UUID.fullmatch(value):
         return _uuid(random, upper=value != value.lower())
-    if len(value) == 18 and _ALNUM.fullmatch(value) and _suffix(value[:15]) == value[15:]:
-        return _salesforce_id(random, value[:3])
-    if len(value) == 15 and value.startswith("005") and _ALNUM.fullmatch(value):
-        return _salesforce_id(random, "005")[:15]
+    if len(value) in (15, 18) and _ALNUM.fullmatch(value):
+        user = value.startswith("005")
+        if len(value) == 18 and (user or _suffix(value[:15]) == value[15:]):
+            return _salesforce_id(random, value[:3])
+        if user:
+            return _salesforce_id(random, "005")[:15]
     return _same_classes(random, value)
 
 

@@ -96,3 +96,13 @@ def test_another_attempt_gives_another_pseudonym_of_the_same_shape():
 
 def test_the_key_is_not_in_the_repr():
     assert "a" * 32 not in repr(Pseudonyms(KEY_A))
+
+
+def test_a_005_user_id_with_a_made_up_suffix_still_keeps_005_and_gets_a_valid_suffix():
+    new = Pseudonyms(KEY_A).participant("005Hs00000Q1rStIAB")
+    assert new.startswith("005") and len(new) == 18 and new[15:] == _suffix(new[:15])
+
+
+def test_an_18_character_word_that_is_not_a_salesforce_id_keeps_only_its_classes():
+    new = Pseudonyms(KEY_A).participant("abcdefghijklmnopqr")
+    assert len(new) == 18 and new.islower() and new.isalpha()
