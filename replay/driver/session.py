@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,8 @@ from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
+from replay.driver.roles import Role
+from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
@@ -79,7 +82,7 @@ class ReplaySession:
         self.finished = Event()
         self.exit_code: int | None = None
         self.progress: Progress | None = None
-        self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
+        self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
         self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
 
@@ -111,6 +114,7 @@ class ReplaySession:
             else:
                 self.start_metrics()
                 self.prepared = prepare(self.config)
+                freeze_loaded_data()
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
@@ -132,7 +136,7 @@ class ReplaySession:
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
-        if self.role is not None and hasattr(self.role, "on_quitting"):
+        if self.role is not None:
             self.role.on_quitting()
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
@@ -148,9 +152,18 @@ class ReplaySession:
         """Run the replay once in this (local) process; later calls, and workers, return."""
         if self.role is not None:
             return
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run_local)
+        self.start_once(self._run_local)
         self._greenlet.join()
+
+    def start_once(self, run: Callable[[], None], *, clear_stop: bool = False) -> bool:
+        """Run `run` in a greenlet unless this process's run already started (roles.Session);
+        `clear_stop` forgets an earlier stop first (a worker's previous test)."""
+        if self._greenlet is not None:
+            return False
+        if clear_stop:
+            self.stop.clear()
+        self._greenlet = gevent.spawn(run)
+        return True
 
     def _run_local(self) -> None:
         config = self.config
@@ -170,7 +183,10 @@ class ReplaySession:
 
     def _replay_and_write(self, config: ReplayConfig) -> None:
         try:
-            prepared = self.prepared or prepare(config)
+            prepared = self.prepared
+            if prepared is None:
+                prepared = prepare(config)
+                freeze_loaded_data()
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
             record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
@@ -298,7 +314,7 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        if self.role is not None and hasattr(self.role, "snapshot"):
+        if self.role is not None:
             install_live_tab(environment, self.role.snapshot)
         else:
             install_live_tab(environment, lambda: self.progress.take() if self.progress else {})
