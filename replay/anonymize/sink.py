@@ -4,14 +4,14 @@
         sink.write(table)          # as many times as there are batches
     # the file appears complete when the block ends, or not at all (an error removes it)
 
-The data goes to a temporary file beside the target, renamed over it at the end. Parquet gets
-snappy compression; CSV has a header row and every text value quoted.
+The data goes to a temporary file beside the target, renamed over it at the end
+(replay.atomic.atomic_path). Parquet gets snappy compression; CSV has a header row and every
+text value quoted.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from replay.atomic import atomic_path
 from replay.errors import ConfigError
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -36,21 +37,18 @@ class DatasetSink:
             raise ConfigError(f"--out {self.path}: the directory {self.path.parent} does not exist")
         self._format = "parquet" if name.endswith(".parquet") else "csv"
         self._gzip = name.endswith(".gz")
+        self._stack = ExitStack()
         self._temporary: Path | None = None
-        self._stream: pa.NativeFile | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
 
     def __enter__(self) -> DatasetSink:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(handle)
-        self._temporary = Path(name)
+        self._temporary = self._stack.enter_context(atomic_path(self.path))
         return self
 
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
             self._writer = self._open(table.schema)
+            self._stack.callback(self._writer.close)
         self._writer.write_table(table)
 
     def __exit__(
@@ -58,24 +56,18 @@ class DatasetSink:
         kind: type[BaseException] | None,
         error: BaseException | None,
         trace: TracebackType | None,
-    ) -> None:
-        assert self._temporary is not None
-        try:
-            if self._writer is not None:
-                self._writer.close()
-            if self._stream is not None:
-                self._stream.close()
-            if kind is None:
-                if self._writer is None:
-                    raise ValueError("no rows were written")
-                os.chmod(self._temporary, 0o644)
-                os.replace(self._temporary, self.path)
-        finally:
-            self._temporary.unlink(missing_ok=True)
+    ) -> bool:
+        """Close the writer, then rename the file into place, or remove it on an error."""
+        if kind is None and self._writer is None:
+            empty = ValueError(f"{self.path}: no rows to write")
+            self._stack.__exit__(ValueError, empty, None)
+            raise empty
+        return self._stack.__exit__(kind, error, trace)
 
     def _open(self, schema: pa.Schema) -> pq.ParquetWriter | pacsv.CSVWriter:
         assert self._temporary is not None
         if self._format == "parquet":
             return pq.ParquetWriter(self._temporary, schema, compression="snappy")
-        self._stream = pa.output_stream(self._temporary, compression="gzip" if self._gzip else None)
-        return pacsv.CSVWriter(self._stream, schema)
+        stream = pa.output_stream(self._temporary, compression="gzip" if self._gzip else None)
+        self._stack.callback(stream.close)
+        return pacsv.CSVWriter(stream, schema)
