@@ -22,6 +22,11 @@ IMPORTS = {
 }  # fmt: skip
 
 
+def _long(column) -> set[str]:
+    """Ids of 8 characters or more: a 1-character id ("1") may well become another one's."""
+    return {value for value in column.to_pylist() if len(value) >= 8}
+
+
 def test_anonymized_imports_replay_and_reconcile_exactly_with_the_mock(tmp_path):
     def replay(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "replay", *args], capture_output=True,
@@ -42,7 +47,7 @@ def test_anonymized_imports_replay_and_reconcile_exactly_with_the_mock(tmp_path)
     anonymized, original = pq.read_table(dataset), pq.read_table(plain)
     assert anonymized.num_rows == original.num_rows == 8 + 9
     for name in ("vendorCallKey", "participantId", "messageId"):
-        assert not set(anonymized[name].to_pylist()) & set(original[name].to_pylist())
+        assert _long(original[name]) and not _long(anonymized[name]) & _long(original[name])
     run = replay("run", str(dataset), "--speed", "max", "--run-id", "safe")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = json.loads((tmp_path / "reports" / "safe" / "summary.json").read_text())
