@@ -184,3 +184,21 @@ def test_any_valid_rows_stay_valid_with_each_call_and_message_kept_apart(tmp_pat
     path = tmp_path_factory.mktemp("rows") / "out.parquet"
     pq.write_table(out, path)
     assert load_transcripts(path).messages == len(rows)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.uuids().map(str), st.uuids().map(str)), min_size=2, max_size=40,
+                unique=True), st.integers(1, 39), st.binary(min_size=32, max_size=40))  # fmt: skip
+def test_rows_split_across_two_files_get_the_ids_the_whole_table_gets(rows, cut, key):
+    table = pa.table({
+        "vendorCallKey": [call for call, _ in rows],
+        "participantId": [f"{call}END_USER" for call, _ in rows],
+        "messageId": [message for _, message in rows],
+        "startTime": [1_764_000_000_000] * len(rows), "endTime": [1_764_000_000_100] * len(rows),
+        "content": ["hello"] * len(rows), "senderType": ["END_USER"] * len(rows),
+    })  # fmt: skip
+    cut = min(cut, len(rows) - 1)
+    whole, _ = anonymize_table(table, Settings(key=key))
+    first, _ = anonymize_table(table.slice(0, cut), Settings(key=key))
+    second, _ = anonymize_table(table.slice(cut), Settings(key=key))
+    assert pa.concat_tables([first, second]).equals(whole)
