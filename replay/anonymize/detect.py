@@ -16,7 +16,8 @@ a [CARD] and not four [NUMBER]s:
     PHONE   phone numbers phonenumbers accepts as valid: international (+44 20 7946 0958,
             0044 ...) and national for `phone_region` ((415) 555-0132, 415.555.0132)
     NUMBER  any other run of 4 or more digits, written or spoken ("four one one one",
-            "oh", "double five"), grouped by spaces, commas or dashes: 5135-4405, 1 2 3 4
+            "oh", "double five", "twenty six seventy one", "nineteen eighty five"),
+            grouped by spaces, commas or dashes: 5135-4405, 1 2 3 4
 
 `CANDIDATE` is a cheap RE2 pattern (pyarrow.compute) that every text with something to find
 matches; texts that do not match are left alone without running any detector.
@@ -34,10 +35,15 @@ DIGIT_WORDS = {
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
 }  # fmt: skip
 _WORD = "|".join(DIGIT_WORDS)
-_TOKEN_WORD = rf"\b(?:(?:double|triple)[ \t]+(?:{_WORD})|{_WORD})\b"
-CANDIDATE = (
-    rf"(?i)[0-9@]|\bdot\b|\b(?:{_WORD}|double|triple)\b[\s,.-]+\b(?:{_WORD}|double|triple)\b"
+_UNIT = "one|two|three|four|five|six|seven|eight|nine"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_ANY_WORD = rf"{_TENS}|{_TEENS}|{_WORD}|double|triple"
+_TOKEN_WORD = (
+    rf"\b(?:(?:double|triple)[ \t]+(?:{_WORD})|(?:{_TENS})(?:[ \t-]+(?:{_UNIT}))?|{_TEENS}"
+    rf"|{_WORD})\b"
 )
+CANDIDATE = rf"(?i)[0-9@]|\bdot\b|\b(?:{_ANY_WORD})\b[\s,.-]+\b(?:{_ANY_WORD})\b"
 TLDS = "com|net|org|edu|gov|mil|int|io|co|uk|us|ca|au|de|fr|es|it|nl|ie|info|biz|me"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -57,7 +63,10 @@ _RUN = re.compile(
     rf"(?i)(?<![0-9])(?:[0-9]+|{_TOKEN_WORD})(?:(?:[ \t]*[,-][ \t]*|[ \t]+|\.(?=[0-9]{{3}}))"
     rf"(?:[0-9]+|{_TOKEN_WORD}))*(?![0-9])"
 )
-_SPOKEN = re.compile(rf"(?i)\b(double|triple)\b|\b(?:{_WORD})\b")
+_SPOKEN = re.compile(
+    rf"(?i)\b(double|triple)\b|\b((?:{_TENS})(?:[ \t-]+(?:{_UNIT}))?|{_TEENS})\b"
+    rf"|\b(?:{_WORD})\b"
+)
 
 
 class Detector:
@@ -184,6 +193,9 @@ def _digit_count(run: str) -> int:
     for match in _SPOKEN.finditer(run):
         if match.group(1):
             multiplier = 2 if match.group(1).lower() == "double" else 3
+        elif match.group(2):
+            count += 2  # "twenty", "twenty six", "fifteen": two digits each
+            multiplier = 1
         else:
             count += multiplier
             multiplier = 1

@@ -9,7 +9,8 @@ phone number may come out as [PHONE] instead: `accepted` lists the placeholders 
 Kinds: PHONE (US national and international, other
 countries' international formats), EMAIL (written and spoken), CARD (Luhn-valid, grouped by
 spaces or dashes or not at all), SSN, IBAN (valid check digits, compact or in groups of 4),
-DATE, NUMBER (account numbers in digits) and SPOKEN (digits said as words; masked as NUMBER).
+DATE, NUMBER (account numbers in digits) and SPOKEN (digits said as words, one by one or in
+pairs such as "twenty six seventy one"; masked as NUMBER).
 The surrounding sentences hold no digits and no digit words, so they never join a planted run.
 """
 
@@ -218,8 +219,26 @@ def _account(rng: random.Random) -> tuple[str, str]:
     return spelling, spellings[spelling]
 
 
+TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen")
+TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def _pair(tens: int, unit: int) -> str:
+    """Two digits as people say them in a phone number or a year: "twenty six", "oh five"."""
+    if tens == 0:
+        return f"oh {WORDS[unit]}"
+    if tens == 1:
+        return TEENS[unit]
+    return TENS[tens] if unit == 0 else f"{TENS[tens]} {WORDS[unit]}"
+
+
 def _spoken(rng: random.Random) -> tuple[str, str]:
     digits = [rng.randint(0, 9) for _ in range(rng.randint(4, 10))]
+    if rng.random() < 0.2:
+        pairs = [_pair(digits[i], digits[i + 1]) for i in range(0, len(digits) - 1, 2)]
+        if len(pairs) >= 2:
+            return "pairs", " ".join(pairs)
     words = [("oh" if d == 0 and rng.random() < 0.5 else WORDS[d]) for d in digits]
     roll = rng.random()
     if roll < 0.15 and len(words) >= 4 and digits[1] == digits[2]:

@@ -59,6 +59,8 @@ def test_found_items_are_reported_by_kind(detector):
         ("+44 20 7946 0958", "[PHONE]"),
         ("020 7946 0958", "[NUMBER]"),  # a UK national number with --phone-region US
         ("jo dot smith at gmail dot com", "[EMAIL]"),
+        ("four one five, five five five, twenty six seventy one", "[NUMBER]"),
+        ("born nineteen eighty-five", "born [NUMBER]"),
     ],
 )
 def test_each_rule_masks_what_it_should(detector, text, expected):
@@ -78,6 +80,8 @@ def test_phone_region_decides_which_national_numbers_are_phones():
         "It costs $40.12 a month, three times a year.",
         "Call me at 5 or 6 tomorrow.",
         "I'm at home, dot the i's please.",
+        "I've been on hold for twenty five minutes.",
+        "It was five hundred dollars, and ten more for delivery.",
     ],
 )
 def test_ordinary_text_is_left_alone(detector, text):
