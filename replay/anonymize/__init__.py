@@ -6,7 +6,9 @@
 
 Modules: keys (the key file), pseudonyms (ids of the same shape, HMAC-SHA256), detect (personal
 data in text), content (mask / synthetic / keep a column), table (one batch of rows), source
-(read and validate batch by batch), sink (atomic streaming writer), dataset (file to file).
+(read and validate batch by batch), sink (atomic streaming writer), dataset (file to file),
+options (the command-line options, shared with `replay import`), step (anonymization as the
+table transform of another writer, as `replay import --anonymize` uses it).
 """
 
 from __future__ import annotations
