@@ -65,8 +65,17 @@ class Pseudonyms:
                 return self.call(value[: -len(suffix)]) + suffix
         return _shaped(self._bytes(b"participantId", value), value)
 
-    def column(self, column: pa.Array | pa.ChunkedArray, rename: Callable[[str], str]) -> pa.Array:
-        """`rename` applied to every value of a string column, once per distinct value."""
+    def column(
+        self,
+        column: pa.Array | pa.ChunkedArray,
+        rename: Callable[[str], str],
+        *,
+        repeats: bool = True,
+    ) -> pa.Array:
+        """`rename` applied to every value of a string column: once per distinct value when
+        values repeat (calls, participants), straight down the column when they hardly do."""
+        if not repeats:
+            return pa.array([rename(value) for value in column.to_pylist()], pa.large_string())
         distinct = pc.unique(column)
         renamed = pa.array([rename(value) for value in distinct.to_pylist()], pa.large_string())
         return renamed.take(pc.index_in(column, value_set=distinct))

@@ -78,7 +78,7 @@ def anonymize_table(
         names,
         text["vendorCallKey"],
         text["messageId"],
-        names.column(text["messageId"], names.message),
+        names.column(text["messageId"], names.message, repeats=False),
     )
     replacements: Counter[str] = Counter()
     content = text["content"]
