@@ -55,7 +55,7 @@ class AnonymizeStep:
 
 def shift_parquet(path: str | Path, earliest_ms: int) -> int:
     """Rewrite a dataset Parquet file so its earliest startTime is `earliest_ms`; the offset."""
-    parquet = pq.ParquetFile(path)
+    parquet = pq.ParquetFile(path, pre_buffer=False)  # pre-buffered ranges are never freed
     lowest = min(
         int(pc.min(batch.column("startTime")).as_py())
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=["startTime"])
