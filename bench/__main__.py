@@ -1,11 +1,12 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
     python -m bench [--quick | --smoke]
-                    [--only mock,generator,fidelity,data,import,soak,metrics,anonymize]
+                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk,
+                            anonymize]
                     [--results-dir bench/results]
 
-Sections (default: mock, generator, fidelity, data, import; soak, metrics and anonymize only
-when named in --only):
+Sections (default: mock, generator, fidelity, data, import; the others only when named in
+--only):
   mock       the mock endpoint's posts/s and latency on one core, wrk, RS256 on and off
   generator  bare Locust FastHttpUser vs k6 vs the replay at --speed max, one core each
   fidelity   the replay's schedule lag at fixed rates (1,000, 4,000, 8,000 messages/s)
@@ -13,6 +14,11 @@ when named in --only):
   import     replay import messages/s on one core, Contact Lens and Transcribe, 10,000 files
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
   metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
+  tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
+             per sending core, and the minter's CPU per token elsewhere
+  proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
+  bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
+             adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
   anonymize  replay anonymize's messages/s on one core per content mode (bench/anonymize.py)
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
@@ -40,13 +46,16 @@ from pathlib import Path
 
 from bench import (
     anonymize_section,
+    bulk,
     data_section,
     fidelity,
     generator,
     import_section,
     metrics_section,
     mock,
+    proxy,
     soak,
+    tokens,
 )
 from bench.context import PROFILES, Context
 from bench.keys import make_keys
@@ -69,7 +78,8 @@ log = logging.getLogger("bench")
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
-    "metrics": metrics_section.run,
+    "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
+    "bulk": bulk.run,
     "anonymize": anonymize_section.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")

@@ -7,6 +7,7 @@
     replay run PATH           replay a dataset through Locust and write a report
     replay report RUN_DIR     rebuild a run's HTML report from its files
     replay compare A B        compare two runs
+    replay capacity PATH      find the highest speed the endpoint holds
     replay anonymize DATASET  pseudonymise ids, mask personal data (--new-key makes a key)
 
 Each sub-command lives in `replay.commands.<name>` (`import_` for import) and exposes
@@ -28,7 +29,11 @@ from replay import __version__
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
-COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare", "anonymize")
+COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare",
+            "capacity", "anonymize")
+# Options whose value is other options, passed on to another program: `--mock-args
+# "--reject-reused-jti"` would otherwise read as an unknown option of `replay` itself.
+PASS_THROUGH = ("--mock-args",)
 
 
 def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:
@@ -53,8 +58,21 @@ def _command_named(argv: list[str]) -> tuple[str, ...]:
     return COMMANDS
 
 
+def joined_pass_through(argv: list[str]) -> list[str]:
+    """`--mock-args VALUE` as `--mock-args=VALUE`, so a VALUE starting with "-" is a value."""
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in PASS_THROUGH:
+            value = next(words, None)
+            out.append(word if value is None else f"{word}={value}")
+        else:
+            out.append(word)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = joined_pass_through(sys.argv[1:] if argv is None else argv)
     args = build_parser(_command_named(argv)).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

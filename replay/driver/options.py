@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from replay.auth import DEFAULT_TTL_S, JwtSettings
+from replay.auth import DEFAULT_JWT_MODE, DEFAULT_TTL_S, JWT_MODES, JwtSettings
 from replay.client import CONTENT_TYPES, Endpoint, RequestSettings
 from replay.dataset.arguments import DatasetOptions
+from replay.driver.proxy import Proxy, proxy_for
 from replay.errors import ConfigError
 from replay.options import add_arguments as _add_arguments
 from replay.options import build, described, number, option, whole
@@ -73,6 +74,15 @@ def _port(text: str, flag: str) -> int:
     if not 0 <= port <= 65535:
         raise ConfigError(f"{flag} must be a TCP port from 0 to 65535, got {port}")
     return port
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkSettings:
+    """--bulk's batches: at most `max_calls` calls x `max_messages` messages, `window_s`."""
+
+    max_calls: int = 5
+    max_messages: int = 5
+    window_s: float = 0.2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +138,15 @@ class ReplayConfig(DatasetOptions):
     clock_skew_s: float = option(
         0.0, flag="--clock-skew", metavar="SECONDS", parse=number(),
         help="back-date each token's iat by this many seconds")
+    jwt_mode: str = option(
+        DEFAULT_JWT_MODE, flag="--jwt-mode", choices=JWT_MODES,
+        help="per-request: a fresh token (jti) for every request, signed ahead by separate "
+             "minter processes; shared: one token for all requests, renewed at 80% of its "
+             "lifetime")
+    jwt_minters: int = option(
+        1, flag="--jwt-minters", metavar="N", parse=whole(1),
+        help="token minter processes per Locust process with --jwt-mode per-request; each "
+             "signs about 4,000 tokens/s on a free core")
     lifecycle: bool = option(
         False, flag="--lifecycle", switch=True,
         help="create each VoiceCall before its first message and end it after its last")
@@ -149,6 +168,10 @@ class ReplayConfig(DatasetOptions):
     insecure: bool = option(
         False, flag="--insecure", switch=True,
         help="do not verify https certificates (unsafe; for test hosts only)")
+    proxy_url: str | None = option(
+        flag="--proxy", metavar="URL", shown=False,
+        default_text="HTTPS_PROXY or HTTP_PROXY from the environment, except NO_PROXY hosts",
+        help="HTTP proxy for the requests, e.g. http://user:password@proxy:3128")
     report_dir: str = option(
         "reports", flag="--report-dir", metavar="DIR", shown=False,
         help="where run directories go")
@@ -171,6 +194,18 @@ class ReplayConfig(DatasetOptions):
     metrics_port: int | None = option(
         flag="--metrics-port", metavar="PORT", parse=_port, default_text="off",
         help="serve Prometheus metrics on PORT (workers: PORT+1+index; 0 = free ports, logged)")
+    bulk: bool = option(
+        False, flag="--bulk", switch=True,
+        help="post messages in batches to POST /voiceCalls/messages (JSON only)")
+    bulk_max_calls: int = option(
+        5, flag="--bulk-max-calls", metavar="N", parse=whole(1),
+        help="with --bulk, most calls in one batch")
+    bulk_max_messages: int = option(
+        5, flag="--bulk-max-messages", metavar="N", parse=whole(1),
+        help="with --bulk, most messages of one call in one batch")
+    bulk_window_s: float = option(
+        0.2, flag="--bulk-window", metavar="SECONDS", parse=number(0.001),
+        help="with --bulk, a batch leaves when its oldest message has waited this long")
 
     # Not options: Locust's --host, and what the options make.
     host: str | None = None
@@ -178,17 +213,24 @@ class ReplayConfig(DatasetOptions):
     plan: PlanOptions = field(init=False, compare=False)
     request: RequestSettings = field(init=False, compare=False)
     jwt: JwtSettings | None = field(init=False, compare=False)
+    bulk_settings: BulkSettings | None = field(init=False, compare=False)
+    proxy: Proxy | None = field(init=False, compare=False)  # --proxy or the environment's
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.dataset:
             raise ConfigError("--dataset is required (or REPLAY_DATASET): the transcripts to "
                               "replay")
+        if self.bulk and self.content_type != "json":
+            raise ConfigError("--bulk posts JSON only (the bulk endpoint takes no XML): drop "
+                              f"--content-type {self.content_type} or --bulk")
         if self.ca_bundle and self.insecure:
             raise ConfigError("--ca-bundle and --insecure contradict each other: give one of "
                               "them")
+        endpoint = Endpoint.from_host(self.host) if self.host else None
         derived = {
-            "endpoint": Endpoint.from_host(self.host) if self.host else None,
+            "endpoint": endpoint,
+            "proxy": proxy_for(endpoint.origin, option=self.proxy_url) if endpoint else None,
             "plan": PlanOptions(
                 speed=self.speed, send_at=self.send_at, max_gap_s=self.max_gap_s,
                 loops=self.loops, calls=self.calls, sample=self.sample, seed=self.seed),
@@ -198,7 +240,11 @@ class ReplayConfig(DatasetOptions):
             "jwt": None if not self.jwt_key_path else JwtSettings(
                 key_path=self.jwt_key_path, org_id=self.org_id or "",
                 call_center=self.call_center or "", ttl_s=self.jwt_ttl_s,
-                audience=self.jwt_audience, clock_skew_s=self.clock_skew_s),
+                audience=self.jwt_audience, clock_skew_s=self.clock_skew_s,
+                mode=self.jwt_mode, minters=self.jwt_minters),
+            "bulk_settings": None if not self.bulk else BulkSettings(
+                max_calls=self.bulk_max_calls, max_messages=self.bulk_max_messages,
+                window_s=self.bulk_window_s),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -209,7 +255,8 @@ class ReplayConfig(DatasetOptions):
 
     def described(self) -> dict[str, Any]:
         """The options as summary.json shows them (no key material: the key's path only)."""
-        return {**described(self), "column_map": self.column_map}
+        return {**described(self), "column_map": self.column_map,
+                "proxy": self.proxy.shown if self.proxy else None}
 
 
 def add_options(parser: Any) -> None:

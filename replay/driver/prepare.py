@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import gevent
 import numpy as np
 import orjson
 
-from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
+from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.tokens import authorizer_for
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
 
@@ -36,6 +38,7 @@ class Prepared:
     transcripts: Transcripts
     plan: Plan
     builder: RequestBuilder
+    tokens: Any = None  # the token source (replay.driver.tokens); None without --jwt-key
 
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
@@ -66,16 +69,19 @@ def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
 
 
 def prepare(
-    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None
+    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
+    tokens: Any = None,
 ) -> Prepared:
     """Load (unless given) and plan off the loop, and build the request builder.
 
-    `t0_ms` is T0 when it comes from outside (the master of a distributed run).
+    `t0_ms` is T0 when it comes from outside (the master of a distributed run); `tokens` a
+    token source already started (a worker starts its minters before loading), else one is
+    made here (`authorizer_for`; in-process for a dry run).
     """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
                           "https://acme.my.salesforce-scrt.com/telephony/v1")
-    minter = TokenMinter(settings=config.jwt) if config.jwt else None
+    minter = tokens or authorizer_for(config.jwt, in_process=config.dry_run)
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
     if transcripts is None:
@@ -89,7 +95,7 @@ def prepare(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
-    return Prepared(transcripts=transcripts, plan=plan, builder=builder)
+    return Prepared(transcripts=transcripts, plan=plan, builder=builder, tokens=minter)
 
 
 def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
@@ -115,6 +121,8 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     clock = RunClock.starting_at(now_epoch_s)
     lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
     builder, plan = prepared.builder, prepared.plan
+    if config.bulk_settings is not None:
+        return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -126,6 +134,23 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
             body = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
         lines.extend("    " + line for line in body.decode("utf-8").splitlines())
     return "\n".join(lines)
+
+
+def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+    """The first batches, as they would leave if every answer came at once."""
+    bulk = config.bulk_settings
+    lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
+             f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
+    builder = prepared.builder
+    request = builder.bulk_messages(b"")
+    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+        lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
+                     f"{config.endpoint.origin}{request.path}")
+        for name, value in builder.sign(request.headers).items():
+            lines.append(f"    {name}: {_shortened(name, value)}")
+        pretty = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        lines.extend("    " + line for line in pretty.decode("utf-8").splitlines())
+    return lines
 
 
 def _shortened(name: str, value: str) -> str:

@@ -5,6 +5,7 @@
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
+    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness
 
 Scheduling. A scheduler walks the calls in order of first due time and starts each call's
 greenlet just before its first message is due (`SPAWN_LEAD_S`; `LIFECYCLE_LEAD_S` with
@@ -30,10 +31,12 @@ from gevent.event import Event
 from gevent.pool import Pool
 
 from replay.client import RequestBuilder
+from replay.driver.bulk import BulkPoster
 from replay.driver.clock import RunClock
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.sender import Sender
 from replay.plan import Plan
+from replay.results.lateness import Waits
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ logger = logging.getLogger(__name__)
 SPAWN_LEAD_S = 0.05
 STOP_CHECK_S = 1.0  # a call waiting for its next message notices a stop within this long
 LIFECYCLE_LEAD_S = 1.0
+TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 
@@ -69,7 +73,7 @@ class Replayer:
     def __init__(
         self, *, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder, sender: Sender,
         clock: RunClock, stop: Event, health: EndpointHealth, concurrency: int | None,
-        lifecycle: Lifecycle | None = None,
+        lifecycle: Lifecycle | None = None, bulk: BulkPoster | None = None,
     ) -> None:
         self._plan = plan
         self._builder = builder
@@ -80,6 +84,7 @@ class Replayer:
         self._health = health
         self._lifecycle = lifecycle
         self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
+        self._bulk = bulk
         self.concurrency = concurrency
         self.due_s = plan.due_s.copy()
         self.stop_reason: str | None = None
@@ -87,6 +92,7 @@ class Replayer:
         self.calls_started = 0
         self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds the scheduler spent waiting for a free slot
+        self.waits = Waits.for_plan(messages=plan.messages, calls=plan.calls)
 
     def run(self) -> None:
         pool = Pool(self.concurrency)
@@ -100,12 +106,16 @@ class Replayer:
                 while not pool.wait_available(timeout=0.5):
                     if self._stopping():
                         break
-                self.calls_waiting_for_slot += self._clock.now_s() - waited_from
+                waited = self._clock.now_s() - waited_from
+                self.calls_waiting_for_slot += waited
+                self.waits.slot_s[call] = waited
             if self._stopping():
                 break
             self.calls_started += 1
             pool.spawn(self._run_call_safely, call)
         pool.join()
+        if self._bulk is not None:
+            self._bulk.join()  # batches still in flight after a stop
         self._mark_unsent()
 
     def _stopping(self) -> bool:
@@ -150,7 +160,7 @@ class Replayer:
         lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
         if self._lifecycle and not self._create(call, lo, hi):
             return
-        recorder, clock, due_s = self._recorder, self._clock, self.due_s
+        recorder, clock, due_s, waits = self._recorder, self._clock, self.due_s, self.waits
         path = self._builder.messages_path(lo)
         for i in range(lo, hi):
             if plan.paced:
@@ -161,10 +171,20 @@ class Replayer:
                 return
             else:
                 due = due_s[i] = clock.now_s()
+            if self._bulk is not None:  # --bulk: the poster records the message's outcome
+                if not self._bulk.add(call, i, anchor_ms=clock.epoch_ms(due)):
+                    return
+                continue
             request = self._builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
             recorder.sent(i, clock.now_s())
             result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
             recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
+            if result.retry_wait_s:
+                waits.retry_s[i] = result.retry_wait_s
+            if result.token_wait_s > TOKEN_WAIT_NOTED_S:
+                waits.token_s[i] = result.token_wait_s
+        if self._bulk is not None:
+            self._bulk.finish_call(call)
         if self._lifecycle:
             self._end(call, lo, hi)
         self.calls_done += 1
@@ -177,6 +197,7 @@ class Replayer:
         last = self.due_s[hi - 1] if self._plan.paced else first
         start_ms, _ = self._window(call, first, last)
         result = self._sender.send(self._builder.create_call(call, start_ms=start_ms))
+        self.waits.created_s[call] = self._clock.now_s()
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)

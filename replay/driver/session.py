@@ -35,12 +35,14 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
 from replay.driver.interrupt import on_ctrl_c
+from replay.driver.loopprobe import LoopProbe
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
@@ -59,9 +61,11 @@ from replay.driver.retry import RetryPolicy
 from replay.driver.roles import Role
 from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
+from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
+from replay.results.lateness import attribute
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -141,6 +145,8 @@ class ReplaySession:
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
             self.finished.wait(timeout=self.config.timeout_s + 30)
+        if self.prepared is not None:
+            close_tokens(self.prepared.tokens)  # the minter processes end with the run
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
         if self.metrics is not None:
@@ -197,6 +203,7 @@ class ReplaySession:
                 config=config, outcomes=outcomes_table(record), run=run,
                 dataset=dataset_block(config, prepared.plan),
                 skipped=prepared.transcripts.skipped.count * config.plan.loops,
+                tokens=record.tokens, lateness=record.lateness,
             )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
@@ -222,7 +229,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -242,7 +249,8 @@ class ReplaySession:
         config, plan = self.config, prepared.plan
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
-                            ca_bundle=config.ca_bundle, insecure=config.insecure)
+                            ca_bundle=config.ca_bundle, insecure=config.insecure,
+                            proxy=config.proxy)
         recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
@@ -252,15 +260,21 @@ class ReplaySession:
         concurrency = config.max_concurrency
         if not plan.paced and concurrency is None:
             concurrency = max(plan.peak_concurrency, 1)
+        bulk = None
+        if config.bulk_settings is not None:
+            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
         replayer = Replayer(
             plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
             stop=self.stop, health=health, concurrency=concurrency,
             lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+            bulk=bulk,
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
         if check_endpoint:
-            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0),
+                                  proxy=config.proxy)
             if problem:
                 logger.error("%s Nothing was sent.", problem)
                 replayer.stop_reason = ENDPOINT_DOWN
@@ -271,15 +285,23 @@ class ReplaySession:
         if headless and self.role is None and config.progress_interval_s > 0:
             ticker = gevent.spawn(self.progress.loop, ticker_stop,
                                   interval_s=config.progress_interval_s)
+        probe = LoopProbe().start()
         try:
             replayer.run()
         finally:
+            probe.stop()
             client.close()
+            close_tokens(prepared.tokens)
             ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)
+        tokens = token_stats(prepared.tokens)
+        if tokens is not None:
+            tokens.update(sender.refusals.as_dict())
+        lateness = attribute(replayer.due_s, recorder.sent_s, recorder.done_s, plan.call_start,
+                             plan.call_end, replayer.waits, loop=probe.stats())
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
-                           due_s=replayer.due_s, worker=worker)
+                           due_s=replayer.due_s, worker=worker, tokens=tokens, lateness=lateness)
         return record, replayer
 
     def connection_limit(self) -> int:
@@ -301,7 +323,7 @@ class ReplaySession:
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 

@@ -3,6 +3,7 @@
     progress_line(recorder.snapshot(now_s, due_s), planned, timeline_s, elapsed_s)
       -> "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m12s | 812 msg/s | lag p99 3.1 ms"
     lateness_note(summary)   # None when on time, else why messages were late and what to do
+    token_note(summary)      # None, or why tokens were refused (reused) or requests waited
 
 In: a snapshot dict from `OutcomeRecorder.snapshot` (keys sent, failed, behind, rate_mps,
 lag_p99_ms), and a summary.json dict (latency_ms.lag and .service, options).
@@ -13,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from replay.results.lateness import attributed_note
 from replay.results.units import format_count, format_duration, format_ms, format_rate
 
+TOKEN_WAIT_NOTED_S = 0.1  # requests waited this long in all for tokens: say so
 LATE_MS = 20.0  # schedule lag p99 at or above this counts as "late" in the end-of-run note
 
 
@@ -65,10 +68,20 @@ def lateness_note(
         f"Messages were late: schedule lag p99 was {format_ms(lag['p99'])}"
         f" (max {format_ms(lag['max'])})."
     )
+    lateness = summary.get("lateness")
+    if lateness and lateness.get("largest"):
+        return f"{head} {attributed_note(summary, concurrency_cap=concurrency_cap)}"
     if concurrency_cap is not None:
         return (
             f"{head} The cap of {format_count(concurrency_cap)} concurrent calls was reached,"
             " so calls waited for a free slot; raise the cap or lower --speed."
+        )
+    window_ms = _bulk_window_ms(summary)
+    if window_ms is not None and lag["p99"] <= window_ms + late_ms:
+        return (
+            f"{head} With --bulk a message waits up to --bulk-window ({format_ms(window_ms)})"
+            " for its batch to leave: that wait is the batching, not a late load generator;"
+            " a smaller --bulk-window sends sooner, in smaller batches."
         )
     if service["p99"] is not None and service["p99"] >= late_ms:
         return (
@@ -82,3 +95,46 @@ def lateness_note(
         " generator itself fell behind (CPU or the event loop): add workers (--workers) or"
         " lower --speed."
     )
+
+
+def _bulk_window_ms(summary: Mapping[str, Any]) -> float | None:
+    """--bulk-window in ms when the run posted in batches, else None."""
+    options = summary.get("options") or {}
+    if not options.get("bulk") or options.get("bulk_window_s") is None:
+        return None
+    return float(options["bulk_window_s"]) * 1000.0
+
+
+def token_note(summary: Mapping[str, Any]) -> str | None:
+    """Plain words when 401s point at reused tokens, or requests waited for tokens; else None."""
+    tokens = summary.get("tokens")
+    if not tokens:
+        return None
+    after = tokens.get("refused_after_accepted") or 0
+    named = tokens.get("refused_naming_reuse") or 0
+    notes = []
+    if after or named:
+        evidence = []
+        if after:
+            evidence.append(f"{format_count(after)} requests got 401 for a token the endpoint had"
+                            " accepted before")
+        if named:
+            evidence.append(f"{format_count(named)} 401 answers named a reused token (jti)")
+        if tokens.get("mode") == "shared":
+            advice = ("it accepts each token (its jti) only once, and --jwt-mode shared sends"
+                      " one token with every request: run with --jwt-mode per-request (a fresh"
+                      " token for every request, as Salesforce's own clients send them)")
+        else:
+            advice = ("yet every request carried its own token (--jwt-mode per-request): check"
+                      " whether something between the replay and the endpoint sends requests"
+                      " again")
+        notes.append("Tokens were refused as reused: " + " and ".join(evidence) + "; " + advice
+                     + ".")
+    waited = tokens.get("requests_waited") or 0
+    if waited and (tokens.get("wait_s") or 0) >= TOKEN_WAIT_NOTED_S:
+        notes.append(
+            f"{format_count(waited)} requests waited for a per-request token"
+            f" ({tokens['wait_s']:.1f} s in all): the {tokens.get('minters')} minter process(es)"
+            " did not keep up; raise --jwt-minters."
+        )
+    return " ".join(notes) or None

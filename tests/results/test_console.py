@@ -47,6 +47,13 @@ def test_a_mock_ledger_that_does_not_match_says_so():
     assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
 
 
+def test_a_run_where_nothing_was_accepted_says_so_in_its_first_line():
+    summary = summary_of()
+    summary["counts"].update(sent=5010, accepted=0, failed=5010, planned=5010)
+    first = format_summary(summary).splitlines()[0]
+    assert first.endswith(" - NOTHING WAS ACCEPTED: 5,010 of 5,010 sent messages failed")
+
+
 def test_retried_messages_and_attempts_in_all_are_stated():
     frame = outcomes_frame()
     frame.loc[[3, 4], "attempts"] = [2, 4]
@@ -62,3 +69,11 @@ def test_retries_enabled_but_unused_say_none():
 
 def test_no_retries_line_when_retries_are_off_and_none_happened():
     assert "retries" not in format_summary(summary_of())
+
+
+def test_a_bulk_run_states_its_batch_limits_and_window():
+    summary = summary_of()
+    summary["options"].update(bulk=True, bulk_max_calls=5, bulk_max_messages=5,
+                              bulk_window_s=0.2)
+    assert ("Bulk: batches of at most 5 calls x 5 messages, leaving when full or after 200 ms "
+            "(that wait counts as schedule lag)") in format_summary(summary).splitlines()
