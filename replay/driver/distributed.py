@@ -58,6 +58,8 @@ from replay.driver.outputs import (
     write_outputs,
 )
 from replay.driver.prepare import in_thread, load_share, prepare
+from replay.driver.roles import Session
+from replay.driver.runtime import freeze_loaded_data
 from replay.driver.tokens import (
     add_token_stats,
     authorizer_for,
@@ -97,7 +99,7 @@ def table_from_bytes(data: bytes) -> pa.Table:
 class MasterRole:
     """The master's side: hands out shares, sets t0, gathers and writes the results."""
 
-    def __init__(self, session: Any, environment: Any) -> None:
+    def __init__(self, session: Session, environment: Any) -> None:
         self.session = session
         self.environment = environment
         self.runner = environment.runner
@@ -285,7 +287,7 @@ class MasterRole:
 class WorkerRole:
     """A worker's side: loads its share, waits for t0, replays, reports its results."""
 
-    def __init__(self, session: Any, environment: Any) -> None:
+    def __init__(self, session: Session, environment: Any) -> None:
         self.session = session
         self.environment = environment
         self.runner = environment.runner
@@ -298,13 +300,14 @@ class WorkerRole:
             call_on_ctrl_c(session.stop.set)
 
     def _on_prepare(self, environment: Any, msg: Any, **_: Any) -> None:
-        session = self.session
-        if session._greenlet is None:
-            session.stop.clear()
-            session._greenlet = gevent.spawn(self._run, msg.data)
+        self.session.start_once(lambda: self._run(msg.data), clear_stop=True)
 
     def on_quitting(self) -> None:
         self.start.set(None)  # not started yet: give up waiting
+
+    def snapshot(self) -> dict[str, Any]:
+        """This worker's progress (the master shows the sum of its workers')."""
+        return self.session.progress.take() if self.session.progress is not None else {}
 
     def _send(self, kind: str, data: dict[str, Any]) -> None:
         self.runner.send_message(kind, {"index": self.index, **data})
@@ -338,6 +341,7 @@ class WorkerRole:
         try:
             prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"],
                                tokens=tokens)
+            freeze_loaded_data()
             plan = prepared.plan
             keys = table["vendorCallKey"].to_numpy(dtype=object)[plan.row[plan.call_start]]
             self._send("replay_planned", {"messages": plan.messages, "plan_calls": plan.calls,

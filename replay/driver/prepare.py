@@ -5,14 +5,12 @@
     print(dry_run_text(prepared, config, now_epoch_s=time.time()))
 
 Loading runs in a real thread (gevent's threadpool), so Locust's heartbeats and web UI keep
-running while a large dataset is read. After it, the garbage collector is tuned: everything
-loaded is frozen out of its reach (`gc.freeze()`) and its thresholds raised, since its pauses
-otherwise push schedule lag p99 from ~5 ms to 30-70 ms (measured; see docs/performance.md).
+running while a large dataset is read. Nothing here changes process-wide state: the session
+tunes the garbage collector after it (replay.driver.runtime).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +21,7 @@ import orjson
 
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
+from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.tokens import authorizer_for, wait_for_tokens
@@ -31,7 +30,6 @@ from replay.plan import Plan, build_plan
 
 logger = logging.getLogger(__name__)
 
-GC_THRESHOLDS = (100_000, 50, 100)
 DRY_RUN_REQUESTS = 3
 
 
@@ -54,18 +52,10 @@ def in_thread(function, *args, **kwargs):
     The task itself never raises: gevent's hub would print the traceback of an exception
     raised in a threadpool task (a DatasetError too). It hands the exception back instead,
     and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
-    meanwhile reaches the caller as KeyboardInterrupt, which the hub is told not to print
-    (`Hub.NOT_ERROR`): the caller says what was interrupted.
+    meanwhile reaches the caller as KeyboardInterrupt (which the program's edge tells the hub
+    not to print: replay.driver.runtime.quiet_interrupts).
     """
-    hub = gevent.get_hub()
-    quiet = "NOT_ERROR" not in vars(hub)
-    if quiet:
-        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
-    try:
-        result, error = hub.threadpool.apply(_outcome_of, (function, args, kwargs))
-    finally:
-        if quiet:
-            del hub.NOT_ERROR
+    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
     if error is not None:
         raise error
     return result
@@ -82,7 +72,7 @@ def prepare(
     config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
     tokens: Any = None,
 ) -> Prepared:
-    """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
+    """Load (unless given) and plan off the loop, and build the request builder.
 
     `t0_ms` is T0 when it comes from outside (the master of a distributed run); `tokens` a
     token source already started (a worker starts its minters before loading), else one is
@@ -102,9 +92,6 @@ def prepare(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
     )
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
     logger.info(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
@@ -135,6 +122,8 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     clock = RunClock.starting_at(now_epoch_s)
     lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
     builder, plan = prepared.builder, prepared.plan
+    if config.bulk_settings is not None:
+        return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -146,6 +135,23 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
             body = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
         lines.extend("    " + line for line in body.decode("utf-8").splitlines())
     return "\n".join(lines)
+
+
+def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+    """The first batches, as they would leave if every answer came at once."""
+    bulk = config.bulk_settings
+    lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
+             f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
+    builder = prepared.builder
+    request = builder.bulk_messages(b"")
+    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+        lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
+                     f"{config.endpoint.origin}{request.path}")
+        for name, value in builder.sign(request.headers).items():
+            lines.append(f"    {name}: {_shortened(name, value)}")
+        pretty = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        lines.extend("    " + line for line in pretty.decode("utf-8").splitlines())
+    return lines
 
 
 def _shortened(name: str, value: str) -> str:

@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
@@ -56,6 +58,8 @@ from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
+from replay.driver.roles import Role
+from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
 from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
@@ -82,7 +86,7 @@ class ReplaySession:
         self.finished = Event()
         self.exit_code: int | None = None
         self.progress: Progress | None = None
-        self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
+        self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
         self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
 
@@ -114,6 +118,7 @@ class ReplaySession:
             else:
                 self.start_metrics()
                 self.prepared = prepare(self.config)
+                freeze_loaded_data()
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
@@ -135,7 +140,7 @@ class ReplaySession:
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
-        if self.role is not None and hasattr(self.role, "on_quitting"):
+        if self.role is not None:
             self.role.on_quitting()
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
@@ -153,9 +158,18 @@ class ReplaySession:
         """Run the replay once in this (local) process; later calls, and workers, return."""
         if self.role is not None:
             return
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run_local)
+        self.start_once(self._run_local)
         self._greenlet.join()
+
+    def start_once(self, run: Callable[[], None], *, clear_stop: bool = False) -> bool:
+        """Run `run` in a greenlet unless this process's run already started (roles.Session);
+        `clear_stop` forgets an earlier stop first (a worker's previous test)."""
+        if self._greenlet is not None:
+            return False
+        if clear_stop:
+            self.stop.clear()
+        self._greenlet = gevent.spawn(run)
+        return True
 
     def _run_local(self) -> None:
         config = self.config
@@ -175,7 +189,10 @@ class ReplaySession:
 
     def _replay_and_write(self, config: ReplayConfig) -> None:
         try:
-            prepared = self.prepared or prepare(config)
+            prepared = self.prepared
+            if prepared is None:
+                prepared = prepare(config)
+                freeze_loaded_data()
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
             record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
@@ -212,7 +229,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -243,10 +260,15 @@ class ReplaySession:
         concurrency = config.max_concurrency
         if not plan.paced and concurrency is None:
             concurrency = max(plan.peak_concurrency, 1)
+        bulk = None
+        if config.bulk_settings is not None:
+            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
         replayer = Replayer(
             plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
             stop=self.stop, health=health, concurrency=concurrency,
             lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+            bulk=bulk,
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
@@ -301,7 +323,7 @@ class ReplaySession:
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 
@@ -314,7 +336,7 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        if self.role is not None and hasattr(self.role, "snapshot"):
+        if self.role is not None:
             install_live_tab(environment, self.role.snapshot)
         else:
             install_live_tab(environment, lambda: self.progress.take() if self.progress else {})

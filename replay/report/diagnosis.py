@@ -2,12 +2,13 @@
 late messages came from (summary.json `lateness`), and how tokens were minted and used
 (`tokens`).
 
-    html = diagnosis_section(summary)    # "" when the summary has neither block
+    values = diagnosis(summary)    # None when the summary has neither block; else
+                                   # {"notes": [...], "lateness": {...} | None, "tokens": rows}
+The page's template (templates/report.html.j2) renders them.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from replay.report.formatting import show
@@ -37,39 +38,29 @@ TOKEN_ROWS = (
 )
 
 
-def diagnosis_section(summary: dict[str, Any]) -> str:
+def diagnosis(summary: dict[str, Any]) -> dict[str, Any] | None:
     lateness, tokens = summary.get("lateness"), summary.get("tokens")
     if not lateness and not tokens:
-        return ""
-    parts = [f'<p class="no">{escape(note)}</p>' for note in
-             (token_note(summary), lateness_note(summary)) if note]
-    if lateness:
-        parts.append(_lateness(lateness))
-    if tokens:
-        parts.append("<h3>Tokens</h3>" + _rows(
-            (name, show(tokens.get(name), kind), note) for name, kind, note in TOKEN_ROWS
-            if name in tokens))
-    return ('<section id="diagnosis"><h2>Why late, and tokens</h2>' + "".join(parts)
-            + "</section>")
+        return None
+    return {
+        "notes": [note for note in (token_note(summary), lateness_note(summary)) if note],
+        "lateness": _lateness(lateness) if lateness else None,
+        "tokens": [(name, show(tokens.get(name), kind), note)
+                   for name, kind, note in TOKEN_ROWS if name in tokens] if tokens else [],
+    }
 
 
-def _lateness(block: dict[str, Any]) -> str:
+def _lateness(block: dict[str, Any]) -> dict[str, Any]:
     causes = block.get("lag_s") or {}
     total = sum(causes.values()) or 0.0
     rows = [(name.replace("_", " "), show(causes.get(name), "s"),
              (f"{100 * causes[name] / total:.0f}% · " if total else "") + CAUSE_NOTES[name])
             for name in CAUSES]
-    head = (f'<p class="sub">{show(block.get("late_messages"), "int")} messages were '
-            f'{show(block.get("late_ms"), "number")} ms or more late; their lag, by cause:</p>')
+    head = (f'{show(block.get("late_messages"), "int")} messages were '
+            f'{show(block.get("late_ms"), "number")} ms or more late; their lag, by cause:')
     loop = block.get("loop_delay_ms")
     if loop:
         rows.append(("event loop probe", f"p99 {show(loop.get('p99'), 'ms')}",
                      f"max {show(loop.get('max'), 'ms')} over {show(loop.get('samples'), 'int')}"
                      " wake-ups: how late the loop ran"))
-    return head + _rows(rows)
-
-
-def _rows(rows) -> str:
-    return '<table class="kv">' + "".join(
-        f'<tr><td>{escape(name)}</td><td class="n">{escape(value)}</td>'
-        f'<td class="sub">{escape(note)}</td></tr>' for name, value, note in rows) + "</table>"
+    return {"head": head, "rows": rows}

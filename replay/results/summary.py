@@ -45,7 +45,9 @@ import pandas as pd
 import pyarrow as pa
 
 from replay import __version__
+from replay.atomic import write_atomically
 from replay.errors import ConfigError
+from replay.redact import looks_secret
 from replay.results.measures import LATENCIES, Measures, measure_outcomes
 from replay.results.verdict import Threshold, evaluate
 
@@ -55,7 +57,6 @@ RUN_KEYS = (
     "locust_version", "replay_version", "partial", "partial_reason",
 )  # fmt: skip
 DATASET_KEYS = ("path", "calls", "messages", "skipped_invalid", "span_s")
-_SECRET_WORDS = ("token", "secret", "password", "passphrase", "private")
 
 
 def build_summary(
@@ -150,26 +151,34 @@ def reconciliation(
     }
     block["unaccounted"] = counts["planned"] - accounted
     block["balanced"] = block["unaccounted"] == 0
-    block["mock"] = None if mock_stats is None else mock_block(measures, mock_stats)
+    block["mock"] = None if mock_stats is None else mock_block(
+        mock_stats, accepted=measures.accepted, ambiguous=measures.failed_no_response)
     return block
 
 
-def mock_block(measures: Measures, mock_stats: Mapping[str, Any]) -> dict[str, Any]:
-    """The mock ledger's counts beside the replay's; `matches` as in the module docstring."""
+def ledger_matches(*, accepted: int, taken: int, ambiguous: int) -> bool:
+    """The one rule (module docstring): the mock took every accepted message, and beyond them
+    at most the `ambiguous` ones that failed without a response."""
+    return accepted <= taken <= accepted + ambiguous
+
+
+def mock_block(mock_stats: Mapping[str, Any], *, accepted: int, ambiguous: int
+               ) -> dict[str, Any]:
+    """The mock ledger's counts (its /__admin/stats) beside the replay's, and whether they
+    match: `accepted` messages, `ambiguous` = failed with no response (status 0)."""
     missing = [key for key in ("stored", "outside_window") if key not in mock_stats]
     if missing:
         raise ValueError(f"mock stats lack {', '.join(missing)} (got {sorted(mock_stats)})")
     stored = int(mock_stats["stored"])
     outside = int(mock_stats["outside_window"])
     taken = stored + outside
-    ambiguous = measures.failed_no_response
     return {
         "received": mock_stats.get("received"),
         "stored": stored,
         "duplicates": int(mock_stats.get("duplicates", 0)),
         "outside_window": outside,
         "ambiguous": ambiguous,
-        "matches": measures.accepted <= taken <= measures.accepted + ambiguous,
+        "matches": ledger_matches(accepted=accepted, taken=taken, ambiguous=ambiguous),
     }
 
 
@@ -181,7 +190,7 @@ def _without_secrets(options: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in options.items()
-        if not any(word in key.lower() for word in _SECRET_WORDS)
+        if not looks_secret(key)
     }
 
 
@@ -204,14 +213,8 @@ def _json_safe(value: Any) -> Any:
 
 def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     """Write the summary as indented JSON, atomically (a temp file renamed into place)."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, json.dumps(_json_safe(summary), indent=2, allow_nan=False)
+                            + "\n")
 
 
 def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -16,12 +16,12 @@ def _snapshot(**overrides):
     ("snapshot", "planned", "timeline_s", "elapsed_s", "line"),
     [
         (_snapshot(), 3000, 180.0, 72.0,
-         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m48s | 812 msg/s | lag p99 3.1 ms"),
+         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m 48s | 812 msg/s | lag p99 3.1 ms"),
         (_snapshot(failed=12, behind=40), 3000, 180.0, 72.0,
-         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m48s | 812 msg/s | lag p99 3.1 ms"
+         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m 48s | 812 msg/s | lag p99 3.1 ms"
          " | 12 failed | 40 behind schedule"),
         (_snapshot(sent=0, rate_mps=0.0, lag_p99_ms=None), 3000, 180.0, 2.0,
-         "sent 0/3,000 (0%) | timeline 1% | ETA 2m58s | 0.0 msg/s | lag p99 -"),
+         "sent 0/3,000 (0%) | timeline 1% | ETA 2m 58s | 0.0 msg/s | lag p99 -"),
         (_snapshot(rate_mps=None), 3000, 0.0, 1.5,
          "sent 1,234/3,000 (41%) | ETA ? | - msg/s | lag p99 3.1 ms"),
         (_snapshot(sent=3000, lag_p99_ms=1250.0), 3000, 60.0, 61.0,
@@ -82,3 +82,17 @@ def test_note_names_the_concurrency_cap_when_it_was_reached():
 
 def test_late_threshold_is_adjustable():
     assert lateness_note(_summary(8.0, 9.0, 1.0), late_ms=5.0) is not None
+
+
+def test_note_puts_a_lag_within_the_bulk_window_down_to_the_batching():
+    summary = _summary(210.0, 230.0, 2.0) | {"options": {"bulk": True, "bulk_window_s": 0.2}}
+    assert lateness_note(summary) == (
+        "Messages were late: schedule lag p99 was 210 ms (max 230 ms). With --bulk a message"
+        " waits up to --bulk-window (200 ms) for its batch to leave: that wait is the batching,"
+        " not a late load generator; a smaller --bulk-window sends sooner, in smaller batches."
+    )
+
+
+def test_a_lag_well_past_the_bulk_window_gets_the_usual_note():
+    summary = _summary(900.0, 1000.0, 2.0) | {"options": {"bulk": True, "bulk_window_s": 0.2}}
+    assert "the load generator itself fell behind" in lateness_note(summary)

@@ -13,7 +13,13 @@ import pytest
 from replay.errors import ConfigError
 from replay.results.measures import Measures, measure_outcomes
 from replay.results.outcomes import read_outcomes, write_outcomes
-from replay.results.summary import SCHEMA, build_summary, read_summary, write_summary
+from replay.results.summary import (
+    SCHEMA,
+    build_summary,
+    ledger_matches,
+    read_summary,
+    write_summary,
+)
 from replay.results.verdict import parse_fail_on
 
 RUN = {"id": "run-1", "host": "http://127.0.0.1:8080", "workers": 1, "duration_s": 10.0}
@@ -209,6 +215,14 @@ def test_mock_matches_when_its_ledger_accounts_for_every_accepted_message(
         "received": 95, "stored": stored, "duplicates": 4, "outside_window": outside_window,
         "ambiguous": 3, "matches": matches,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("accepted", "taken", "ambiguous", "matches"),
+    [(5, 5, 0, True), (5, 7, 2, True), (5, 8, 2, False), (5, 4, 2, False), (0, 0, 0, True)],
+)
+def test_ledger_matches_is_the_one_rule(accepted, taken, ambiguous, matches):
+    assert ledger_matches(accepted=accepted, taken=taken, ambiguous=ambiguous) is matches
 
 
 def test_blocks_carry_run_dataset_and_options_without_secrets():
