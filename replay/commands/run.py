@@ -13,7 +13,8 @@ option here (same names); `--speed` defaults to 300 so the bundled sample (about
 calls) replays in about 14 seconds. Outputs: `<report-dir>/<run-id>/` with summary.json,
 outcomes.parquet, report.html, Locust's locust.html and locust_*.csv, and run.log (everything
 the run printed; no secrets).
-`--workers N` runs Locust's master and N local worker processes (`--processes N`).
+`--workers N` runs Locust's master and N local worker processes (`--processes N`) on a free
+port, so two runs on one machine never share workers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -137,8 +139,10 @@ def _run_in(run_dir: Path, config: ReplayConfig, args: argparse.Namespace) -> in
         "--dataset", str(args.dataset), "--run-id", config.run_id,
         "--html", str(run_dir / "locust.html"), "--csv", str(run_dir / "locust"),
     ]
-    if args.workers:
-        command += ["--processes", str(args.workers)]
+    if args.workers:  # on a free port: another run's workers must not join this master
+        port = str(_free_port())
+        command += ["--processes", str(args.workers), "--master-bind-port", port,
+                    "--master-port", port]
     extra = forwarded_options(args)
     if args.host:
         return _replay([*command, "--host", args.host, *extra], run_dir)
@@ -174,6 +178,12 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
         return code
     finally:
         shutil.rmtree(key_dir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _make_key_pair(folder: Path) -> tuple[Path, Path]:
