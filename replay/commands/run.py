@@ -13,8 +13,8 @@ option here (same names); `--speed` defaults to 300 so the bundled sample (about
 calls) replays in about 14 seconds. Outputs: `<report-dir>/<run-id>/` with summary.json,
 outcomes.parquet, report.html, Locust's locust.html and locust_*.csv, and run.log (everything
 the run printed; no secrets).
-`--workers N` runs Locust's master and N local worker processes (`--processes N`) on a free
-port, so two runs on one machine never share workers.
+`--workers N` runs Locust's master and N local worker processes (`--processes N`), which meet on
+a free loopback port (not Locust's default 5557, so two runs on one machine stay apart).
 """
 
 from __future__ import annotations
@@ -140,14 +140,22 @@ def _run_in(run_dir: Path, config: ReplayConfig, args: argparse.Namespace) -> in
         "--dataset", str(args.dataset), "--run-id", config.run_id,
         "--html", str(run_dir / "locust.html"), "--csv", str(run_dir / "locust"),
     ]
-    if args.workers:  # on a free port: another run's workers must not join this master
-        port = str(_free_port())
-        command += ["--processes", str(args.workers), "--master-bind-port", port,
-                    "--master-port", port]
+    if args.workers:
+        command += local_workers_arguments(args.workers)
     extra = forwarded_options(args)
     if args.host:
         return _replay([*command, "--host", args.host, *extra], run_dir)
     return _replay_against_mock(args, command, extra, run_dir)
+
+
+def local_workers_arguments(workers: int) -> list[str]:
+    """Locust's arguments for a master and `workers` forked workers talking over a free loopback
+    port: never Locust's default 5557, where another run's workers on this machine could join."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    return ["--processes", str(workers), "--master-bind-host", "127.0.0.1",
+            "--master-bind-port", port, "--master-port", port]
 
 
 def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: list[str],
@@ -179,12 +187,6 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
         return code
     finally:
         shutil.rmtree(key_dir, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _make_key_pair(folder: Path) -> tuple[Path, Path]:

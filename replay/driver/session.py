@@ -228,7 +228,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -317,7 +317,7 @@ class ReplaySession:
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 
