@@ -67,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "against an embedded mock endpoint when --host is not given, and write the run's report.",
     )
     parser.add_argument("dataset", metavar="DATASET", help="the transcripts to replay")
+    add_replay_arguments(parser, defaults={"speed": DEFAULT_SPEED})
+    parser.set_defaults(handler=run)
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = (),
+                         defaults: dict[str, str] | None = None) -> None:
+    """Every option of `replay run` but DATASET (`replay capacity` shares them, but --speed)."""
     parser.add_argument("--host", default="", metavar="URL",
                         help="the endpoint's base URL; default: start the mock for this run")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
@@ -74,8 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mock-args", default="", metavar="ARGS",
                         help='extra options for the embedded mock, e.g. "--error-rate 0.05"')
     add_arguments(parser, ReplayConfig, title="replay options (as in the locustfile)",
-                  skip=NOT_OPTIONS, defaults={"speed": DEFAULT_SPEED})
-    parser.set_defaults(handler=run)
+                  skip=(*NOT_OPTIONS, *skip), defaults=defaults)
 
 
 def forwarded_options(args: argparse.Namespace) -> list[str]:

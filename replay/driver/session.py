@@ -35,6 +35,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
@@ -259,10 +260,15 @@ class ReplaySession:
         concurrency = config.max_concurrency
         if not plan.paced and concurrency is None:
             concurrency = max(plan.peak_concurrency, 1)
+        bulk = None
+        if config.bulk_settings is not None:
+            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
         replayer = Replayer(
             plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
             stop=self.stop, health=health, concurrency=concurrency,
             lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+            bulk=bulk,
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
