@@ -71,12 +71,8 @@ def specs(config_class: type) -> Iterator[Spec]:
         declared = field.metadata.get("option")
         if declared is None:
             continue
-        if field.default is not dataclasses.MISSING:
-            default = field.default
-        elif field.default_factory is not dataclasses.MISSING:
-            default = None  # computed when the config is made
-        else:
-            default = None
+        # A default_factory's value is made with each config (its help says it in words).
+        default = None if field.default is dataclasses.MISSING else field.default
         yield Spec(field.name, declared, default)
 
 
