@@ -10,6 +10,7 @@ drift from the code.
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from docgen.markdown import cell, code, table
@@ -76,11 +77,9 @@ def render_locust_options() -> str:
     """The page: every option the locustfile adds to Locust, with its environment variable."""
     rows = []
     for action in locust_options():
-        rows.append((
-            code(_flag_text(action)), _default(action),
-            code(getattr(action, "env_var", None) or "") if getattr(action, "env_var", None)
-            else "", cell(_help(action)),
-        ))
+        env_var = getattr(action, "env_var", None)
+        rows.append((code(_flag_text(action)), _default(action),
+                     code(env_var) if env_var else "", cell(_meaning(action))))
     return "\n".join([
         "# Locust options of the replay",
         "",
@@ -105,8 +104,13 @@ def _group_title(title: str | None) -> str:
     return {"positional arguments": "Arguments", "options": "Options"}.get(title or "", title or "")
 
 
+# Options declared in the registry (replay.options) have no argparse default: their help ends
+# with it instead, "(default 30)" or "(default: the dataset's peak)".
+_DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s+(?P<default>[^()]*(?:\([^()]*\)[^()]*)*)\)$")
+
+
 def _options_table(actions: list[argparse.Action]) -> str:
-    rows = [(code(_flag_text(a)), _default(a), cell(_help(a))) for a in actions]
+    rows = [(code(_flag_text(a)), _default(a), cell(_meaning(a))) for a in actions]
     return table(("argument", "default", "meaning"), rows)
 
 
@@ -120,6 +124,16 @@ def _flag_text(action: argparse.Action) -> str:
     return names
 
 
+def stated_default(action: argparse.Action) -> str | None:
+    """An option's default as text: argparse's, else the one its help states; None if none."""
+    if action.nargs == 0 or action.default is argparse.SUPPRESS:
+        return None
+    if action.default not in (None, "", [], ()):
+        return _plain(action.default)
+    stated = _DEFAULT_IN_HELP.search(_help(action))
+    return stated.group("default") if stated else None
+
+
 def _default(action: argparse.Action) -> str:
     if not action.option_strings:
         return "(required)" if action.nargs not in ("?", "*") else ""
@@ -129,9 +143,18 @@ def _default(action: argparse.Action) -> str:
         return "off" if action.default in (False, None) else cell(action.default)
     if action.required:
         return "(required)"
-    if action.default in (None, "", [], (), argparse.SUPPRESS):
+    default = stated_default(action)
+    if default is None:
         return "none"
-    return code(_plain(action.default))
+    return cell(default) if " " in default else code(default)
+
+
+def _meaning(action: argparse.Action) -> str:
+    """The help text, without the default when the default column shows it from there."""
+    text = _help(action)
+    if action.default in (None, "", [], ()) and action.nargs != 0:
+        return _DEFAULT_IN_HELP.sub("", text)
+    return text
 
 
 def _plain(value: Any) -> str:

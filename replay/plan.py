@@ -37,6 +37,24 @@ SEND_AT_COLUMNS = {"end": "endTime", "start": "startTime"}
 PASS_GAP_S = 1.0  # replay seconds between the end of one --loops pass and the next
 
 
+def check_speed(speed: float | None) -> None:
+    """The one rule for a replay speed: a positive finite number, or None for 'max'."""
+    if speed is not None and not (speed > 0 and np.isfinite(speed)):
+        raise ConfigError(f"--speed must be a positive number or 'max', got {speed:g}")
+
+
+def parse_speed(text: str | float, flag: str = "--speed") -> float | None:
+    """'max' -> None (as fast as possible); a positive number -> float; ConfigError otherwise."""
+    if isinstance(text, str) and text.strip().lower() == "max":
+        return None
+    try:
+        speed = float(text)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{flag} must be a number or 'max', got {text!r}") from None
+    check_speed(speed)
+    return speed
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlanOptions:
     """How to lay the dataset on the replay's timeline. `speed=None` means as fast as possible."""
@@ -50,8 +68,7 @@ class PlanOptions:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.speed is not None and not (self.speed > 0 and np.isfinite(self.speed)):
-            raise ConfigError(f"--speed must be a positive number or 'max', got {self.speed}")
+        check_speed(self.speed)
         if self.send_at not in SEND_AT_COLUMNS:
             raise ConfigError(f"--send-at must be 'end' or 'start', got {self.send_at!r}")
         if self.max_gap_s is not None and not self.max_gap_s >= 0:

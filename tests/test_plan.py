@@ -156,8 +156,8 @@ def test_an_empty_table_gives_an_empty_plan():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (dict(speed=0.0), "--speed must be a positive number or 'max', got 0.0"),
-        (dict(speed=-1.0), "--speed must be a positive number or 'max', got -1.0"),
+        (dict(speed=0.0), "--speed must be a positive number or 'max', got 0"),
+        (dict(speed=-1.0), "--speed must be a positive number or 'max', got -1"),
         (dict(send_at="middle"), "--send-at must be 'end' or 'start', got 'middle'"),
         (dict(max_gap_s=-1.0), "--max-gap must be 0 or more seconds, got -1.0"),
         (dict(loops=0), "--loops must be 1 or more, got 0"),

@@ -29,27 +29,27 @@ import subprocess
 import sys
 import tempfile
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TextIO
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
-from replay.driver.options import OPTIONS, config_from_options
+from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError
 from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
+from replay.options import add_arguments, given_arguments
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SPEED = "300"
 EMBEDDED_ORG_ID = "00DRE0000000001"
 EMBEDDED_CALL_CENTER = "ReplayCallCenter"
-NOT_FORWARDED = ("--dataset", "--speed", "--mock-admin")
+NOT_OPTIONS = ("dataset", "mock_admin")  # the positional DATASET; set for the embedded mock
+NOT_FORWARDED = (*NOT_OPTIONS, "run_id")  # passed as computed once, in config.run_id
 CHILD_STOP_TIMEOUT_S = 60
 
 
@@ -63,36 +63,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("dataset", metavar="DATASET", help="the transcripts to replay")
     parser.add_argument("--host", default="", metavar="URL",
                         help="the endpoint's base URL; default: start the mock for this run")
-    parser.add_argument("--speed", default=DEFAULT_SPEED, metavar="X|max",
-                        help=f"replay speed (default {DEFAULT_SPEED}: the sample in ~14 s)")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="Locust worker processes on this machine (default 0: one process)")
     parser.add_argument("--mock-args", default="", metavar="ARGS",
                         help='extra options for the embedded mock, e.g. "--error-rate 0.05"')
-    group = parser.add_argument_group("replay options (as in the locustfile)")
-    for flag, kwargs in OPTIONS:
-        if flag not in NOT_FORWARDED:
-            group.add_argument(flag, **kwargs)
+    add_arguments(parser, ReplayConfig, title="replay options (as in the locustfile)",
+                  skip=NOT_OPTIONS, defaults={"speed": DEFAULT_SPEED})
     parser.set_defaults(handler=run)
 
 
 def forwarded_options(args: argparse.Namespace) -> list[str]:
-    """The locustfile options given on this command line, as locust arguments."""
-    out: list[str] = []
-    for flag, kwargs in OPTIONS:
-        if flag in NOT_FORWARDED:
-            continue
-        value = getattr(args, flag[2:].replace("-", "_"))
-        if kwargs.get("action") == "store_true":
-            if value:
-                out.append(flag)
-        elif value not in (None, "") and value != kwargs.get("default"):
-            out += [flag, str(value)]
-    return out
+    """The locustfile options given on this command line (and --speed), as locust arguments."""
+    return given_arguments(args, ReplayConfig, skip=NOT_FORWARDED)
 
 
-def validate(args: argparse.Namespace) -> None:
-    """Check every option as the locustfile will (the same parser), before anything starts.
+def validate(args: argparse.Namespace) -> ReplayConfig:
+    """Check every option as the locustfile will (the same registry), before anything starts.
 
     ConfigError on a bad value, a missing dataset or an unreadable --jwt-key.
     """
@@ -100,15 +86,14 @@ def validate(args: argparse.Namespace) -> None:
         raise ConfigError(f"{args.dataset}: no such file or directory")
     if args.workers < 0:
         raise ConfigError(f"--workers must be 0 or more, got {args.workers}")
-    if args.jwt_key and not args.host:
+    if args.jwt_key_path and not args.host:
         raise ConfigError("--jwt-key needs --host: against the embedded mock, replay run makes "
                           "its own key pair")
-    options = {flag[2:].replace("-", "_"): kwargs.get("default") for flag, kwargs in OPTIONS}
-    options.update(vars(args))
-    config = config_from_options(SimpleNamespace(**options), host=args.host or None)
+    config = config_from_options(args, host=args.host or None)
     if config.jwt is not None:
         load_private_key(config.jwt.key_path)
     mock_arguments(args.mock_args)
+    return config
 
 
 def mock_arguments(text: str) -> list[str]:
@@ -121,13 +106,12 @@ def mock_arguments(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    validate(args)
-    run_id = args.run_id or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(args.report_dir) / run_id
+    config = validate(args)
+    run_dir = Path(config.run_dir)
     make_run_dir(run_dir)
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "--dataset", str(args.dataset), "--speed", str(args.speed), "--run-id", run_id,
+        "--dataset", str(args.dataset), "--run-id", config.run_id,
         "--html", str(run_dir / "locust.html"), "--csv", str(run_dir / "locust"),
     ]
     if args.workers:

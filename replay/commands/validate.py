@@ -11,7 +11,10 @@ import argparse
 import json
 
 from replay.dataset import load_transcripts, summarise
-from replay.dataset.arguments import add_load_arguments, load_options
+from replay.dataset.arguments import DatasetOptions
+from replay.errors import ConfigError
+from replay.options import add_arguments, build
+from replay.plan import parse_speed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,29 +28,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--speed",
         metavar="X",
-        type=_speed,
-        default=1.0,
+        default="1",
         help="replay speed to compute rates at: 1 = real time (default), 10 = ten times faster",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    add_load_arguments(parser)
+    add_arguments(parser, DatasetOptions, title="dataset")
     parser.set_defaults(handler=run)
 
 
-def _speed(text: str) -> float:
-    try:
-        speed = float(text)
-    except ValueError:
-        speed = 0.0
-    if not speed > 0 or speed == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
-    return speed
-
-
 def run(args: argparse.Namespace) -> int:
-    options = load_options(args)
+    speed = parse_speed(args.speed)
+    if speed is None:
+        raise ConfigError("--speed max has no rates to compute: give a number, e.g. --speed 10")
+    options = build(DatasetOptions, args).load_options()
     transcripts = load_transcripts(args.path, options)
-    summary = summarise(transcripts, args.speed, send_at=options.order_by)
+    summary = summarise(transcripts, speed, send_at=options.order_by)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

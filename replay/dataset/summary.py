@@ -19,12 +19,11 @@ import numpy as np
 
 from replay.dataset.columns import SENDER_TYPES
 from replay.dataset.load import Transcripts
-from replay.errors import ConfigError
+from replay.plan import check_speed
 
 
 def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") -> dict:
-    if not speed > 0:
-        raise ConfigError(f"--speed must be a positive number, not {speed}")
+    check_speed(speed)
     table = transcripts.table
     messages = len(table)
     senders = table["senderType"].value_counts()

@@ -44,7 +44,7 @@ from gevent.event import AsyncResult
 
 from replay.driver.clock import RunClock
 from replay.driver.interrupt import call_on_ctrl_c
-from replay.driver.options import OPTIONS, config_from_options
+from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import (
     EXIT_FAILED,
     EXIT_STOPPED,
@@ -56,6 +56,7 @@ from replay.driver.outputs import (
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
+from replay.options import specs
 from replay.plan import earliest_send_ms
 from replay.results.measures import Measures, measure_outcomes
 from replay.results.outcomes import concat_outcomes
@@ -67,7 +68,7 @@ START_DELAY_S = 1.0
 READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
-OPTION_NAMES = tuple(flag[2:].replace("-", "_") for flag, _ in OPTIONS)
+OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
 def table_to_bytes(table: pa.Table) -> bytes:

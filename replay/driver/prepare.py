@@ -22,11 +22,11 @@ import orjson
 
 from replay.auth import TokenMinter
 from replay.client import RequestBuilder
-from replay.dataset import LoadOptions, Transcripts, load_transcripts
+from replay.dataset import Transcripts, load_transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.errors import ConfigError
-from replay.plan import SEND_AT_COLUMNS, Plan, build_plan
+from replay.plan import Plan, build_plan
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +43,7 @@ class Prepared:
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
     """Blocking (run it in the threadpool): read the dataset, or this worker's share of it."""
-    return load_transcripts(
-        config.dataset,
-        LoadOptions(
-            column_map=config.column_map, on_invalid=config.on_invalid,
-            order_by=SEND_AT_COLUMNS[config.plan.send_at], partition=partition,
-        ),
-    )
+    return load_transcripts(config.dataset, config.load_options(partition))
 
 
 def in_thread(function, *args, **kwargs):

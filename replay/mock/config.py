@@ -1,12 +1,14 @@
-"""The mock's options: argparse definitions, and their parsing into one frozen `MockConfig`.
+"""The mock's options: declared once in the frozen `MockConfig`, parsed once into it.
 
     parser = argparse.ArgumentParser(); add_options(parser)
     config = config_from_args(parser.parse_args(argv))     # raises MockConfigError on bad values
 
-The same definitions serve `python -m replay.mock` and `replay mock`. Every choice the public
-contract leaves UNKNOWN (success status, duplicates, unknown calls, late messages, error bodies,
-size limit) is an option here with a documented default. Key files are read here, once; the
-config holds the PEM bytes, never a path the hot path would re-read.
+`MockConfig` is the mock's option registry (see replay.options): each field declared with
+`option(...)` is one flag with its help, default and parsing; the parser and its defaults come
+from it. The same definitions serve `python -m replay.mock` and `replay mock`. Every choice the
+public contract leaves UNKNOWN (success status, duplicates, unknown calls, late messages, error
+bodies, size limit) is an option here with a documented default. Key files are read here, once;
+the config holds the PEM bytes, never a path the hot path would re-read.
 """
 
 from __future__ import annotations
@@ -15,50 +17,165 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from replay.errors import ConfigError
+from replay.options import add_arguments, build, number, option, whole
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 ERROR_STATUSES = (500, 502, 503, 504)
 
+LISTENING = "listening"
+AUTH = "authentication (RS256 JWT bearer tokens)"
+BEHAVIOUR = "behaviour the public contract leaves open"
+FAULTS = "limits and injected faults (seeded)"
+OUTPUT = "output"
 
-class MockConfigError(ValueError):
+
+class MockConfigError(ConfigError, ValueError):
     """An option value the user must fix; the message names the option."""
+
+
+def _port(text: str, flag: str) -> int:
+    port = whole()(text, flag)
+    if not 0 <= port <= 65535:
+        raise MockConfigError(f"{flag} must be between 0 and 65535, not {port}")
+    return port
+
+
+def _status_4xx(text: str, flag: str) -> int:
+    status = whole()(text, flag)
+    if not 400 <= status <= 499:
+        raise MockConfigError(f"{flag} must be a 4xx status, not {status}")
+    return status
+
+
+def _fraction(text: str, flag: str) -> float:
+    value = number()(text, flag)
+    if not 0.0 <= value <= 1.0:
+        raise MockConfigError(f"{flag} must be a fraction between 0 and 1, not {value}")
+    return value
+
+
+def _non_negative(text: str, flag: str) -> float:
+    value = number()(text, flag)
+    if value < 0:
+        raise MockConfigError(f"{flag} must be 0 or more, not {value}")
+    return value
+
+
+def _at_least_one(text: str, flag: str) -> int:
+    value = whole()(text, flag)
+    if value < 1:
+        raise MockConfigError(f"{flag} must be 1 or more, not {value}")
+    return value
+
+
+def _path(text: str, flag: str) -> Path:
+    return Path(text)
+
+
+def _ledger_path(text: str, flag: str) -> Path:
+    path = Path(text)
+    if path.suffix not in (".jsonl", ".parquet"):
+        raise MockConfigError(f"{flag} {path}: the name must end in .jsonl or .parquet")
+    return path
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MockConfig:
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    ready_file: Path | None = None
-    workers: int = 1
+    host: str = option(DEFAULT_HOST, flag="--host", group=LISTENING, help="address to bind")
+    port: int = option(
+        DEFAULT_PORT, flag="--port", parse=_port, group=LISTENING,
+        help="port to bind; 0 picks a free one")
+    ready_file: Path | None = option(
+        flag="--ready-file", metavar="PATH", parse=_path, group=LISTENING,
+        help='once listening, write {"url": ..., "pid": ...} to PATH (atomically)')
+    workers: int = option(
+        1, flag="--workers", parse=_at_least_one, group=LISTENING,
+        help="server processes sharing the port via SO_REUSEPORT")
     # Authentication.
-    public_key_pem: bytes | None = None
-    certificate_pem: bytes | None = None
-    no_auth: bool = False
-    org_id: str | None = None
-    call_center: str | None = None
-    reject_reused_jti: bool = False
-    leeway_s: float = 0.0
+    public_key_pem: bytes | None = option(
+        flag="--public-key", metavar="PEM", parse=lambda text, flag: _read_pem(Path(text), flag),
+        group=AUTH, help="RSA public key (PEM) that verifies the tokens")
+    certificate_pem: bytes | None = option(
+        flag="--certificate", metavar="PEM",
+        parse=lambda text, flag: _read_pem(Path(text), flag), group=AUTH,
+        help="X.509 certificate (PEM) whose key verifies the tokens, as stored on the Call "
+             "Center record")
+    no_auth: bool = option(
+        False, flag="--no-auth", switch=True, group=AUTH,
+        help="accept requests without checking the Authorization header")
+    org_id: str | None = option(
+        flag="--org-id", metavar="ID", group=AUTH, default_text="any",
+        help="require this iss claim (the org id)")
+    call_center: str | None = option(
+        flag="--call-center", metavar="API_NAME", group=AUTH, default_text="any",
+        help="require this sub claim (the Call Center API name)")
+    reject_reused_jti: bool = option(
+        False, flag="--reject-reused-jti", switch=True, group=AUTH,
+        help="refuse a token whose jti was seen before (default: tokens reusable)")
+    leeway_s: float = option(
+        0.0, flag="--leeway-s", parse=_non_negative, group=AUTH, default_text="0",
+        help="clock skew tolerated on exp, iat and nbf, seconds")
     # Behaviour the contract leaves open.
-    success_status: int = 202
-    duplicates: str = "accept"
-    strict_calls: bool = False
-    outside_window: str = "accept"
-    after_end_status: int = 409
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    success_status: int = option(
+        202, flag="--success-status", parse=whole(), choices=("200", "202"), group=BEHAVIOUR,
+        help="status of an accepted transcript")
+    duplicates: str = option(
+        "accept", flag="--duplicates", choices=("accept", "reject"), group=BEHAVIOUR,
+        help="a repeated messageId in a call: accept and count it, or answer 409")
+    strict_calls: bool = option(
+        False, flag="--strict-calls", switch=True, group=BEHAVIOUR,
+        help="answer 404 for an unknown vendorCallKey instead of creating the call")
+    outside_window: str = option(
+        "accept", flag="--outside-window", choices=("accept", "reject"), group=BEHAVIOUR,
+        help="a message outside its call's start..end: accept it without storing it, or "
+             "answer 400")
+    after_end_status: int = option(
+        409, flag="--after-end-status", parse=_status_4xx, group=BEHAVIOUR,
+        help="status for a message to a call that has ended")
+    max_body_bytes: int = option(
+        DEFAULT_MAX_BODY_BYTES, flag="--max-body-bytes", parse=_at_least_one, group=BEHAVIOUR,
+        help="larger request bodies get 413")
     # Limits and faults.
-    rate_limit: float = 0.0
-    call_create_rate: float = 50.0
-    latency_ms: float = 0.0
-    latency_spread_ms: float = 0.0
-    error_rate: float = 0.0
-    error_statuses: tuple[int, ...] = (500, 503)
-    reset_rate: float = 0.0
-    hang_rate: float = 0.0
-    hang_max_s: float = 300.0
-    seed: int = 0
+    rate_limit: float = option(
+        0.0, flag="--rate-limit", metavar="N", parse=_non_negative, group=FAULTS,
+        default_text="0 = no limit",
+        help="transcript messages per second; beyond it 429 with Retry-After")
+    call_create_rate: float = option(
+        50.0, flag="--call-create-rate", metavar="N", parse=_non_negative, group=FAULTS,
+        default_text="50; 0 = no limit",
+        help="calls created per second before 429, as the org limit")
+    latency_ms: float = option(
+        0.0, flag="--latency-ms", metavar="FIXED", parse=_non_negative, group=FAULTS,
+        default_text="0", help="delay added to every transcript answer")
+    latency_spread_ms: float = option(
+        0.0, flag="--latency-spread-ms", metavar="MS", parse=_non_negative, group=FAULTS,
+        default_text="0", help="plus a uniform random delay in [0, MS)")
+    error_rate: float = option(
+        0.0, flag="--error-rate", metavar="P", parse=_fraction, group=FAULTS, default_text="0",
+        help="fraction of transcript posts answered with an injected 5xx")
+    error_statuses: tuple[int, ...] = option(
+        (500, 503), flag="--error-statuses", metavar="LIST",
+        parse=lambda text, flag: _statuses(text), group=FAULTS, default_text="500,503",
+        help="statuses injected errors pick from")
+    reset_rate: float = option(
+        0.0, flag="--reset-rate", metavar="P", parse=_fraction, group=FAULTS, default_text="0",
+        help="fraction of transcript posts whose connection is reset, unanswered")
+    hang_rate: float = option(
+        0.0, flag="--hang-rate", metavar="P", parse=_fraction, group=FAULTS, default_text="0",
+        help="fraction of transcript posts never answered, until the client gives up")
+    hang_max_s: float = option(
+        300.0, flag="--hang-max-s", parse=_non_negative, group=FAULTS,
+        help="a hung request is closed after this long at most")
+    seed: int = option(
+        0, flag="--seed", parse=whole(), group=FAULTS, default_text="0",
+        help="seed of every random choice")
     # Output.
-    ledger_out: Path | None = None
+    ledger_out: Path | None = option(
+        flag="--ledger-out", metavar="PATH", parse=_ledger_path, group=OUTPUT,
+        help="on shutdown (also SIGTERM, SIGINT) write the ledger to PATH, .jsonl or .parquet")
 
     @property
     def auth_enabled(self) -> bool:
@@ -71,80 +188,7 @@ class MockConfig:
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """Add every mock option to `parser` (used by `python -m replay.mock` and `replay mock`)."""
-    net = parser.add_argument_group("listening")
-    net.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s)")
-    net.add_argument("--port", type=int, default=DEFAULT_PORT,
-                     help="port to bind; 0 picks a free one (default %(default)s)")
-    net.add_argument("--ready-file", type=Path, metavar="PATH",
-                     help='once listening, write {"url": ..., "pid": ...} to PATH (atomically)')
-    net.add_argument("--workers", type=int, default=1,
-                     help="server processes sharing the port via SO_REUSEPORT (default 1)")
-
-    auth = parser.add_argument_group("authentication (RS256 JWT bearer tokens)")
-    auth.add_argument("--public-key", type=Path, metavar="PEM",
-                      help="RSA public key (PEM) that verifies the tokens")
-    auth.add_argument("--certificate", type=Path, metavar="PEM",
-                      help="X.509 certificate (PEM) whose key verifies the tokens, as stored "
-                           "on the Call Center record")
-    auth.add_argument("--no-auth", action="store_true",
-                      help="accept requests without checking the Authorization header")
-    auth.add_argument("--org-id", metavar="ID",
-                      help="require this iss claim (the org id); default: any")
-    auth.add_argument("--call-center", metavar="API_NAME",
-                      help="require this sub claim (the Call Center API name); default: any")
-    auth.add_argument("--reject-reused-jti", action="store_true",
-                      help="refuse a token whose jti was seen before (default: tokens reusable)")
-    auth.add_argument("--leeway-s", type=float, default=0.0,
-                      help="clock skew tolerated on exp, iat and nbf, seconds (default 0)")
-
-    behaviour = parser.add_argument_group("behaviour the public contract leaves open")
-    behaviour.add_argument("--success-status", type=int, choices=(200, 202), default=202,
-                           help="status of an accepted transcript (default 202)")
-    behaviour.add_argument("--duplicates", choices=("accept", "reject"), default="accept",
-                           help="a repeated messageId in a call: accept and count it, or "
-                                "answer 409 (default accept)")
-    behaviour.add_argument("--strict-calls", action="store_true",
-                           help="answer 404 for an unknown vendorCallKey instead of creating "
-                                "the call")
-    behaviour.add_argument("--outside-window", choices=("accept", "reject"), default="accept",
-                           help="a message outside its call's start..end: accept it without "
-                                "storing it, or answer 400 (default accept)")
-    behaviour.add_argument("--after-end-status", type=int, default=409,
-                           help="status for a message to a call that has ended (default 409)")
-    behaviour.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
-                           help="larger request bodies get 413 (default %(default)s)")
-
-    faults = parser.add_argument_group("limits and injected faults (seeded)")
-    faults.add_argument("--rate-limit", type=float, default=0.0, metavar="N",
-                        help="transcript messages per second; beyond it 429 with Retry-After "
-                             "(default 0 = no limit)")
-    faults.add_argument("--call-create-rate", type=float, default=50.0, metavar="N",
-                        help="calls created per second before 429, as the org limit "
-                             "(default 50; 0 = no limit)")
-    faults.add_argument("--latency-ms", type=float, default=0.0, metavar="FIXED",
-                        help="delay added to every transcript answer (default 0)")
-    faults.add_argument("--latency-spread-ms", type=float, default=0.0, metavar="MS",
-                        help="plus a uniform random delay in [0, MS) (default 0)")
-    faults.add_argument("--error-rate", type=float, default=0.0, metavar="P",
-                        help="fraction of transcript posts answered with an injected 5xx "
-                             "(default 0)")
-    faults.add_argument("--error-statuses", default="500,503", metavar="LIST",
-                        help="statuses injected errors pick from (default 500,503)")
-    faults.add_argument("--reset-rate", type=float, default=0.0, metavar="P",
-                        help="fraction of transcript posts whose connection is reset, "
-                             "unanswered (default 0)")
-    faults.add_argument("--hang-rate", type=float, default=0.0, metavar="P",
-                        help="fraction of transcript posts never answered, until the client "
-                             "gives up (default 0)")
-    faults.add_argument("--hang-max-s", type=float, default=300.0,
-                        help="a hung request is closed after this long at most (default 300)")
-    faults.add_argument("--seed", type=int, default=0,
-                        help="seed of every random choice (default 0)")
-
-    output = parser.add_argument_group("output")
-    output.add_argument("--ledger-out", type=Path, metavar="PATH",
-                        help="on shutdown (also SIGTERM, SIGINT) write the ledger to PATH, "
-                             ".jsonl or .parquet")
+    add_arguments(parser, MockConfig)
 
 
 def _read_pem(path: Path, option: str) -> bytes:
@@ -155,18 +199,6 @@ def _read_pem(path: Path, option: str) -> bytes:
     if b"-----BEGIN" not in data:
         raise MockConfigError(f"{option} {path}: not a PEM file (no '-----BEGIN' line)")
     return data
-
-
-def _fraction(value: float, option: str) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise MockConfigError(f"{option} must be a fraction between 0 and 1, not {value}")
-    return value
-
-
-def _non_negative(value: float, option: str) -> float:
-    if value < 0:
-        raise MockConfigError(f"{option} must be 0 or more, not {value}")
-    return value
 
 
 def _statuses(text: str) -> tuple[int, ...]:
@@ -186,70 +218,25 @@ def _statuses(text: str) -> tuple[int, ...]:
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
     """Check and convert parsed options; raises MockConfigError naming the bad option."""
-    if args.public_key and args.certificate:
+    if args.public_key_pem and args.certificate_pem:
         raise MockConfigError("give --public-key or --certificate, not both")
-    if not (args.public_key or args.certificate or args.no_auth):
+    if not (args.public_key_pem or args.certificate_pem or args.no_auth):
         raise MockConfigError(
             "the mock verifies RS256 tokens: give --public-key PEM or --certificate PEM "
             "(the public half of the key the client signs with), or --no-auth to skip checks"
         )
-    if not 0 <= args.port <= 65535:
-        raise MockConfigError(f"--port must be between 0 and 65535, not {args.port}")
-    if args.workers < 1:
-        raise MockConfigError(f"--workers must be 1 or more, not {args.workers}")
-    if not 400 <= args.after_end_status <= 499:
+    try:
+        config = build(MockConfig, args)
+    except MockConfigError:
+        raise
+    except ConfigError as error:
+        raise MockConfigError(str(error)) from None
+    rates = config.error_rate + config.reset_rate + config.hang_rate
+    if rates > 1.0:
         raise MockConfigError(
-            f"--after-end-status must be a 4xx status, not {args.after_end_status}"
+            f"--error-rate + --reset-rate + --hang-rate must not exceed 1, not {rates:g}"
         )
-    if args.max_body_bytes < 1:
-        raise MockConfigError(f"--max-body-bytes must be 1 or more, not {args.max_body_bytes}")
-    rates = {
-        "--error-rate": _fraction(args.error_rate, "--error-rate"),
-        "--reset-rate": _fraction(args.reset_rate, "--reset-rate"),
-        "--hang-rate": _fraction(args.hang_rate, "--hang-rate"),
-    }
-    if sum(rates.values()) > 1.0:
-        raise MockConfigError(
-            "--error-rate + --reset-rate + --hang-rate must not exceed 1, not "
-            f"{sum(rates.values()):g}"
-        )
-    ledger_out = args.ledger_out
-    if ledger_out is not None and ledger_out.suffix not in (".jsonl", ".parquet"):
-        raise MockConfigError(
-            f"--ledger-out {ledger_out}: the name must end in .jsonl or .parquet"
-        )
-    return MockConfig(
-        host=args.host,
-        port=args.port,
-        ready_file=args.ready_file,
-        workers=args.workers,
-        public_key_pem=_read_pem(args.public_key, "--public-key") if args.public_key else None,
-        certificate_pem=(
-            _read_pem(args.certificate, "--certificate") if args.certificate else None
-        ),
-        no_auth=args.no_auth,
-        org_id=args.org_id,
-        call_center=args.call_center,
-        reject_reused_jti=args.reject_reused_jti,
-        leeway_s=_non_negative(args.leeway_s, "--leeway-s"),
-        success_status=args.success_status,
-        duplicates=args.duplicates,
-        strict_calls=args.strict_calls,
-        outside_window=args.outside_window,
-        after_end_status=args.after_end_status,
-        max_body_bytes=args.max_body_bytes,
-        rate_limit=_non_negative(args.rate_limit, "--rate-limit"),
-        call_create_rate=_non_negative(args.call_create_rate, "--call-create-rate"),
-        latency_ms=_non_negative(args.latency_ms, "--latency-ms"),
-        latency_spread_ms=_non_negative(args.latency_spread_ms, "--latency-spread-ms"),
-        error_rate=rates["--error-rate"],
-        error_statuses=_statuses(args.error_statuses),
-        reset_rate=rates["--reset-rate"],
-        hang_rate=rates["--hang-rate"],
-        hang_max_s=_non_negative(args.hang_max_s, "--hang-max-s"),
-        seed=args.seed,
-        ledger_out=ledger_out,
-    )
+    return config
 
 
 def build_parser(prog: str = "python -m replay.mock") -> argparse.ArgumentParser:

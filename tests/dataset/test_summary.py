@@ -77,5 +77,5 @@ def test_the_summary_is_json_ready(transcripts):
 
 
 def test_a_speed_that_is_not_positive_is_refused(transcripts):
-    with pytest.raises(ConfigError, match="--speed must be a positive number, not 0"):
+    with pytest.raises(ConfigError, match="--speed must be a positive number or 'max', got 0"):
         summarise(transcripts, 0)

@@ -12,8 +12,9 @@ import sys
 import configargparse
 import pytest
 
-from replay.driver.options import OPTIONS, add_options, config_from_options, env_var
+from replay.driver.options import ReplayConfig, add_options, config_from_options, env_var
 from replay.errors import ConfigError
+from replay.options import specs
 
 
 def parse(argv: list[str], env: dict[str, str] | None = None, monkeypatch=None):
@@ -67,7 +68,7 @@ def test_no_option_clashes_with_locusts_own():
     locust_flags = set(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                       text=True, timeout=60, check=True).stdout.split())
     assert "--host" in locust_flags
-    assert not locust_flags & {flag for flag, _ in OPTIONS}
+    assert not locust_flags & {spec.option.flag for spec in specs(ReplayConfig)}
 
 
 def test_jwt_options_build_the_token_settings(tmp_path):
@@ -89,9 +90,9 @@ def test_described_options_hold_the_key_path_but_no_key():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--speed", "fast"], "--speed must be a number, got 'fast'"),
-        (["--speed", "0"], "--speed must be a positive number or 'max', got '0'"),
-        (["--speed", "-3"], "--speed must be a positive number or 'max', got '-3'"),
+        (["--speed", "fast"], "--speed must be a number or 'max', got 'fast'"),
+        (["--speed", "0"], "--speed must be a positive number or 'max', got 0"),
+        (["--speed", "-3"], "--speed must be a positive number or 'max', got -3"),
         (["--loops", "2.5"], "--loops must be a whole number, got '2.5'"),
         (["--loops", "0"], "--loops must be 1 or more, got 0"),
         (["--max-gap", "-1"], "--max-gap must be 0 or more seconds, got -1.0"),
@@ -129,3 +130,24 @@ def test_ca_bundle_and_insecure_together_are_refused(tmp_path):
     bundle.write_text("x")
     with pytest.raises(ConfigError, match="contradict"):
         config(["--ca-bundle", str(bundle), "--insecure"])
+
+
+def test_map_is_repeatable_and_dataset_options_reach_the_load_options():
+    cfg = config(["--map", "content=Text", "--map", "senderType=Role", "--max-content-length",
+                  "500", "--send-at", "start"])
+    assert cfg.column_map == {"content": "Text", "senderType": "Role"}
+    load = cfg.load_options()
+    assert (load.max_content_length, load.order_by) == (500, "startTime")
+
+
+def test_the_run_id_defaults_to_the_utc_time_once_per_config():
+    cfg = config([])
+    assert len(cfg.run_id) == len("20260101-120000")
+    assert cfg.run_dir.endswith(cfg.run_id)
+
+
+def test_described_options_come_from_the_registry():
+    described = config(["--speed", "max", "--fail-on", "p95>300ms,error_rate>1%"]).described()
+    assert described["speed"] == "max"
+    assert described["fail_on"] == "p95>300ms,error_rate>1%"
+    assert "dry_run" not in described and "run_id" not in described

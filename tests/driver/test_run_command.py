@@ -26,7 +26,7 @@ def not_a_key(tmp_path):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--speed", "-3"], "--speed must be a positive number or 'max', got '-3'"),
+        (["--speed", "-3"], "--speed must be a positive number or 'max', got -3"),
         (["--fail-on", "p95>>3"], "--fail-on: 'p95>>3' is not a threshold;"),
         (["--loops", "0"], "--loops must be 1 or more, got 0"),
         (["--map", "nonsense"], "--map: 'nonsense' is not field=column;"),
@@ -73,3 +73,25 @@ def test_the_ledger_line_says_so_when_the_mock_has_already_stopped(tmp_path):
         pass  # leaving the block stops it, as Ctrl-C in a terminal does during a run
     line = _ledger_line(mock, tmp_path)
     assert line.startswith("mock ledger: not compared, the mock stopped before the end (")
+
+
+def test_replay_run_forwards_the_options_given_and_its_own_speed():
+    args = cli.build_parser(("run",)).parse_args(
+        ["run", SAMPLE, "--map", "content=Text", "--map", "senderType=Role", "--retries", "2",
+         "--lifecycle", "--max-content-length", "500", "--run-id", "r1"])
+    from replay.commands.run import forwarded_options
+
+    assert forwarded_options(args) == [
+        "--map", "content=Text", "--map", "senderType=Role", "--max-content-length", "500",
+        "--speed", "300", "--lifecycle", "--retries", "2"]
+
+
+def test_replay_run_takes_the_dataset_options_of_replay_validate():
+    def flags(command):
+        parser = cli.build_parser((command,))
+        sub = parser._subparsers._group_actions[0].choices[command]
+        return {flag for action in sub._actions for flag in action.option_strings}
+
+    dataset_flags = {"--map", "--map-file", "--on-invalid", "--send-at", "--max-content-length"}
+    assert dataset_flags <= flags("validate")
+    assert dataset_flags <= flags("run")

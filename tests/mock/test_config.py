@@ -54,3 +54,13 @@ def test_file_that_is_not_pem_is_refused(tmp_path):
 def test_config_is_frozen():
     with pytest.raises(AttributeError):
         parse("--no-auth").port = 1  # type: ignore[misc]
+
+
+def test_the_parsers_defaults_are_the_config_dataclass_defaults():
+    assert parse("--no-auth") == MockConfig(no_auth=True)
+
+
+def test_help_shows_the_dataclass_defaults():
+    helps = {action.dest: action.help for action in build_parser()._actions}
+    assert helps["port"] == "port to bind; 0 picks a free one (default 8080)"
+    assert helps["max_body_bytes"] == "larger request bodies get 413 (default 1048576)"
