@@ -10,7 +10,6 @@ drift from the code.
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
 from docgen.markdown import cell, code, table
@@ -79,7 +78,7 @@ def render_locust_options() -> str:
     for action in locust_options():
         env_var = getattr(action, "env_var", None)
         rows.append((code(_flag_text(action)), _default(action),
-                     code(env_var) if env_var else "", cell(_meaning(action))))
+                     code(env_var) if env_var else "", cell(_help(action))))
     return "\n".join([
         "# Locust options of the replay",
         "",
@@ -104,13 +103,8 @@ def _group_title(title: str | None) -> str:
     return {"positional arguments": "Arguments", "options": "Options"}.get(title or "", title or "")
 
 
-# Options declared in the registry (replay.options) have no argparse default: their help ends
-# with it instead, "(default 30)" or "(default: the dataset's peak)".
-_DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s+(?P<default>[^()]*(?:\([^()]*\)[^()]*)*)\)$")
-
-
 def _options_table(actions: list[argparse.Action]) -> str:
-    rows = [(code(_flag_text(a)), _default(a), cell(_meaning(a))) for a in actions]
+    rows = [(code(_flag_text(a)), _default(a), cell(_help(a))) for a in actions]
     return table(("argument", "default", "meaning"), rows)
 
 
@@ -125,13 +119,19 @@ def _flag_text(action: argparse.Action) -> str:
 
 
 def stated_default(action: argparse.Action) -> str | None:
-    """An option's default as text: argparse's, else the one its help states; None if none."""
+    """An option's default as a user reads it, or None when it has none.
+
+    Options declared in the registry (replay.options) carry it as `shown_default` (their
+    argparse default is None, so a forwarding program can tell what was given); the others
+    have argparse's default.
+    """
     if action.nargs == 0 or action.default is argparse.SUPPRESS:
         return None
+    if getattr(action, "shown_default", None) is not None:
+        return str(action.shown_default)
     if action.default not in (None, "", [], ()):
         return _plain(action.default)
-    stated = _DEFAULT_IN_HELP.search(_help(action))
-    return stated.group("default") if stated else None
+    return None
 
 
 def _default(action: argparse.Action) -> str:
@@ -149,14 +149,6 @@ def _default(action: argparse.Action) -> str:
     return cell(default) if " " in default else code(default)
 
 
-def _meaning(action: argparse.Action) -> str:
-    """The help text, without the default when the default column shows it from there."""
-    text = _help(action)
-    if action.default in (None, "", [], ()) and action.nargs != 0:
-        return _DEFAULT_IN_HELP.sub("", text)
-    return text
-
-
 def _plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(map(str, value))
@@ -165,7 +157,7 @@ def _plain(value: Any) -> str:
 
 def _help(action: argparse.Action) -> str:
     """The help text as argparse prints it (%(default)s and %% expanded)."""
-    text = action.help or ""
+    text = getattr(action, "plain_help", None) or action.help or ""
     if "%" not in text:
         return text + _choices(action, text)
     params = {key: value for key, value in vars(action).items() if value is not argparse.SUPPRESS}

@@ -113,17 +113,28 @@ def add_arguments(parser: Any, config_class: type, *, title: str | None = None,
                 kwargs["action"] = "append"
         if env_prefix is not None:
             kwargs["env_var"] = env_prefix + spec.env_suffix
-        groups[section].add_argument(declared.flag, **kwargs)
+        action = groups[section].add_argument(declared.flag, **kwargs)
+        # The parser's default stays None (so a forwarding program sees what was given); the
+        # documentation reads the default the user gets from here.
+        action.shown_default = shown_default(spec, defaults.get(spec.name))
+        action.plain_help = declared.help.replace("%", "%%")  # as argparse help text
+
+
+def shown_default(spec: Spec, default: str | None = None) -> str | None:
+    """The default as a user reads it (`30`, `the dataset's peak`), or None when there is none."""
+    if default is None and spec.option.default_text is not None:
+        return spec.option.default_text
+    if default is None and not (spec.default is None or spec.default is False
+                                or spec.default in ("", ())):  # 0 is a default worth saying
+        return _plain(spec.default)
+    return default
 
 
 def help_text(spec: Spec, default: str | None = None) -> str:
     """The option's help with its default: `... (default 30)`."""
     if default is None and spec.option.default_text is not None:
         return f"{spec.option.help} (default: {spec.option.default_text})"
-    shown = default
-    if shown is None and not (spec.default is None or spec.default is False
-                              or spec.default in ("", ())):  # 0 is a default worth saying
-        shown = _plain(spec.default)
+    shown = shown_default(spec, default)
     return spec.option.help if shown is None else f"{spec.option.help} (default {shown})"
 
 

@@ -32,9 +32,8 @@ def test_readme_documents_every_subcommand_option(command, option):
 
 
 def test_readme_documents_every_locust_option():
-    from replay.driver.options import ReplayConfig
-    from replay.options import specs
+    from docgen.commands import locust_options
 
-    flags = [spec.option.flag for spec in specs(ReplayConfig)]
+    flags = [action.option_strings[0] for action in locust_options()]
     missing = [flag for flag in flags if f"`{flag}" not in README]
     assert not missing, f"README does not mention the Locust options {missing}"
