@@ -1,14 +1,17 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
-    python -m bench [--quick | --smoke] [--only mock,generator,fidelity,data,soak]
+    python -m bench [--quick | --smoke] [--only mock,generator,fidelity,data,import,soak,metrics]
                     [--results-dir bench/results]
 
-Sections (default: mock, generator, fidelity, data; the soak only when named in --only):
+Sections (default: mock, generator, fidelity, data, import; soak and metrics only when named in
+--only):
   mock       the mock endpoint's posts/s and latency on one core, wrk, RS256 on and off
   generator  bare Locust FastHttpUser vs k6 vs the replay at --speed max, one core each
   fidelity   the replay's schedule lag at fixed rates (1,000, 4,000, 8,000 messages/s)
   data       load, validate and plan one million messages (bench/data.py)
+  import     replay import messages/s on one core, Contact Lens and Transcribe, 10,000 files
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
+  metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes
@@ -33,7 +36,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import data_section, fidelity, generator, mock, soak
+from bench import (
+    data_section,
+    fidelity,
+    generator,
+    import_section,
+    metrics_section,
+    mock,
+    soak,
+)
 from bench.context import PROFILES, Context
 from bench.keys import make_keys
 from bench.procs import Processes, bench_cores
@@ -54,9 +65,10 @@ from bench.tools import machine, versions
 log = logging.getLogger("bench")
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
-    "data": data_section.run, "soak": soak.run,
+    "data": data_section.run, "import": import_section.run, "soak": soak.run,
+    "metrics": metrics_section.run,
 }
-DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data")
+DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 

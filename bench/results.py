@@ -42,6 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from replay.atomic import write_atomically
+
 SCHEMA = "bench-results/1"
 NOISE_FLOOR = 0.02
 
@@ -228,10 +230,7 @@ def contention_text(document: dict) -> str:
 
 def write_results(path: Path, document: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
-    return path
+    return write_atomically(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def _figures(document: dict) -> Iterable[tuple[str, dict]]:

@@ -2,14 +2,16 @@
 
     replay validate PATH      check a transcript dataset and summarise it
     replay generate --calls N synthesise realistic transcripts
+    replay import FORMAT SRC  turn other systems' transcript files into a dataset
     replay mock               serve the mock telephony API
     replay run PATH           replay a dataset through Locust and write a report
     replay report RUN_DIR     rebuild a run's HTML report from its files
     replay compare A B        compare two runs
 
-Each sub-command lives in `replay.commands.<name>` and exposes `register(subparsers)`, which adds
-its parser and sets `handler=callable(args) -> int`. Modules are imported only when their
-command runs, so `replay mock` never imports Locust (and gevent's monkey-patching).
+Each sub-command lives in `replay.commands.<name>` (`import_` for import) and exposes
+`register(subparsers)`, which adds its parser and sets `handler=callable(args) -> int`.
+Modules are imported only when their command runs, so `replay mock` never imports Locust
+(and gevent's monkey-patching).
 Errors derived from `ReplayError` are printed as one clear message with their exit code.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import keyword
 import logging
 import sys
 
@@ -24,7 +27,7 @@ from replay import __version__
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
-COMMANDS = ("validate", "generate", "mock", "run", "report", "compare")
+COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare")
 
 
 def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:
@@ -36,7 +39,8 @@ def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParse
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in commands:
-        importlib.import_module(f"replay.commands.{name}").register(subparsers)
+        module = f"{name}_" if keyword.iskeyword(name) else name  # import -> import_.py
+        importlib.import_module(f"replay.commands.{module}").register(subparsers)
     return parser
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from replay.atomic import write_atomically
 from replay.errors import ConfigError
 from replay.exit_codes import ExitCode
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_text(comparison))
     out = args.out or (args.run_b if args.run_b.is_dir() else args.run_b.parent) / COMPARE_FILE
     try:
-        out.write_text(render_html(comparison), encoding="utf-8")
+        write_atomically(out, render_html(comparison))
     except OSError as error:
         raise ConfigError(f"--out {out}: cannot write the page ({error.strerror})") from None
     print(f"page: {out}")

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replay.mock.config import MockConfigError, config_from_args
-    from replay.mock.server import serve
+    from replay.mock.launch import serve
 
     try:
         serve(config_from_args(args))

@@ -36,12 +36,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
+from replay.dataset.preflight import check_readable
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
-from replay.errors import ConfigError, EndpointError
+from replay.errors import ConfigError, EndpointError, ReplayError
 from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
 from replay.options import add_arguments, given_arguments
+from replay.results.measures import NO_RESPONSE_STATUS
+from replay.results.summary import mock_block
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +83,8 @@ def forwarded_options(args: argparse.Namespace) -> list[str]:
 def validate(args: argparse.Namespace) -> ReplayConfig:
     """Check every option as the locustfile will (the same registry), before anything starts.
 
-    ConfigError on a bad value, a missing dataset or an unreadable --jwt-key.
+    ConfigError on a bad value, a missing dataset or an unreadable --jwt-key; DatasetError
+    on a dataset that cannot be read as one (empty, header only, not Parquet, ...).
     """
     if not Path(args.dataset).exists():
         raise ConfigError(f"{args.dataset}: no such file or directory")
@@ -93,6 +97,7 @@ def validate(args: argparse.Namespace) -> ReplayConfig:
     if config.jwt is not None:
         load_private_key(config.jwt.key_path)
     mock_arguments(args.mock_args)
+    check_readable(config.dataset, config.column_map)
     return config
 
 
@@ -108,7 +113,25 @@ def mock_arguments(text: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     config = validate(args)
     run_dir = Path(config.run_dir)
+    fresh = not run_dir.exists()
     make_run_dir(run_dir)
+    try:
+        code = _run_in(run_dir, config, args)
+    except ReplayError:
+        _forget(run_dir, fresh)
+        raise
+    if code == 2:  # Locust stopped on bad input
+        _forget(run_dir, fresh)
+    return code
+
+
+def _forget(run_dir: Path, fresh: bool) -> None:
+    """Remove a run directory this run created when the run stopped before writing results."""
+    if fresh and not (run_dir / "summary.json").exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _run_in(run_dir: Path, config: ReplayConfig, args: argparse.Namespace) -> int:
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
         "--dataset", str(args.dataset), "--run-id", config.run_id,
@@ -137,7 +160,7 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
             raise EndpointError(f"the embedded mock did not start: {error}") from None
         with mock:
             print(f"replay run: embedded mock at {mock.url} (ledger at {mock.url}/__admin)",
-                  flush=True)
+                  file=sys.stderr, flush=True)
             auth = ["--jwt-key", str(private)]
             if not args.org_id:
                 auth += ["--org-id", org_id]
@@ -168,34 +191,46 @@ def _make_key_pair(folder: Path) -> tuple[Path, Path]:
 
 
 def _replay(command: list[str], run_dir: Path) -> int:
-    """Run locust, echoing its output to the console and run.log; forward SIGTERM to it.
+    """Run locust, echoing its output (stdout to stdout, its log on stderr to stderr) and
+    copying both to run.log; forward SIGTERM to it.
 
     Returns its exit code (128 + N when a signal N ended it).
     """
     with open(run_dir / "run.log", "w", encoding="utf-8") as log:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True, bufsize=1, cwd=os.getcwd(),
                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
         previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+        lock = threading.Lock()
+        errors = threading.Thread(target=_copy, args=(child.stderr, sys.stderr, log, lock),
+                                  daemon=True)
+        errors.start()
         try:
-            _echo(child, log)
+            _echo(child, log, lock)
             code = child.wait()
+            errors.join(timeout=CHILD_STOP_TIMEOUT_S)
         finally:
             signal.signal(signal.SIGTERM, previous)
     return 128 - code if code < 0 else code
 
 
-def _echo(child: subprocess.Popen, log: TextIO) -> None:
-    """Copy the child's output until it ends. Ctrl-C reaches the child too (same process
+def _copy(source: TextIO, console: TextIO, log: TextIO, lock: threading.Lock) -> None:
+    for line in source:
+        with lock:
+            console.write(line)
+            console.flush()
+            log.write(line)
+
+
+def _echo(child: subprocess.Popen, log: TextIO, lock: threading.Lock) -> None:
+    """Copy the child's stdout until it ends. Ctrl-C reaches the child too (same process
     group): keep copying while it writes its outputs, for CHILD_STOP_TIMEOUT_S at most; a
     second Ctrl-C kills it."""
     deadline: threading.Timer | None = None
     try:
         while True:
             try:
-                for line in child.stdout:
-                    sys.stdout.write(line)
-                    log.write(line)
+                _copy(child.stdout, sys.stdout, log, lock)
                 return
             except KeyboardInterrupt:
                 if deadline is None:
@@ -209,15 +244,22 @@ def _echo(child: subprocess.Popen, log: TextIO) -> None:
 
 
 def _ledger_line(mock: MockProcess, run_dir: Path) -> str:
-    """The mock's ledger against the replay's summary.json (which must exist)."""
+    """The mock's counts now against the replay's summary.json (which must exist), by the
+    summary's own rule (replay.results.summary.mock_block)."""
     try:
-        ledger = mock.ledger()
+        stats = mock.stats()
     except OSError as error:  # Ctrl-C in a terminal stops the mock too (same process group)
         return (f"mock ledger: not compared, the mock stopped before the end "
                 f"({getattr(error, 'reason', error)})")
-    stored = sum(1 for row in ledger if row.get("outcome") == "stored")
-    distinct = len({(row["vendorCallKey"], row["messageId"]) for row in ledger})
-    accepted = json.loads((run_dir / "summary.json").read_text())["counts"]["accepted"]
-    state = "matches" if distinct == accepted else "DOES NOT match"
-    return (f"mock ledger: {len(ledger)} messages, {distinct} distinct, {stored} stored; "
-            f"{state} the {accepted} the replay counted as accepted")
+    counts = json.loads((run_dir / "summary.json").read_text())["counts"]
+    accepted = counts["accepted"]
+    ambiguous = counts.get("failed_by_status", {}).get(str(NO_RESPONSE_STATUS), 0)
+    block = mock_block(stats, accepted=accepted, ambiguous=ambiguous)
+    taken = block["stored"] + block["outside_window"]
+    state = "matches" if block["matches"] else "DOES NOT match"
+    line = (f"mock ledger: {taken} messages taken ({block['stored']} stored, "
+            f"{block['outside_window']} outside the call window, {block['duplicates']} "
+            f"duplicates); {state} the {accepted} the replay counted as accepted")
+    if ambiguous:
+        line += f" and up to {ambiguous} that got no response"
+    return line

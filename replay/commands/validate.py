@@ -2,7 +2,9 @@
 
 Exit status: 0 when the dataset is valid (or its invalid rows were skipped with
 `--on-invalid skip`), 2 when it is invalid or unreadable (the error lists the rows to fix).
-Output: a short human-readable summary, or with `--json` the dict of `replay.dataset.summarise`.
+Output: a short human-readable summary, or with `--json` the dict of `replay.dataset.summarise`;
+with `--json` an error is a JSON object too, on stdout: {"source", "valid": false, "error" (the
+message), "kind" (ConfigError or DatasetError)}.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import json
 
 from replay.dataset import load_transcripts, summarise
 from replay.dataset.arguments import DatasetOptions
-from replay.errors import ConfigError
+from replay.errors import ConfigError, ReplayError
 from replay.options import add_arguments, build
 from replay.plan import parse_speed
+from replay.results.units import format_duration
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +40,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.json:
+        return _validate(args)
+    try:
+        return _validate(args)
+    except ReplayError as error:  # a JSON reader gets JSON, also when the dataset is bad
+        print(json.dumps({"source": args.path, "valid": False, "error": str(error),
+                          "kind": type(error).__name__}, indent=2))
+        return error.exit_code
+
+
+def _validate(args: argparse.Namespace) -> int:
     speed = parse_speed(args.speed)
     if speed is None:
         raise ConfigError("--speed max has no rates to compute: give a number, e.g. --speed 10")
@@ -64,11 +78,11 @@ def describe(summary: dict) -> str:
         f"  messages           {summary['messages']:,} ({senders})",
         f"  messages per call  min {per_call['min']}, median {per_call['median']:g}, "
         f"max {per_call['max']}",
-        f"  call duration      median {_duration(duration['median'])}, "
-        f"max {_duration(duration['max'])}",
+        f"  call duration      median {format_duration(duration['median'])}, "
+        f"max {format_duration(duration['max'])}",
         f"  time span          {summary['first_send']} to {summary['last_send']} "
-        f"({_duration(summary['span_s'])}, messages sent at {summary['send_at']})",
-        f"  at speed {speed:<9} replay takes {_duration(summary['replay_duration_s'])}; "
+        f"({format_duration(summary['span_s'])}, messages sent at {summary['send_at']})",
+        f"  at speed {speed:<9} replay takes {format_duration(summary['replay_duration_s'])}; "
         f"mean {summary['mean_mps']:,.1f} msg/s, peak {summary['peak_mps']:,} msg/s, "
         f"peak {summary['peak_concurrent_calls']:,} concurrent calls",
     ]
@@ -79,12 +93,3 @@ def describe(summary: dict) -> str:
         lines.append(f"  skipped            {count:,} invalid {rows} ({reasons})")
         lines.extend(f"    {example}" for example in summary["skipped_examples"])
     return "\n".join(lines)
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"

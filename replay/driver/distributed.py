@@ -54,6 +54,8 @@ from replay.driver.outputs import (
     write_outputs,
 )
 from replay.driver.prepare import in_thread, load_share, prepare
+from replay.driver.roles import Session
+from replay.driver.runtime import freeze_loaded_data
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.options import specs
@@ -86,7 +88,7 @@ def table_from_bytes(data: bytes) -> pa.Table:
 class MasterRole:
     """The master's side: hands out shares, sets t0, gathers and writes the results."""
 
-    def __init__(self, session: Any, environment: Any) -> None:
+    def __init__(self, session: Session, environment: Any) -> None:
         self.session = session
         self.environment = environment
         self.runner = environment.runner
@@ -116,6 +118,7 @@ class MasterRole:
         config = self.session.config
         options = {name: getattr(self.environment.parsed_options, name, None)
                    for name in OPTION_NAMES}
+        options["junit_xml"] = None  # written by the master alone; its folder may not exist there
         for index, client_id in self.workers.items():
             self.runner.send_message(
                 "replay_prepare",
@@ -271,7 +274,7 @@ class MasterRole:
 class WorkerRole:
     """A worker's side: loads its share, waits for t0, replays, reports its results."""
 
-    def __init__(self, session: Any, environment: Any) -> None:
+    def __init__(self, session: Session, environment: Any) -> None:
         self.session = session
         self.environment = environment
         self.runner = environment.runner
@@ -284,13 +287,14 @@ class WorkerRole:
             call_on_ctrl_c(session.stop.set)
 
     def _on_prepare(self, environment: Any, msg: Any, **_: Any) -> None:
-        session = self.session
-        if session._greenlet is None:
-            session.stop.clear()
-            session._greenlet = gevent.spawn(self._run, msg.data)
+        self.session.start_once(lambda: self._run(msg.data), clear_stop=True)
 
     def on_quitting(self) -> None:
         self.start.set(None)  # not started yet: give up waiting
+
+    def snapshot(self) -> dict[str, Any]:
+        """This worker's progress (the master shows the sum of its workers')."""
+        return self.session.progress.take() if self.session.progress is not None else {}
 
     def _send(self, kind: str, data: dict[str, Any]) -> None:
         self.runner.send_message(kind, {"index": self.index, **data})
@@ -301,6 +305,7 @@ class WorkerRole:
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
+            session.start_metrics(worker=index)
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             self._send("replay_ready", {"error": str(error)})
@@ -317,6 +322,7 @@ class WorkerRole:
             return
         try:
             prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"])
+            freeze_loaded_data()
             plan = prepared.plan
             keys = table["vendorCallKey"].to_numpy(dtype=object)[plan.row[plan.call_start]]
             self._send("replay_planned", {"messages": plan.messages, "plan_calls": plan.calls,

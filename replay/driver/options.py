@@ -60,6 +60,21 @@ def _base_url(text: str, flag: str) -> str | None:
     return text.rstrip("/") or None
 
 
+def _junit_xml(text: str, flag: str) -> str:
+    """A file path (its folder is created when the run starts: driver.ci_outputs)."""
+    if os.path.isdir(text):
+        raise ConfigError(f"{flag} {text}: is a directory; give a file path such as "
+                          f"{os.path.join(text, 'replay-junit.xml')}")
+    return text
+
+
+def _port(text: str, flag: str) -> int:
+    port = whole()(text, flag)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{flag} must be a TCP port from 0 to 65535, got {port}")
+    return port
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReplayConfig(DatasetOptions):
     """Everything the replay needs, validated; each option field's help says what it is."""
@@ -150,6 +165,12 @@ class ReplayConfig(DatasetOptions):
     mock_admin: str | None = option(
         flag="--mock-admin", metavar="URL", parse=_base_url,
         help="the replay mock's base URL, to reconcile with its /__admin/stats")
+    junit_xml: str | None = option(
+        flag="--junit-xml", metavar="PATH", parse=_junit_xml,
+        help="also write the verdict as a JUnit XML report to PATH (for CI test reports)")
+    metrics_port: int | None = option(
+        flag="--metrics-port", metavar="PORT", parse=_port, default_text="off",
+        help="serve Prometheus metrics on PORT (workers: PORT+1+index; 0 = free ports, logged)")
 
     # Not options: Locust's --host, and what the options make.
     host: str | None = None

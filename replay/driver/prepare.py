@@ -5,14 +5,12 @@
     print(dry_run_text(prepared, config, now_epoch_s=time.time()))
 
 Loading runs in a real thread (gevent's threadpool), so Locust's heartbeats and web UI keep
-running while a large dataset is read. After it, the garbage collector is tuned: everything
-loaded is frozen out of its reach (`gc.freeze()`) and its thresholds raised, since its pauses
-otherwise push schedule lag p99 from ~5 ms to 30-70 ms (measured; see docs/performance.md).
+running while a large dataset is read. Nothing here changes process-wide state: the session
+tunes the garbage collector after it (replay.driver.runtime).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
 
@@ -30,7 +28,6 @@ from replay.plan import Plan, build_plan
 
 logger = logging.getLogger(__name__)
 
-GC_THRESHOLDS = (100_000, 50, 100)
 DRY_RUN_REQUESTS = 3
 
 
@@ -52,18 +49,10 @@ def in_thread(function, *args, **kwargs):
     The task itself never raises: gevent's hub would print the traceback of an exception
     raised in a threadpool task (a DatasetError too). It hands the exception back instead,
     and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
-    meanwhile reaches the caller as KeyboardInterrupt, which the hub is told not to print
-    (`Hub.NOT_ERROR`): the caller says what was interrupted.
+    meanwhile reaches the caller as KeyboardInterrupt (which the program's edge tells the hub
+    not to print: replay.driver.runtime.quiet_interrupts).
     """
-    hub = gevent.get_hub()
-    quiet = "NOT_ERROR" not in vars(hub)
-    if quiet:
-        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
-    try:
-        result, error = hub.threadpool.apply(_outcome_of, (function, args, kwargs))
-    finally:
-        if quiet:
-            del hub.NOT_ERROR
+    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
     if error is not None:
         raise error
     return result
@@ -79,7 +68,7 @@ def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
 def prepare(
     config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None
 ) -> Prepared:
-    """Load (unless given) and plan off the loop, build the request builder, then tune the GC.
+    """Load (unless given) and plan off the loop, and build the request builder.
 
     `t0_ms` is T0 when it comes from outside (the master of a distributed run).
     """
@@ -96,9 +85,6 @@ def prepare(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
     )
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
     logger.info(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,

@@ -31,6 +31,18 @@ class Progress:
         self._span_s = span_s
         self._clock = clock
 
+    @property
+    def recorder(self) -> OutcomeRecorder:
+        return self._recorder
+
+    @property
+    def due_s(self) -> np.ndarray:
+        return self._due_s
+
+    @property
+    def clock(self) -> RunClock:
+        return self._clock
+
     def take(self) -> dict[str, Any]:
         return self._recorder.snapshot(self._clock.now_s(), self._due_s)
 

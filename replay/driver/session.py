@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
@@ -54,6 +56,8 @@ from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
 from replay.driver.retry import RetryPolicy
+from replay.driver.roles import Role
+from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
@@ -78,7 +82,8 @@ class ReplaySession:
         self.finished = Event()
         self.exit_code: int | None = None
         self.progress: Progress | None = None
-        self.role: Any = None  # distributed.MasterRole or WorkerRole when not local
+        self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
+        self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
 
     # -- wiring ------------------------------------------------------------------------------
@@ -98,14 +103,18 @@ class ReplaySession:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
             if not self.config.dry_run:
                 make_run_dir(self.config.run_dir)  # unusable --report-dir: fail now, not after
+                make_junit_folder(self.config)
             if isinstance(environment.runner, locust.runners.MasterRunner):
                 self.role = MasterRole(self, environment)
+                self.start_metrics()
             elif self.config.dry_run:
                 prepared = prepare(self.config)
                 print(dry_run_text(prepared, self.config, now_epoch_s=time.time()), flush=True)
                 raise SystemExit(0)
             else:
+                self.start_metrics()
                 self.prepared = prepare(self.config)
+                freeze_loaded_data()
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
@@ -127,13 +136,15 @@ class ReplaySession:
         self.stop.set()
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
-        if self.role is not None and hasattr(self.role, "on_quitting"):
+        if self.role is not None:
             self.role.on_quitting()
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
             self.finished.wait(timeout=self.config.timeout_s + 30)
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
+        if self.metrics is not None:
+            self.metrics.stop()
 
     # -- a local run -------------------------------------------------------------------------
 
@@ -141,9 +152,18 @@ class ReplaySession:
         """Run the replay once in this (local) process; later calls, and workers, return."""
         if self.role is not None:
             return
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run_local)
+        self.start_once(self._run_local)
         self._greenlet.join()
+
+    def start_once(self, run: Callable[[], None], *, clear_stop: bool = False) -> bool:
+        """Run `run` in a greenlet unless this process's run already started (roles.Session);
+        `clear_stop` forgets an earlier stop first (a worker's previous test)."""
+        if self._greenlet is not None:
+            return False
+        if clear_stop:
+            self.stop.clear()
+        self._greenlet = gevent.spawn(run)
+        return True
 
     def _run_local(self) -> None:
         config = self.config
@@ -163,7 +183,10 @@ class ReplaySession:
 
     def _replay_and_write(self, config: ReplayConfig) -> None:
         try:
-            prepared = self.prepared or prepare(config)
+            prepared = self.prepared
+            if prepared is None:
+                prepared = prepare(config)
+                freeze_loaded_data()
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
             record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
@@ -198,6 +221,8 @@ class ReplaySession:
             summary, stop_reason=stop_reason,
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
+        if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
+            self.exit_code = 2  # a passing run whose CI report is missing must not look green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -261,6 +286,25 @@ class ReplaySession:
         cap = self.config.max_concurrency if self.config else None
         return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
 
+    def start_metrics(self, *, worker: int | None = None) -> None:
+        """Serve Prometheus metrics with --metrics-port (replay.driver.metrics): the master's
+        from its workers' reports, a local run's or worker's from its recorder."""
+        if self.config.metrics_port is None or self.metrics is not None:
+            return
+        from replay.driver import metrics  # prometheus_client only when asked for
+
+        role = "master" if isinstance(self.role, MasterRole) else (
+            "local" if worker is None else "worker")
+        info = {"run_id": self.config.run_id, "role": role,
+                "worker": "" if worker is None else str(worker)}
+        if role == "master":
+            collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
+        else:
+            collector = metrics.RecorderCollector(lambda: self.progress, info=info)
+        what = role if worker is None else f"worker {worker}"
+        self.metrics = metrics.MetricsServer.start(
+            metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _install_live_tab(self, environment: Any) -> None:
@@ -270,7 +314,7 @@ class ReplaySession:
             from replay.report.live import install_live_tab
         except ImportError:
             return
-        if self.role is not None and hasattr(self.role, "snapshot"):
+        if self.role is not None:
             install_live_tab(environment, self.role.snapshot)
         else:
             install_live_tab(environment, lambda: self.progress.take() if self.progress else {})

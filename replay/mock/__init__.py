@@ -4,9 +4,15 @@
     with start_mock(["--no-auth"]) as mock:                        # from replay.mock.process
         mock.url, mock.stats(), mock.ledger()
 
-It shares nothing with the rest of `replay` but the API contract (docs/contract.md): nothing here
-imports from `replay.*` outside `replay.mock`. Modules: config (options), auth (JWT checks),
-validation (bodies), ledger (memory and export), faults (limits, injected faults), responses
-(HTTP plumbing), app (routes, hot path), lifecycle (create/update calls), admin (/__admin),
-server (uvicorn), workers (--workers N), process (run it as a subprocess).
+It shares nothing with the rest of `replay` but the API contract (docs/contract.md) and three
+small dependency-free helpers: replay.options (its option registry), replay.errors and
+replay.atomic. It never imports gevent or Locust (tests/mock/test_layering.py).
+
+Modules, in import order (each imports only earlier ones, always at the top):
+config (options) -> network (sockets, URL, ready file) -> auth (JWT checks), validation
+(bodies), ledger (memory and export), faults (limits, injected faults), responses (HTTP
+plumbing), checks (auth and rate checks every route shares), cluster (--workers N seen as one),
+state (one process's ledger and helpers) -> admin (/__admin), lifecycle (create/update calls)
+-> app (routes, hot path) -> server (uvicorn) -> workers (--workers N) -> launch (one or N).
+process (run it as a subprocess) stands apart.
 """

@@ -6,6 +6,7 @@ import logging
 import sys
 
 from replay.mock.config import MockConfigError, build_parser, config_from_args
+from replay.mock.launch import serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,10 +15,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        config = config_from_args(args)
-        from replay.mock.server import serve
-
-        serve(config)
+        serve(config_from_args(args))
     except MockConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@
     POST /__admin/reset         forget calls, messages and counters; {"reset": true}
 
 With --workers N every worker keeps its own ledger; these endpoints gather all workers' answers
-(see replay.mock.workers) so a client sees one mock (GET /__admin/calls/{key} then gives the
+(see replay.mock.cluster) so a client sees one mock (GET /__admin/calls/{key} then gives the
 merged rows and counts only). The `local/` variants (e.g. `/__admin/local/stats`) answer for
 the worker that took the request only.
 """
@@ -15,14 +15,12 @@ the worker that took the request only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from replay.mock.responses import Receive, Send, refusal, send_refusal, send_response
-
-if TYPE_CHECKING:
-    from replay.mock.app import MockApp
+from replay.mock.state import MockState
 
 NDJSON_HEADER = (b"content-type", b"application/x-ndjson")
 LEDGER_CHUNK_ROWS = 5000
@@ -35,8 +33,10 @@ def _is_loopback(scope: dict[str, Any]) -> bool:
 
 
 class AdminApi:
-    def __init__(self, app: MockApp) -> None:
-        self.app = app
+    """The /__admin/ routes over one process's state (and its cluster with --workers N)."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
 
     async def handle(self, scope: dict[str, Any], receive: Receive, send: Send,
                      route: str) -> None:
@@ -46,26 +46,26 @@ class AdminApi:
             return
         method = scope["method"]
         route = route.rstrip("/")
-        app = self.app
-        if app.cluster is not None and not route.startswith("local/"):
+        state = self.state
+        if state.cluster is not None and not route.startswith("local/"):
             await self._cluster(send, method, route)
             return
         route = route.removeprefix("local/")
         if route == "health" and method == "GET":
-            await send_response(send, 200, orjson.dumps({"ok": True, "worker": app.worker}))
+            await send_response(send, 200, orjson.dumps({"ok": True, "worker": state.worker}))
         elif route == "stats" and method == "GET":
-            await send_response(send, 200, orjson.dumps(app.ledger.stats()))
+            await send_response(send, 200, orjson.dumps(state.ledger.stats()))
         elif route == "ledger" and method == "GET":
             await self._ledger(send)
         elif route.startswith("calls/") and method == "GET":
-            call = app.ledger.call(route[len("calls/"):])
+            call = state.ledger.call(route[len("calls/"):])
             if call is None:
                 await send_refusal(send, refusal(404, "UNKNOWN_CALL", "vendorCallKey",
                                                  f"no call {route[6:106]!r}"))
             else:
-                await send_response(send, 200, orjson.dumps(app.ledger.call_summary(call)))
+                await send_response(send, 200, orjson.dumps(state.ledger.call_summary(call)))
         elif route == "reset" and method == "POST":
-            app.reset()
+            state.reset()
             await send_response(send, 200, b'{"reset":true}')
         else:
             await send_refusal(send, refusal(
@@ -75,7 +75,7 @@ class AdminApi:
 
     async def _cluster(self, send: Send, method: str, route: str) -> None:
         """The same endpoints, answered for all the workers together."""
-        cluster = self.app.cluster
+        cluster = self.state.cluster
         try:
             if route == "stats" and method == "GET":
                 await send_response(send, 200, orjson.dumps(await cluster.stats()))
@@ -94,7 +94,7 @@ class AdminApi:
                 await send_response(send, 200, b'{"reset":true}')
             elif route == "health" and method == "GET":
                 await send_response(send, 200, orjson.dumps(
-                    {"ok": True, "worker": self.app.worker, "workers": cluster.size}))
+                    {"ok": True, "worker": self.state.worker, "workers": cluster.size}))
             else:
                 await send_refusal(send, refusal(404, "NOT_FOUND", "path",
                                                  f"no admin endpoint {method[:10]} "
@@ -106,7 +106,7 @@ class AdminApi:
     async def _ledger(self, send: Send, rows: Iterable[dict[str, Any]] | None = None) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [NDJSON_HEADER]})
         chunk: list[bytes] = []
-        for row in self.app.ledger.rows() if rows is None else rows:
+        for row in self.state.ledger.rows() if rows is None else rows:
             chunk.append(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
             if len(chunk) >= LEDGER_CHUNK_ROWS:
                 await send({"type": "http.response.body", "body": b"".join(chunk),

@@ -25,19 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from replay.mock import faults as fault_kinds
 from replay.mock import lifecycle
 from replay.mock.admin import AdminApi
-from replay.mock.auth import TokenVerifier
+from replay.mock.checks import check_authorization, check_rate, request_headers
+from replay.mock.cluster import Cluster
 from replay.mock.config import MockConfig
-from replay.mock.faults import Faults, RateLimiter
-from replay.mock.ledger import Call, Ledger, write_ledger
+from replay.mock.ledger import Call, write_ledger
 from replay.mock.responses import (
     JSON_HEADER,
     Receive,
@@ -50,6 +49,7 @@ from replay.mock.responses import (
     too_large,
     wait_for_disconnect,
 )
+from replay.mock.state import MockState
 from replay.mock.validation import (
     JSON,
     Message,
@@ -58,9 +58,6 @@ from replay.mock.validation import (
     message_fields,
     parse_document,
 )
-
-if TYPE_CHECKING:
-    from replay.mock.workers import Cluster
 
 logger = logging.getLogger(__name__)
 
@@ -73,25 +70,22 @@ ACCEPTED_BODY = b'{"result":"Accepted"}'
 
 
 class MockApp:
-    """ASGI entry point: routes, the transcript hot path, and the ledger's lifespan."""
+    """ASGI entry point: routes, the transcript hot path, and the ledger's lifespan.
+
+    The process's state (ledger, verifier, faults, limiters) is `self.state` (MockState),
+    shared with the lifecycle handlers and the admin API; the hot path keeps direct
+    references to its parts (an attribute lookup less per request)."""
 
     def __init__(self, config: MockConfig, *, worker: int = 0,
                  cluster: Cluster | None = None) -> None:
+        self.state = state = MockState(config, worker=worker, cluster=cluster)
         self.config = config
-        self.worker = worker
-        self.cluster = cluster
-        self.ledger = Ledger(worker)
-        self.verifier = TokenVerifier.from_config(config)
-        self.faults = Faults(config, seed=config.seed + worker)
-        share = config.workers
-        self.message_limiter = (
-            RateLimiter(config.rate_limit / share) if config.rate_limit else None
-        )
-        self.call_limiter = (
-            RateLimiter(config.call_create_rate / share) if config.call_create_rate else None
-        )
-        self.admin = AdminApi(self)
-        self.lifecycle = lifecycle.Lifecycle(self)
+        self.ledger = state.ledger
+        self.verifier = state.verifier
+        self.faults = state.faults
+        self.message_limiter = state.message_limiter
+        self.admin = AdminApi(state)
+        self.lifecycle = lifecycle.Lifecycle(state)
         self._accepted_start = {
             "type": "http.response.start",
             "status": config.success_status,
@@ -100,19 +94,12 @@ class MockApp:
         self._accepted_body = {"type": "http.response.body", "body": ACCEPTED_BODY}
         self.ledger_path = config.ledger_out
         self._max_body = config.max_body_bytes
-        self.stopping = asyncio.Event()
         # Messages that need more than the common checks take the slow path (_call_taking).
         self._strict = config.duplicates == "reject" or config.outside_window == "reject"
 
     def reset(self) -> None:
         """Forget every call, message and counter; restart the random sequence."""
-        self.ledger.reset()
-        self.faults.reset()
-        if self.verifier is not None:
-            self.verifier.reset()
-        for limiter in (self.message_limiter, self.call_limiter):
-            if limiter is not None:
-                limiter.reset()
+        self.state.reset()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """ASGI entry point. A single transcript post, the endpoint under load, is answered
@@ -236,23 +223,11 @@ class MockApp:
             raise refusal(405, "METHOD_NOT_ALLOWED", "method",
                           f"{scope['method'][:20]} is not allowed here; use POST",
                           ((b"allow", b"POST"),))
-        authorization = content_type = length = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"content-length":
-                length = value
+        authorization, content_type, length = request_headers(scope)
         limit = self._max_body
         if length is not None and length.isdigit() and int(length) > limit:
             raise too_large(limit)
-        verifier = self.verifier
-        if verifier is not None:
-            failure = verifier.check(authorization)
-            if failure is not None:
-                raise refusal(401, failure[0], "Authorization", failure[1],
-                              ((b"www-authenticate", b"Bearer"),))
+        check_authorization(self.verifier, authorization)
         kind = content_kind(content_type)
         if kind is None:
             shown = content_type.decode("latin-1")[:80] if content_type else "none"
@@ -263,13 +238,8 @@ class MockApp:
 
     def _rate_check(self, messages: int) -> None:
         """Refusal 429 with Retry-After when `messages` more would pass --rate-limit."""
-        wait_s = self.message_limiter.take(messages, time.monotonic())
-        if wait_s:
-            retry_after = max(1, math.ceil(wait_s))
-            raise refusal(429, "TOO_MANY_REQUESTS", None,
-                          f"more than {self.config.rate_limit:g} messages per second "
-                          f"(--rate-limit); retry after {retry_after} s",
-                          ((b"retry-after", b"%d" % retry_after),))
+        check_rate(self.message_limiter, messages, limit=self.config.rate_limit,
+                   option="--rate-limit", what="messages")
 
     def _call_taking(self, key: str, fields: Message,
                      batch: set[tuple[str, str]] | None = None) -> Call:
@@ -331,7 +301,7 @@ class MockApp:
         """Answer nothing until the client leaves, --hang-max-s passes, or the server begins
         to stop (then the connection is dropped, so shutdown does not wait for it)."""
         client_left = asyncio.ensure_future(wait_for_disconnect(receive))
-        stopping = asyncio.ensure_future(self.stopping.wait())
+        stopping = asyncio.ensure_future(self.state.stopping.wait())
         await asyncio.wait((client_left, stopping), timeout=self.config.hang_max_s,
                            return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -343,7 +313,7 @@ class MockApp:
 
     def begin_stopping(self) -> None:
         """The server is about to shut down: end hung requests now."""
-        self.stopping.set()
+        self.state.stopping.set()
 
     # Lifespan: write the ledger when the server stops (also on SIGTERM and SIGINT).
     async def _lifespan(self, receive: Receive, send: Send) -> None:

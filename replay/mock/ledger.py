@@ -33,7 +33,6 @@ Ledger rows (GET /__admin/ledger, --ledger-out), one per accepted message:
 from __future__ import annotations
 
 import itertools
-import os
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -42,6 +41,7 @@ from typing import Any
 
 import orjson
 
+from replay.atomic import atomic_path
 from replay.mock.validation import Message
 
 STORED = 0
@@ -296,16 +296,15 @@ def write_ledger(rows: Iterable[dict[str, Any]], path: Path) -> int:
     """Write rows to `path` (.jsonl or .parquet) atomically; returns the number written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if path.suffix == ".parquet":
-        count = _write_parquet(list(rows), temporary)
-    else:
-        count = 0
-        with open(temporary, "wb") as out:
-            for row in rows:
-                out.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
-                count += 1
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        if path.suffix == ".parquet":
+            count = _write_parquet(list(rows), temporary)
+        else:
+            count = 0
+            with open(temporary, "wb") as out:
+                for row in rows:
+                    out.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
+                    count += 1
     return count
 
 

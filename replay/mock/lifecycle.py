@@ -18,18 +18,15 @@ Update body (JSON; {key} is the vendorCallKey or the voiceCallId): optional star
 
 from __future__ import annotations
 
-import math
-import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from replay.mock.checks import check_authorization, check_rate, request_headers
 from replay.mock.responses import Receive, Refusal, Send, read_body, refusal, send_response
+from replay.mock.state import MockState
 from replay.mock.validation import JSON, content_kind
-
-if TYPE_CHECKING:
-    from replay.mock.app import MockApp
 
 CREATE_STRINGS = ("callCenterApiName", "vendorCallKey", "to", "from")
 CREATE_OPTIONAL_STRINGS = ("parentVoiceCallId", "callOrigin", "queue", "callSubtype",
@@ -52,10 +49,10 @@ def iso_to_ms(value: Any) -> int | None:
 
 
 class Lifecycle:
-    """Create and update handlers; state lives in the app's ledger."""
+    """Create and update handlers over one process's state (its ledger and limits)."""
 
-    def __init__(self, app: MockApp) -> None:
-        self.app = app
+    def __init__(self, state: MockState) -> None:
+        self.state = state
 
     async def handle(self, scope: dict[str, Any], receive: Receive, send: Send, rest: str) -> None:
         method = scope["method"]
@@ -76,22 +73,13 @@ class Lifecycle:
                           f"no such endpoint: {scope['path'][:200]}")
 
     async def _document(self, scope: dict[str, Any], receive: Receive) -> dict[str, Any] | None:
-        app = self.app
-        authorization = content_type = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value
-            elif name == b"content-type":
-                content_type = value
-        if app.verifier is not None:
-            failure = app.verifier.check(authorization)
-            if failure is not None:
-                raise refusal(401, failure[0], "Authorization", failure[1],
-                              ((b"www-authenticate", b"Bearer"),))
+        state = self.state
+        authorization, content_type, _length = request_headers(scope)
+        check_authorization(state.verifier, authorization)
         if content_kind(content_type) != JSON:
             raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type",
                           "call lifecycle requests must be application/json")
-        body = await read_body(receive, app.config.max_body_bytes)
+        body = await read_body(receive, state.config.max_body_bytes)
         if body is None:
             return None
         try:
@@ -106,19 +94,13 @@ class Lifecycle:
         document = await self._document(scope, receive)
         if document is None:
             return
-        problems = create_problems(document, self.app.config.call_center)
+        config = self.state.config
+        problems = create_problems(document, config.call_center)
         if problems:
             raise Refusal(400, "INVALID_FIELDS", problems)
-        limiter = self.app.call_limiter
-        if limiter is not None:
-            wait_s = limiter.take(1, time.monotonic())
-            if wait_s:
-                retry_after = max(1, math.ceil(wait_s))
-                raise refusal(429, "TOO_MANY_REQUESTS", None,
-                              f"more than {self.app.config.call_create_rate:g} calls created "
-                              f"per second (--call-create-rate); retry after {retry_after} s",
-                              ((b"retry-after", b"%d" % retry_after),))
-        ledger = self.app.ledger
+        check_rate(self.state.call_limiter, 1, limit=config.call_create_rate,
+                   option="--call-create-rate", what="calls created")
+        ledger = self.state.ledger
         key = document["vendorCallKey"]
         call = ledger.call(key)
         if call is not None and call.created_by_api:
@@ -140,7 +122,7 @@ class Lifecycle:
         problems = update_problems(document)
         if problems:
             raise Refusal(400, "INVALID_FIELDS", problems)
-        ledger = self.app.ledger
+        ledger = self.state.ledger
         call = ledger.call_by_key_or_id(key_or_id)
         if call is None:
             raise refusal(404, "UNKNOWN_CALL", "vendorCallKey",

@@ -1,6 +1,7 @@
 """Run the mock: uvicorn (httptools parser, uvloop loop, no access log) serving MockApp.
 
-    serve(config)            # blocks until SIGTERM/SIGINT; --workers N goes to replay.mock.workers
+    serve_one(config)        # blocks until SIGTERM/SIGINT (--workers N: replay.mock.workers)
+    serve_sockets(app, sockets, ready_file=..., url=...)   # what each --workers process runs
 
 Startup binds the socket itself (so --port 0 is known before serving), and once uvicorn is
 listening writes the ready file atomically: `{"url": "http://127.0.0.1:PORT", "pid": N}`.
@@ -15,9 +16,7 @@ scope["extensions"]["replay.mock.transport"], which injected connection resets n
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import signal
 import socket
 import threading
@@ -27,7 +26,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from replay.mock.app import TRANSPORT_EXTENSION, MockApp
-from replay.mock.config import MockConfig, MockConfigError
+from replay.mock.config import MockConfig
+from replay.mock.network import bind_socket, public_url, write_ready_file
 
 logger = logging.getLogger(__name__)
 
@@ -44,39 +44,6 @@ class TransportProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.scope["extensions"] = self._extensions
-
-
-def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
-    """A bound (not yet listening) TCP socket; MockConfigError if the address is unusable."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise MockConfigError(f"cannot listen on {host}:{port}: {error.strerror}; "
-                              "choose another --port (0 picks a free one)") from None
-    sock.set_inheritable(True)
-    return sock
-
-
-def public_url(host: str, port: int) -> str:
-    """The URL clients use: a wildcard bind address is reached through loopback."""
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-def write_json_atomically(path: Path, document: dict) -> None:
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(document))
-    os.replace(temporary, path)
 
 
 def uvicorn_config(app: MockApp) -> uvicorn.Config:
@@ -105,7 +72,7 @@ async def _write_ready_file_when_started(server: uvicorn.Server, path: Path, url
         if server.should_exit:
             return
         await asyncio.sleep(0.01)
-    write_json_atomically(path, {"url": url, "pid": os.getpid()})
+    write_ready_file(path, url)
     logger.info("mock listening on %s", url)
 
 
@@ -146,13 +113,8 @@ def _stopped_quietly(signum: int, frame: object) -> None:
     logger.debug("signal %s after shutdown: exiting normally", signum)
 
 
-def serve(config: MockConfig) -> None:
-    """Run the mock until SIGTERM or SIGINT; the ledger is written on the way out."""
-    if config.workers > 1:
-        from replay.mock.workers import serve_workers
-
-        serve_workers(config)
-        return
+def serve_one(config: MockConfig) -> None:
+    """Run one mock process until SIGTERM or SIGINT; the ledger is written on the way out."""
     app = MockApp(config)
     sock = bind_socket(config.host, config.port)
     url = public_url(config.host, sock.getsockname()[1])

@@ -10,31 +10,27 @@ directory, and its ledger part there on shutdown. SIGTERM or SIGINT to the paren
 worker, then the parent merges the parts into --ledger-out (merge_rows re-derives duplicates
 and call_seq across workers). If a worker dies, the parent stops the others and exits 1.
 
-`Cluster` is what the admin API of any worker uses to gather the others' answers through their
-private `/__admin/local/...` endpoints.
+The admin API of any worker gathers the others' answers through their private
+`/__admin/local/...` endpoints (replay.mock.cluster).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import json
 import logging
 import multiprocessing
-import os
 import shutil
 import signal
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-import orjson
-
+from replay.mock.app import MockApp
+from replay.mock.cluster import Cluster
 from replay.mock.config import MockConfig
 from replay.mock.ledger import merge_rows, read_ledger, write_ledger
+from replay.mock.network import bind_socket, public_url, write_ready_file
+from replay.mock.server import serve_sockets
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +45,6 @@ COUNTED_STATS = ("rejected", "lifecycle_rejected", "faults")
 
 def serve_workers(config: MockConfig) -> None:
     """Run config.workers server processes until SIGTERM/SIGINT; merge their ledgers."""
-    from replay.mock.server import bind_socket, public_url, write_json_atomically
-
     anchor = bind_socket(config.host, config.port, reuse_port=True)
     port = anchor.getsockname()[1]
     state_dir = Path(tempfile.mkdtemp(prefix="replay-mock-workers-"))
@@ -76,7 +70,7 @@ def serve_workers(config: MockConfig) -> None:
         else:
             url = public_url(config.host, port)
             if config.ready_file is not None:
-                write_json_atomically(config.ready_file, {"url": url, "pid": os.getpid()})
+                write_ready_file(config.ready_file, url)
             logger.info("mock listening on %s with %s workers", url, config.workers)
             while not stopping:
                 if any(not process.is_alive() for process in processes):
@@ -131,9 +125,6 @@ def _merge_ledger_parts(state_dir: Path, ledger_out: Path) -> None:
 # A worker.
 
 def _worker_main(config: MockConfig, index: int, port: int, state_dir: Path) -> None:
-    from replay.mock.app import MockApp
-    from replay.mock.server import bind_socket, public_url, serve_sockets
-
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker_config = dataclasses.replace(
@@ -146,87 +137,3 @@ def _worker_main(config: MockConfig, index: int, port: int, state_dir: Path) -> 
     admin_url = public_url("127.0.0.1", private.getsockname()[1])
     serve_sockets(app, [public, private], ready_file=state_dir / f"worker-{index}.json",
                   url=admin_url)
-
-
-# Gathering the workers' admin answers.
-
-@dataclasses.dataclass(frozen=True)
-class Cluster:
-    """The workers of one mock, found through their files in the shared state directory."""
-
-    state_dir: Path
-    size: int
-
-    def admin_urls(self) -> list[str]:
-        urls = []
-        for path in sorted(self.state_dir.glob("worker-*.json")):
-            try:
-                urls.append(json.loads(path.read_text())["url"])
-            except (OSError, ValueError, KeyError):
-                continue
-        return urls
-
-    async def gather(self, route: str, method: str = "GET") -> list[bytes]:
-        """The body of `/__admin/local/<route>` from every worker."""
-        return list(await asyncio.gather(*(
-            fetch(f"{url}/__admin/local/{route}", method) for url in self.admin_urls()
-        )))
-
-    async def stats(self) -> dict[str, Any]:
-        parts = [orjson.loads(body) for body in await self.gather("stats")]
-        merged: dict[str, Any] = {name: sum(part[name] for part in parts)
-                                  for name in SUMMED_STATS}
-        for name in COUNTED_STATS:
-            total: Counter[str] = Counter()
-            for part in parts:
-                total.update(part[name])
-            merged[name] = dict(sorted(total.items()))
-        # Duplicates across workers show only in the merged ledger: derive outcomes from it.
-        outcomes = Counter(row["outcome"] for row in await self.ledger())
-        merged.update(accepted=sum(outcomes.values()), stored=outcomes["stored"],
-                      duplicates=outcomes["duplicate"],
-                      outside_window=outcomes["outside_window"], workers=len(parts))
-        return merged
-
-    async def ledger(self) -> list[dict[str, Any]]:
-        return merge_rows(
-            [orjson.loads(line) for line in body.splitlines() if line]
-            for body in await self.gather("ledger")
-        )
-
-    async def reset(self) -> None:
-        await self.gather("reset", "POST")
-
-
-async def fetch(url: str, method: str = "GET", timeout: float = 60.0) -> bytes:
-    """A tiny HTTP/1.0 client for the loopback admin ports; the response body."""
-    parts = urlsplit(url)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(parts.hostname, parts.port), timeout)
-    try:
-        writer.write(f"{method} {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                     "Connection: close\r\nContent-Length: 0\r\n\r\n".encode())
-        await writer.drain()
-        response = await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-    head, _, body = response.partition(b"\r\n\r\n")
-    status = head.split(b" ", 2)[1] if head.count(b" ") >= 1 else b"0"
-    if status != b"200":
-        raise ConnectionError(f"{url} answered {status.decode(errors='replace')}")
-    if b"\r\ntransfer-encoding: chunked" in head.lower():
-        return _dechunk(body)
-    return body
-
-
-def _dechunk(body: bytes) -> bytes:
-    chunks = []
-    position = 0
-    while True:
-        line_end = body.index(b"\r\n", position)
-        size = int(body[position:line_end].split(b";")[0], 16)
-        if size == 0:
-            return b"".join(chunks)
-        start = line_end + 2
-        chunks.append(body[start:start + size])
-        position = start + size + 2

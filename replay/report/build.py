@@ -10,10 +10,9 @@ then renamed), so a reader never sees half a page. Bad or missing inputs raise `
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from replay.atomic import write_atomically
 from replay.report.charts import report_charts
 from replay.report.data import latencies_ms, load_run
 from replay.report.distributions import log_histogram
@@ -41,14 +40,6 @@ def write_report(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     html = build_report(run_dir)
     target = run_dir / REPORT_FILE
-    handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=run_dir)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(html)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, html)
     logger.info("report written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
     return target

@@ -14,19 +14,23 @@ values from failing CI: `min_delta_ms` for latencies, 0.1 percentage point for s
 | achieved rate, achieved / intended | higher |
 | error rate (failed / sent), unsent share (unsent / planned) | lower |
 | lag, service time, from schedule: p50 p90 p95 p99 p99.9 | lower |
-| max latencies, message counts, verdict | shown, never a regression |
+| verdict | passed: a pass that became a fail is a regression |
+| max latencies, message counts | shown, never a regression |
+
+Warnings say when the runs are not like for like: different dataset, speed, planned messages,
+host or worker count, or a partial run.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
 from replay.report.formatting import show
+from replay.report.render import render
 
 SHARE_FLOOR = 0.001
 LATENCY_SOURCES = (("lag", "schedule lag"), ("service", "service time"),
@@ -118,7 +122,7 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any],
     for name in COUNTS:
         rows.append(metric(f"messages {name}", "int", (a.get("counts") or {}).get(name),
                            (b.get("counts") or {}).get(name), None))
-    rows.append(metric("verdict", "text", _verdict(a), _verdict(b), None))
+    rows.append(metric("verdict", "text", _verdict(a), _verdict(b), "passed"))
     return Comparison(label_a=_label(a, "A"), label_b=_label(b, "B"), settings=settings,
                       differences=tuple(rows), warnings=_workload_warnings(a, b))
 
@@ -144,39 +148,12 @@ def format_text(comparison: Comparison) -> str:
 
 def render_html(comparison: Comparison) -> str:
     """A small static page (no script) with the same table, regressions highlighted."""
-    rows = "".join(
-        f'<tr class="{"bad" if row.regression else ""}"><td>{escape(row.metric)}</td>'
-        f'<td class="n">{escape(show(row.a, row.kind))}</td>'
-        f'<td class="n">{escape(show(row.b, row.kind))}</td>'
-        f'<td class="n">{escape(row.change)}</td>'
-        f'<td>{"regression" if row.regression else escape(row.better or "")}</td></tr>'
-        for row in comparison.differences)
-    warnings = "".join(f'<p class="warn">{escape(warning)}</p>' for warning in comparison.warnings)
-    verdict = "fail" if comparison.regressions else "pass"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Replay comparison</title>
-<style>
-body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1d2330}}
-table{{border-collapse:collapse;width:100%}}th,td{{padding:5px 9px;border-bottom:1px solid #e6e9ef;
-text-align:left}}.n{{text-align:right;font-variant-numeric:tabular-nums}}
-tr.bad td{{background:#fdecec;font-weight:600}}.warn{{background:#fff4e0;padding:6px 10px}}
-.pass{{color:#1b8a4b}}.fail{{color:#c62f2f}}
-</style></head><body>
-<h1>Replay comparison</h1>
-<p>A (baseline): <b>{escape(comparison.label_a)}</b> · B (candidate):
-<b>{escape(comparison.label_b)}</b></p>
-<p class="{verdict}"><b>{escape(_conclusion(comparison))}</b></p>{warnings}
-<table><tr><th>metric</th><th class="n">A</th><th class="n">B</th><th class="n">change</th>
-<th>better / result</th></tr>
-{rows}</table>
-<p>Regression: B worse than A by more than {comparison.settings.tolerance * 100:g}% of A, and by
-more than {comparison.settings.min_delta_ms:g} ms for latencies or 0.1 percentage point for
-shares.</p>
-</body></html>
-"""
+    return render("compare.html.j2", comparison=comparison, conclusion=_conclusion(comparison))
 
 
 def _regressed(a: Any, b: Any, kind: str, better: str | None, settings: CompareSettings) -> bool:
+    if better == "passed":  # the verdict: worse is a pass that became a fail
+        return a == "passed" and b == "failed"
     if better is None or not _is_number(a) or not _is_number(b):
         return False
     floor = settings.min_delta_ms if kind == "ms" else SHARE_FLOOR if kind == "share" else 0.0
@@ -220,7 +197,7 @@ def _workload_warnings(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
     warnings = []
     for section, key, what in (("dataset", "path", "dataset"), ("options", "speed", "speed"),
                                ("counts", "planned", "planned messages"),
-                               ("run", "host", "host")):
+                               ("run", "host", "host"), ("run", "workers", "worker count")):
         value_a, value_b = (a.get(section) or {}).get(key), (b.get(section) or {}).get(key)
         same = (_host_identity(value_a) == _host_identity(value_b) if key == "host"
                 else value_a == value_b)

@@ -26,7 +26,8 @@ _TOP_REASONS = 8
 def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = None) -> str:
     """The whole block, lines joined with newlines, no trailing newline."""
     lines = [_headline(summary)]
-    lines += _counts(summary["counts"])
+    retrying = bool((summary.get("options") or {}).get("retries"))
+    lines += _counts(summary["counts"], retrying=retrying)
     lines.append(_rates(summary["rates"]))
     lines += _latency(summary["latency_ms"])
     lines += _reconciliation(summary["reconciliation"])
@@ -50,9 +51,12 @@ def _headline(summary: Mapping[str, Any]) -> str:
     return text
 
 
-def _counts(counts: Mapping[str, Any]) -> list[str]:
+def _counts(counts: Mapping[str, Any], *, retrying: bool = False) -> list[str]:
     names = ("planned", "sent", "accepted", "failed", "skipped", "unsent")
     lines = ["Messages: " + ", ".join(f"{name} {format_count(counts[name])}" for name in names)]
+    retries = retries_text(counts)
+    if retries and (retrying or counts.get("retried")):
+        lines.append(f"  {retries}")
     for key, label in (("failed_by_reason", "failed"), ("unsent_by_reason", "unsent")):
         reasons = counts.get(key) or {}
         if reasons:
@@ -61,6 +65,19 @@ def _counts(counts: Mapping[str, Any]) -> list[str]:
             listed = ", ".join(f"{reason} {format_count(count)}" for reason, count in shown)
             lines.append(f"  {label} by reason: {listed}{more}")
     return lines
+
+
+def retries_text(counts: Mapping[str, Any]) -> str:
+    """How many messages needed a retry and how many attempts were made ("" if not counted)."""
+    if counts.get("retried") is None:
+        return ""
+    retried, attempts = counts["retried"], counts.get("attempts")
+    if not retried:
+        return (f"retries: none ({format_count(attempts)} attempts for"
+                f" {format_count(counts.get('sent'))} messages sent)")
+    return (f"retries: {format_count(retried)} messages needed a retry,"
+            f" {format_count(attempts)} attempts in all (Locust's own table counts every"
+            " attempt; the counts above count each message once)")
 
 
 def _rates(rates: Mapping[str, Any]) -> str:

@@ -14,6 +14,8 @@ What is measured, per outcome row (times on the run clock, latencies in ms):
                    (accepted or failed), like Locust's response time
     from_schedule  done_s - due_s, the same messages (latency a real telephony system would see)
     due_per_s / sent_per_s   messages due / first sent in each whole run-clock second
+    retried        messages whose final attempt was not their first (attempts > 1)
+    attempts       attempts made in all (what Locust's request table counts)
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Measures:
     failed: int = 0
     unsent: int = 0
     failed_no_response: int = 0
+    retried: int = 0
+    attempts: int = 0
     failed_by_status: Counter[str] = dataclasses.field(default_factory=Counter)
     failed_by_reason: Counter[str] = dataclasses.field(default_factory=Counter)
     unsent_by_reason: Counter[str] = dataclasses.field(default_factory=Counter)
@@ -94,7 +98,8 @@ class Measures:
         )
 
 
-_COUNTS = ("rows", "sent", "accepted", "failed", "unsent", "failed_no_response")
+_COUNTS = ("rows", "sent", "accepted", "failed", "unsent", "failed_no_response", "retried",
+           "attempts")
 _COUNTERS = ("failed_by_status", "failed_by_reason", "unsent_by_reason")
 _BINS = ("due_per_s", "sent_per_s")
 _BOUNDS = ("due_min_s", "due_max_s", "sent_min_s", "sent_max_s")
@@ -137,6 +142,10 @@ def measure_outcomes(outcomes: pa.Table | pd.DataFrame) -> Measures:
     measures.unsent = int(unsent.sum())
     measures.sent = measures.accepted + measures.failed
     measures.failed_no_response = int((failed & (status == NO_RESPONSE_STATUS)).sum())
+    if "attempts" in table.column_names:
+        attempts = table.column("attempts").to_numpy().astype(np.int64)
+        measures.retried = int(np.count_nonzero(attempts > 1))
+        measures.attempts = int(attempts.sum())
     measures.failed_by_status = _count(status[failed].astype(str))
     measures.failed_by_reason = _count_codes(reason_codes[failed], reason_labels)
     measures.unsent_by_reason = _count_codes(reason_codes[unsent], reason_labels)

@@ -42,6 +42,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from replay.atomic import atomic_path
 from replay.errors import ConfigError
 from replay.results.recorder import NOT_SENT, UNFINISHED, OutcomeRecorder
 
@@ -143,17 +144,13 @@ def concat_outcomes(tables: Sequence[pa.Table]) -> pa.Table:
 def write_outcomes(path: str | os.PathLike[str], table: pa.Table) -> Path:
     """Write `table` to `path` as Parquet (zstd), atomically: a temp file renamed into place."""
     path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as temporary:
         pq.write_table(
             table.cast(SCHEMA),
-            temp,
+            temporary,
             compression="zstd",
             use_dictionary=_DICTIONARY_COLUMNS,
         )
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
     return path
 
 

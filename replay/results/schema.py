@@ -124,6 +124,10 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("counts.failed_by_reason", "object (map)", "failed messages by reason (see "
           "outcomes.parquet's reasons), largest first"),
     Field("counts.unsent_by_reason", "object (map)", "unsent messages by reason"),
+    Field("counts.retried", "integer", "messages that needed more than one attempt "
+          "(`--retries`)"),
+    Field("counts.attempts", "integer", "requests made in all, retries included (Locust's own "
+          "statistics count each attempt)"),
     Field("rates.intended_mps", "number or null", "planned messages / (last due − first due); "
           "null when everything is due at once (`--speed max`)"),
     Field("rates.achieved_mps", "number or null", "sent messages / (last first-send − first "

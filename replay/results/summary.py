@@ -9,7 +9,9 @@
 Blocks (replay/results/schema.py describes every field; the docs' outputs reference shows it):
     run, dataset, options   as given by the driver; options lose secret-looking keys
     counts                  planned (plan + skipped), sent, accepted, failed, skipped, unsent,
-                            failed_by_status ("0" = no response), failed_by_reason,
+                            retried (messages that needed more than one attempt), attempts
+                            (requests made in all, retries included: what Locust's statistics
+                            count), failed_by_status ("0" = no response), failed_by_reason,
                             unsent_by_reason
     rates                   intended_mps, achieved_mps, peak_intended_mps, peak_achieved_mps
     latency_ms              lag, service, from_schedule: count, mean, p50, p90, p95, p99,
@@ -39,7 +41,9 @@ import pandas as pd
 import pyarrow as pa
 
 from replay import __version__
+from replay.atomic import write_atomically
 from replay.errors import ConfigError
+from replay.redact import looks_secret
 from replay.results.measures import LATENCIES, Measures, measure_outcomes
 from replay.results.verdict import Threshold, evaluate
 
@@ -49,7 +53,6 @@ RUN_KEYS = (
     "locust_version", "replay_version", "partial", "partial_reason",
 )  # fmt: skip
 DATASET_KEYS = ("path", "calls", "messages", "skipped_invalid", "span_s")
-_SECRET_WORDS = ("token", "secret", "password", "passphrase", "private")
 
 
 def build_summary(
@@ -82,6 +85,8 @@ def build_summary(
         "failed": measures.failed,
         "skipped": skipped,
         "unsent": measures.unsent,
+        "retried": measures.retried,
+        "attempts": measures.attempts,
         "failed_by_status": _sorted(measures.failed_by_status),
         "failed_by_reason": _sorted(measures.failed_by_reason),
         "unsent_by_reason": _sorted(measures.unsent_by_reason),
@@ -138,26 +143,34 @@ def reconciliation(
     }
     block["unaccounted"] = counts["planned"] - accounted
     block["balanced"] = block["unaccounted"] == 0
-    block["mock"] = None if mock_stats is None else mock_block(measures, mock_stats)
+    block["mock"] = None if mock_stats is None else mock_block(
+        mock_stats, accepted=measures.accepted, ambiguous=measures.failed_no_response)
     return block
 
 
-def mock_block(measures: Measures, mock_stats: Mapping[str, Any]) -> dict[str, Any]:
-    """The mock ledger's counts beside the replay's; `matches` as in the module docstring."""
+def ledger_matches(*, accepted: int, taken: int, ambiguous: int) -> bool:
+    """The one rule (module docstring): the mock took every accepted message, and beyond them
+    at most the `ambiguous` ones that failed without a response."""
+    return accepted <= taken <= accepted + ambiguous
+
+
+def mock_block(mock_stats: Mapping[str, Any], *, accepted: int, ambiguous: int
+               ) -> dict[str, Any]:
+    """The mock ledger's counts (its /__admin/stats) beside the replay's, and whether they
+    match: `accepted` messages, `ambiguous` = failed with no response (status 0)."""
     missing = [key for key in ("stored", "outside_window") if key not in mock_stats]
     if missing:
         raise ValueError(f"mock stats lack {', '.join(missing)} (got {sorted(mock_stats)})")
     stored = int(mock_stats["stored"])
     outside = int(mock_stats["outside_window"])
     taken = stored + outside
-    ambiguous = measures.failed_no_response
     return {
         "received": mock_stats.get("received"),
         "stored": stored,
         "duplicates": int(mock_stats.get("duplicates", 0)),
         "outside_window": outside,
         "ambiguous": ambiguous,
-        "matches": measures.accepted <= taken <= measures.accepted + ambiguous,
+        "matches": ledger_matches(accepted=accepted, taken=taken, ambiguous=ambiguous),
     }
 
 
@@ -169,7 +182,7 @@ def _without_secrets(options: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in options.items()
-        if not any(word in key.lower() for word in _SECRET_WORDS)
+        if not looks_secret(key)
     }
 
 
@@ -192,14 +205,8 @@ def _json_safe(value: Any) -> Any:
 
 def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     """Write the summary as indented JSON, atomically (a temp file renamed into place)."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, json.dumps(_json_safe(summary), indent=2, allow_nan=False)
+                            + "\n")
 
 
 def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Numbers for people: durations, latencies, counts and rates as short console text.
 
-    format_duration(72.4) -> "1m12s"     format_ms(3.14) -> "3.1 ms"    format_ms(2100) -> "2.1 s"
+    format_duration(72.4) -> "1m 12s"    format_ms(3.14) -> "3.1 ms"    format_ms(2100) -> "2.1 s"
     format_count(1234) -> "1,234"        format_rate(812.4) -> "812 msg/s"
 """
 
@@ -8,15 +8,17 @@ from __future__ import annotations
 
 
 def format_duration(seconds: float | None) -> str:
-    """Whole seconds below a minute, then XmYYs, then XhYYm; "?" when unknown."""
+    """The one way durations read: "2.5s" (tenths below 10 s), "42s", "1m 12s", "2h 03m 00s";
+    "?" when unknown."""
     if seconds is None or seconds != seconds:
         return "?"
-    total = max(round(seconds), 0)
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m{total % 60:02d}s"
-    return f"{total // 3600}h{total % 3600 // 60:02d}m"
+    seconds = max(seconds, 0.0)
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:.1f}".rstrip("0").rstrip(".") + "s" if seconds < 10 else f"{whole}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
 
 
 def format_ms(value: float | None) -> str:

@@ -10,14 +10,13 @@ frame (the gzip header carries no timestamp or name), so a seed always gives the
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from replay.atomic import atomic_path
 from replay.errors import ConfigError
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -31,22 +30,15 @@ def write_transcripts(frame: pd.DataFrame, path: str | Path) -> Path:
             f"--out {path}: unknown file type; expected a name ending {', '.join(SUFFIXES)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if name.endswith(".parquet"):
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                pq.write_table(table, out, compression="snappy", row_group_size=256_000)
-            elif name.endswith(".gz"):
-                with gzip.GzipFile(
-                    filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6
-                ) as zipped:
-                    frame.to_csv(zipped, index=False, lineterminator="\n")
-            else:
-                frame.to_csv(out, index=False, lineterminator="\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as out:
+        if name.endswith(".parquet"):
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table, out, compression="snappy", row_group_size=256_000)
+        elif name.endswith(".gz"):
+            with gzip.GzipFile(
+                filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6
+            ) as zipped:
+                frame.to_csv(zipped, index=False, lineterminator="\n")
+        else:
+            frame.to_csv(out, index=False, lineterminator="\n")
     return path

@@ -20,10 +20,10 @@ def test_a_valid_dataset_prints_its_summary_and_exits_0(in_tmp, capsys):
         "  calls              2",
         "  messages           3 (END_USER 2, HUMAN_AGENT 1)",
         "  messages per call  min 1, median 1.5, max 2",
-        "  call duration      median 2.5s, max 3.0s",
+        "  call duration      median 2.5s, max 3s",
         "  time span          2025-11-25T16:00:01.000Z to 2025-11-25T16:00:03.000Z "
-        "(2.0s, messages sent at endTime)",
-        "  at speed 2x        replay takes 1.0s; mean 3.0 msg/s, peak 2 msg/s, "
+        "(2s, messages sent at endTime)",
+        "  at speed 2x        replay takes 1s; mean 3.0 msg/s, peak 2 msg/s, "
         "peak 2 concurrent calls",
     ]
 
@@ -108,3 +108,23 @@ def test_a_missing_file_exits_2(in_tmp, capsys):
     assert capsys.readouterr().err == (
         "error: datasets/none.parquet: no such file or directory; check the path\n"
     )
+
+
+def test_json_output_of_a_bad_dataset_is_a_json_error_object(in_tmp, capsys):
+    open("empty.csv", "w").close()
+    assert cli.main(["validate", "empty.csv", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {
+        "source": "empty.csv", "valid": False, "kind": "DatasetError",
+        "error": "empty.csv: the file is empty; expected a header row naming the columns "
+                 "(vendorCallKey, participantId, messageId, startTime, endTime, content, "
+                 "senderType) and one row per utterance",
+    }
+    assert err == ""
+
+
+def test_json_output_of_a_bad_option_is_a_json_error_object(in_tmp, capsys):
+    assert cli.main(["validate", write_csv(good_rows()), "--json", "--speed", "0"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert (error["kind"], error["error"]) == (
+        "ConfigError", "--speed must be a positive number or 'max', got 0")

@@ -132,6 +132,36 @@ def test_ca_bundle_and_insecure_together_are_refused(tmp_path):
         config(["--ca-bundle", str(bundle), "--insecure"])
 
 
+def test_junit_xml_and_metrics_port_are_off_by_default():
+    cfg = config([])
+    assert (cfg.junit_xml, cfg.metrics_port) == (None, None)
+
+
+def test_junit_xml_and_metrics_port_are_parsed(tmp_path):
+    cfg = config(["--junit-xml", str(tmp_path / "junit.xml"), "--metrics-port", "9646"])
+    assert (cfg.junit_xml, cfg.metrics_port) == (str(tmp_path / "junit.xml"), 9646)
+    assert cfg.described()["junit_xml"] == str(tmp_path / "junit.xml")
+    assert config(["--metrics-port", "0"]).metrics_port == 0
+
+
+def test_junit_xml_naming_a_directory_is_refused(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        config(["--junit-xml", str(tmp_path)])
+    assert str(error.value) == (f"--junit-xml {tmp_path}: is a directory; give a file path such "
+                                f"as {tmp_path / 'replay-junit.xml'}")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("70000", "--metrics-port must be a TCP port from 0 to 65535, got 70000"),
+    ("-1", "--metrics-port must be a TCP port from 0 to 65535, got -1"),
+    ("http", "--metrics-port must be a whole number, got 'http'"),
+])
+def test_a_bad_metrics_port_is_refused(value, message):
+    with pytest.raises(ConfigError) as error:
+        config(["--metrics-port", value])
+    assert str(error.value) == message
+
+
 def test_map_is_repeatable_and_dataset_options_reach_the_load_options():
     cfg = config(["--map", "content=Text", "--map", "senderType=Role", "--max-content-length",
                   "500", "--send-at", "start"])

@@ -26,3 +26,22 @@ def test_a_dataset_error_in_the_threadpool_is_raised_on_the_loop_side_unprinted(
         in_thread(load_transcripts, str(path), LoadOptions())
     err = capfd.readouterr().err
     assert "Traceback" not in err and "failed with" not in err, err
+
+
+def test_prepare_leaves_the_process_wide_state_alone():
+    """The garbage collector and gevent's hub are the program's edge's (replay.driver.runtime)."""
+    import gc
+    from pathlib import Path
+
+    import gevent
+
+    from replay.driver.options import ReplayConfig
+    from replay.driver.prepare import prepare
+
+    sample = Path(__file__).resolve().parents[2] / "datasets" / "sample.parquet"
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    hub_errors = vars(gevent.get_hub()).get("NOT_ERROR")
+    prepared = prepare(ReplayConfig(dataset=str(sample), host="http://127.0.0.1:1"))
+    assert prepared.plan.messages == 5010
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+    assert vars(gevent.get_hub()).get("NOT_ERROR") == hub_errors

@@ -95,3 +95,57 @@ def test_replay_run_takes_the_dataset_options_of_replay_validate():
     dataset_flags = {"--map", "--map-file", "--on-invalid", "--send-at", "--max-content-length"}
     assert dataset_flags <= flags("validate")
     assert dataset_flags <= flags("run")
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({"accepted": 3, "failed_by_status": {}},
+         "mock ledger: 3 messages taken (3 stored, 0 outside the call window, 0 duplicates); "
+         "matches the 3 the replay counted as accepted"),
+        # Two posts timed out at the replay but reached the mock: the same rule as summary.json.
+        ({"accepted": 1, "failed_by_status": {"0": 2}},
+         "mock ledger: 3 messages taken (3 stored, 0 outside the call window, 0 duplicates); "
+         "matches the 1 the replay counted as accepted and up to 2 that got no response"),
+        ({"accepted": 1, "failed_by_status": {"503": 2}},
+         "mock ledger: 3 messages taken (3 stored, 0 outside the call window, 0 duplicates); "
+         "DOES NOT match the 1 the replay counted as accepted"),
+    ],
+)  # fmt: skip
+def test_the_ledger_line_decides_by_the_summarys_rule(tmp_path, counts, expected):
+    import json
+
+    from replay.commands.run import _ledger_line
+    from replay.mock.process import start_mock
+    from tests.mock.mock_helpers import message, post_message
+
+    (tmp_path / "summary.json").write_text(json.dumps({"counts": counts}))
+    with start_mock(["--no-auth"]) as mock:
+        for number in range(3):
+            assert post_message(mock.url, "call-1", message(f"m-{number}")).status == 202
+        assert _ledger_line(mock, tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.parquet", b"", "error: empty.parquet: the file is empty; expected a header row"),
+        ("empty.csv", b"", "error: empty.csv: the file is empty; expected a header row"),
+        ("header.csv",
+         b"vendorCallKey,participantId,messageId,startTime,endTime,content,senderType\n",
+         "error: header.csv: no transcript rows; expected one row per utterance after the header"),
+        ("text.parquet", b"not parquet at all\n",
+         "error: text.parquet: not a readable Parquet file"),
+        ("calls.txt", b"x\n", "error: calls.txt: unknown file type (.txt); expected .csv"),
+    ],
+)  # fmt: skip
+def test_a_dataset_that_cannot_be_read_stops_replay_run_before_anything_starts(
+    tmp_path, monkeypatch, capsys, name, content, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(content)
+    assert cli.main(["run", name]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(message)
+    assert not (tmp_path / "reports").exists()

@@ -31,6 +31,9 @@ def test_replay_run_on_the_bundled_sample_passes_and_reconciles_with_the_mock(tm
     for name in ("outcomes.parquet", "report.html", "locust.html", "locust_stats.csv", "run.log"):
         assert (run_dir / name).is_file(), name
     assert "matches the" in done.stdout
+    assert "Verdict: PASSED" in done.stdout  # results on stdout, Locust's log on stderr
+    assert "Starting Locust" in done.stderr and "Starting Locust" not in done.stdout
+    assert "Starting Locust" in (run_dir / "run.log").read_text()
     assert not list(run_dir.glob("*.pem"))
     assert "PRIVATE KEY" not in (run_dir / "run.log").read_text()
 

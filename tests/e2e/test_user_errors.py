@@ -96,6 +96,14 @@ def test_a_dataset_error_prints_one_clear_error_and_no_traceback(tmp_path):
     assert "mock ledger" not in output  # Locust wrote no summary.json: nothing to compare
 
 
+def test_a_dataset_error_found_by_locust_leaves_no_run_directory(tmp_path):
+    (tmp_path / "bad.csv").write_text(HEADER + BAD_ROW)
+    done = replay_run(["bad.csv", "--run-id", "bad"], tmp_path)
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "error: bad.csv: 1 problem in 1 row" in done.stderr
+    assert not (tmp_path / "reports" / "bad").exists()
+
+
 def test_a_dataset_error_on_a_worker_is_reported_once_without_traceback(tmp_path):
     (tmp_path / "bad.csv").write_text(HEADER + BAD_ROW + "c2,p,m1,1764086400000,"
                                       "1764086401000,hi,END_USER\n")

@@ -6,7 +6,6 @@ import pytest
 
 from replay.mock.ledger import read_ledger
 from replay.mock.process import start_mock
-from replay.mock.workers import _dechunk
 
 from .mock_helpers import call, message, post_message, unique_key
 
@@ -69,6 +68,3 @@ def test_sigterm_merges_the_ledger_parts_into_ledger_out(cluster):
     assert sum(row["outcome"] == "duplicate" for row in rows) == 20
     assert {row["worker"] for row in rows} == {0, 1}
 
-
-def test_chunked_bodies_are_decoded():
-    assert _dechunk(b"3\r\nabc\r\n2;x=1\r\nde\r\n0\r\n\r\n") == b"abcde"

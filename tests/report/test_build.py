@@ -57,6 +57,18 @@ def test_report_states_the_reconciliation_counts(small_run):
     assert "matches accepted yes" in text
 
 
+def test_report_states_how_many_messages_needed_a_retry_and_the_attempts_in_all(tmp_path,
+                                                                               small_run):
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run, run_dir)
+    summary = _summary(run_dir)
+    summary["counts"].update(retried=7, attempts=1_520)
+    write_summary(run_dir / "summary.json", summary)
+    text = _text(build_report(run_dir))
+    assert ("needed a retry 7 attempts in all: 1,520 (Locust's own statistics count every"
+            " attempt as a request)") in text
+
+
 def test_report_header_names_dataset_speed_host_workers_and_locust_version(small_run):
     text = _text(build_report(small_run))
     for fragment in ("dataset datasets/sample.parquet", "speed 10×", "host http://127.0.0.1:8080",

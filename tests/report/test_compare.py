@@ -130,3 +130,33 @@ def test_local_mocks_on_different_ports_count_as_the_same_host(baseline, host_a,
     a["run"]["host"], b["run"]["host"] = host_a, host_b
     warnings = compare_summaries(a, b, CompareSettings()).warnings
     assert any("differ in host" in warning for warning in warnings) == warned
+
+
+@pytest.mark.parametrize(
+    ("verdict_a", "verdict_b", "regression"),
+    [(True, False, True), (False, False, False), (False, True, False), (True, True, False)],
+)
+def test_a_verdict_that_went_from_passed_to_failed_is_a_regression(
+    baseline, verdict_a, verdict_b, regression
+):
+    a, b = copy.deepcopy(baseline), copy.deepcopy(baseline)
+    a["verdict"]["passed"], b["verdict"]["passed"] = verdict_a, verdict_b
+    comparison = compare_summaries(a, b, CompareSettings())
+    assert [row.metric for row in comparison.regressions] == (["verdict"] if regression else [])
+
+
+def test_a_worse_verdict_alone_exits_1(tmp_path, baseline, capsys):
+    failed = copy.deepcopy(baseline)
+    baseline = copy.deepcopy(baseline)
+    baseline["verdict"]["passed"], failed["verdict"]["passed"] = True, False
+    a, b = _write(tmp_path, "a", baseline), _write(tmp_path, "b", failed)
+    assert cli.main(["compare", str(a), str(b)]) == 1
+    assert "1 regression(s) beyond the 10% tolerance" in capsys.readouterr().out
+
+
+def test_different_worker_counts_are_warned_about(baseline):
+    other = copy.deepcopy(baseline)
+    other["run"]["workers"] = 4
+    warnings = compare_summaries(baseline, other, CompareSettings()).warnings
+    assert f"the runs differ in worker count ({baseline['run']['workers']} vs 4): not a " \
+           "like-for-like comparison" in warnings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from replay.results.console import format_summary
 from replay.results.verdict import parse_fail_on
-from tests.results.test_summary import summary_of
+from tests.results.test_summary import outcomes_frame, summary_of
 
 # ruff: noqa: E501 (the expected console text is kept verbatim)
 EXPECTED = """\
@@ -45,3 +45,20 @@ def test_an_unbalanced_run_says_how_many_messages_are_unaccounted_for():
 def test_a_mock_ledger_that_does_not_match_says_so():
     text = format_summary(summary_of(mock_stats={"stored": 70, "outside_window": 0}))
     assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
+
+
+def test_retried_messages_and_attempts_in_all_are_stated():
+    frame = outcomes_frame()
+    frame.loc[[3, 4], "attempts"] = [2, 4]
+    text = format_summary(summary_of(frame))
+    assert ("  retries: 2 messages needed a retry, 94 attempts in all (Locust's own table counts"
+            " every attempt; the counts above count each message once)") in text.splitlines()
+
+
+def test_retries_enabled_but_unused_say_none():
+    summary = summary_of(options={"retries": 3})
+    assert "  retries: none (90 attempts for 90 messages sent)" in format_summary(summary)
+
+
+def test_no_retries_line_when_retries_are_off_and_none_happened():
+    assert "retries" not in format_summary(summary_of())

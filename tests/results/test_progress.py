@@ -16,12 +16,12 @@ def _snapshot(**overrides):
     ("snapshot", "planned", "timeline_s", "elapsed_s", "line"),
     [
         (_snapshot(), 3000, 180.0, 72.0,
-         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m48s | 812 msg/s | lag p99 3.1 ms"),
+         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m 48s | 812 msg/s | lag p99 3.1 ms"),
         (_snapshot(failed=12, behind=40), 3000, 180.0, 72.0,
-         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m48s | 812 msg/s | lag p99 3.1 ms"
+         "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m 48s | 812 msg/s | lag p99 3.1 ms"
          " | 12 failed | 40 behind schedule"),
         (_snapshot(sent=0, rate_mps=0.0, lag_p99_ms=None), 3000, 180.0, 2.0,
-         "sent 0/3,000 (0%) | timeline 1% | ETA 2m58s | 0.0 msg/s | lag p99 -"),
+         "sent 0/3,000 (0%) | timeline 1% | ETA 2m 58s | 0.0 msg/s | lag p99 -"),
         (_snapshot(rate_mps=None), 3000, 0.0, 1.5,
          "sent 1,234/3,000 (41%) | ETA ? | - msg/s | lag p99 3.1 ms"),
         (_snapshot(sent=3000, lag_p99_ms=1250.0), 3000, 60.0, 61.0,

@@ -13,7 +13,13 @@ import pytest
 from replay.errors import ConfigError
 from replay.results.measures import Measures, measure_outcomes
 from replay.results.outcomes import read_outcomes, write_outcomes
-from replay.results.summary import SCHEMA, build_summary, read_summary, write_summary
+from replay.results.summary import (
+    SCHEMA,
+    build_summary,
+    ledger_matches,
+    read_summary,
+    write_summary,
+)
 from replay.results.verdict import parse_fail_on
 
 RUN = {"id": "run-1", "host": "http://127.0.0.1:8080", "workers": 1, "duration_s": 10.0}
@@ -92,12 +98,22 @@ def test_counts_by_outcome_status_and_reason():
         "failed": 10,
         "skipped": 3,
         "unsent": 10,
+        "retried": 0,
+        "attempts": 90,
         "failed_by_status": {"500": 5, "0": 3, "429": 2},
         "failed_by_reason": {
             "http_500": 5, "http_429": 2, "connection_error": 1, "timeout": 1, "unfinished": 1,
         },
         "unsent_by_reason": {"not_sent": 8, "worker_lost": 2},
     }  # fmt: skip
+
+
+def test_retries_count_messages_with_more_than_one_attempt_and_every_attempt():
+    frame = outcomes_frame()
+    frame.loc[[3, 4], "attempts"] = [2, 4]  # 3 then accepted, 4 ...
+    frame.loc[80, "attempts"] = 3  # ... and a failure: all of them retried
+    counts = summary_of(frame)["counts"]
+    assert (counts["retried"], counts["attempts"]) == (3, 90 + 1 + 3 + 2)
 
 
 def test_rates_intended_over_the_due_span_achieved_over_the_send_span():
@@ -199,6 +215,14 @@ def test_mock_matches_when_its_ledger_accounts_for_every_accepted_message(
         "received": 95, "stored": stored, "duplicates": 4, "outside_window": outside_window,
         "ambiguous": 3, "matches": matches,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("accepted", "taken", "ambiguous", "matches"),
+    [(5, 5, 0, True), (5, 7, 2, True), (5, 8, 2, False), (5, 4, 2, False), (0, 0, 0, True)],
+)
+def test_ledger_matches_is_the_one_rule(accepted, taken, ambiguous, matches):
+    assert ledger_matches(accepted=accepted, taken=taken, ambiguous=ambiguous) is matches
 
 
 def test_blocks_carry_run_dataset_and_options_without_secrets():
