@@ -222,7 +222,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = 2  # a passing run whose CI report is missing must not look green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run without its CI report is not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
