@@ -1,9 +1,10 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
-    python -m bench [--quick | --smoke] [--only mock,generator,fidelity,data,import,soak,metrics]
+    python -m bench [--quick | --smoke]
+                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy]
                     [--results-dir bench/results]
 
-Sections (default: mock, generator, fidelity, data, import; soak and metrics only when named in
+Sections (default: mock, generator, fidelity, data, import; the others only when named in
 --only):
   mock       the mock endpoint's posts/s and latency on one core, wrk, RS256 on and off
   generator  bare Locust FastHttpUser vs k6 vs the replay at --speed max, one core each
@@ -12,6 +13,9 @@ Sections (default: mock, generator, fidelity, data, import; soak and metrics onl
   import     replay import messages/s on one core, Contact Lens and Transcribe, 10,000 files
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
   metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
+  tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
+             per sending core, and the minter's CPU per token elsewhere
+  proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes
@@ -43,7 +47,9 @@ from bench import (
     import_section,
     metrics_section,
     mock,
+    proxy,
     soak,
+    tokens,
 )
 from bench.context import PROFILES, Context
 from bench.keys import make_keys
@@ -66,7 +72,7 @@ log = logging.getLogger("bench")
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
-    "metrics": metrics_section.run,
+    "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"

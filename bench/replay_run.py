@@ -3,8 +3,11 @@
     child = start_replay(ctx, name, dataset=path, speed="max", mock=mock)
     summary = read_summary(ctx, name)         # the replay's summary.json (docs/architecture.md)
 
-The replay signs its own tokens from the run's private key (--jwt-key); its outputs go to
-`<run dir>/reports/<name>/` inside the benchmark's temporary run directory.
+The replay signs its own tokens from the run's private key (--jwt-key), with `--jwt-mode
+shared` unless told otherwise: the generator, fidelity and soak figures measure the send path
+with one shared token, as they always have (per-request tokens are measured against it by the
+tokens section). Its outputs go to `<run dir>/reports/<name>/` inside the benchmark's temporary
+run directory.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ def require_replay() -> None:
 
 
 def start_replay(ctx: Context, name: str, *, dataset: Path, speed: str,
-                 mock: Mock) -> Child:
+                 mock: Mock, jwt_mode: str = "shared", extra: tuple[str, ...] = ()) -> Child:
     require_replay()
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
             "--dataset", str(dataset), "--speed", speed, "--host", mock.url,
             "--jwt-key", str(ctx.keys.private_pem), "--org-id", ORG_ID,
             "--call-center", CALL_CENTER, "--report-dir", str(ctx.run_dir / "reports"),
-            "--run-id", name]
+            "--run-id", name, "--jwt-mode", jwt_mode, *extra]
     return ctx.procs.start(name, argv, core=ctx.generator_core, cwd=REPO)
 
 

@@ -1,7 +1,14 @@
-"""Bearer tokens for the telephony API: one shared RS256 JWT, minted once, renewed before expiry.
+"""Bearer tokens for the telephony API: RS256 JWTs, signed with a key loaded once.
 
     minter = TokenMinter(JwtSettings(key_path="keys/replay.pem", org_id="00D...", call_center="cc"))
-    headers["Authorization"] = minter.authorization()
+    headers["Authorization"] = minter.authorization()      # --jwt-mode shared
+    token, use_before = mint(key, settings, now=time.time())  # one token (per-request minters)
+
+Two modes (`JwtSettings.mode`, --jwt-mode): `per-request` (the default) gives every request its
+own token with a fresh jti, as Salesforce's own telephony clients do and as an org that checks
+jti requires; those tokens are minted ahead of need in separate processes
+(replay.driver.tokens, replay.minter). `shared` mints one token in this process and sends it
+with every request until it is renewed (below).
 
 The token (docs/contract.md, Authentication): header {"alg":"RS256","typ":"JWT"}; claims iss = org
 id, sub = Call Center API name, iat, exp = iat + ttl (at most 24 h), a fresh uuid4 jti per
@@ -33,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 MAX_TTL_S = 24 * 3600
 DEFAULT_TTL_S = 300.0
+JWT_MODES = ("per-request", "shared")
+DEFAULT_JWT_MODE = "per-request"
+MIN_PER_REQUEST_TTL_S = 5.0  # tokens minted ahead of need must stay usable for a while
 JWT_HEADER = {"alg": "RS256", "typ": "JWT"}
 
 
@@ -47,6 +57,8 @@ class JwtSettings:
     audience: str | None = None
     clock_skew_s: float = 0.0
     renew_fraction: float = 0.8
+    mode: str = DEFAULT_JWT_MODE
+    minters: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.ttl_s <= MAX_TTL_S:
@@ -64,6 +76,15 @@ class JwtSettings:
             raise ConfigError("--org-id is required to sign tokens (the JWT's iss claim)")
         if not self.call_center:
             raise ConfigError("--call-center is required to sign tokens (the JWT's sub claim)")
+        if self.mode not in JWT_MODES:
+            raise ConfigError(f"--jwt-mode must be per-request or shared, got {self.mode!r}")
+        if self.mode == "per-request" and self.ttl_s < MIN_PER_REQUEST_TTL_S:
+            raise ConfigError(
+                f"--jwt-ttl must be at least {MIN_PER_REQUEST_TTL_S:g} seconds with --jwt-mode "
+                f"per-request (tokens are minted ahead of need), got {self.ttl_s:g}"
+            )
+        if self.minters < 1:
+            raise ConfigError(f"--jwt-minters must be at least 1, got {self.minters}")
 
 
 def load_private_key(path: str):
@@ -133,19 +154,28 @@ class TokenMinter:
         return self._authorization
 
     def claims(self, now: float) -> dict:
-        s = self.settings
-        iat = int(now - s.clock_skew_s)
-        claims = {"iss": s.org_id, "sub": s.call_center, "iat": iat, "exp": iat + int(s.ttl_s),
-                  "jti": str(uuid.uuid4())}
-        if s.audience:
-            claims["aud"] = s.audience
-        return claims
+        return claims(self.settings, now)
 
     def _mint(self, now: float) -> None:
-        claims = self.claims(now)
-        self._token = jwt.encode(claims, self._key, algorithm="RS256", headers=JWT_HEADER)
+        self._token, self._renew_at = mint(self._key, self.settings, now)
         self._authorization = f"Bearer {self._token}"
-        lifetime = claims["exp"] - now
-        self._renew_at = now + lifetime * self.settings.renew_fraction
         self.minted += 1
-        logger.debug("minted token %d, valid until %s", self.minted, claims["exp"])
+        logger.debug("minted token %d, renewed after %s", self.minted, self._renew_at)
+
+
+def claims(settings: JwtSettings, now: float) -> dict:
+    """The claims of a token issued at `now` (epoch seconds), with a fresh uuid4 jti."""
+    iat = int(now - settings.clock_skew_s)
+    out = {"iss": settings.org_id, "sub": settings.call_center, "iat": iat,
+           "exp": iat + int(settings.ttl_s), "jti": str(uuid.uuid4())}
+    if settings.audience:
+        out["aud"] = settings.audience
+    return out
+
+
+def mint(key: object, settings: JwtSettings, now: float) -> tuple[str, float]:
+    """(token, use_before): a signed token, and the epoch second after which it is not sent
+    (`renew_fraction` of its remaining lifetime from now), so no request carries it near expiry."""
+    payload = claims(settings, now)
+    token = jwt.encode(payload, key, algorithm="RS256", headers=JWT_HEADER)
+    return token, now + (payload["exp"] - now) * settings.renew_fraction

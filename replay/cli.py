@@ -28,6 +28,9 @@ from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
 COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare")
+# Options whose value is other options, passed on to another program: `--mock-args
+# "--reject-reused-jti"` would otherwise read as an unknown option of `replay` itself.
+PASS_THROUGH = ("--mock-args",)
 
 
 def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:
@@ -52,8 +55,21 @@ def _command_named(argv: list[str]) -> tuple[str, ...]:
     return COMMANDS
 
 
+def joined_pass_through(argv: list[str]) -> list[str]:
+    """`--mock-args VALUE` as `--mock-args=VALUE`, so a VALUE starting with "-" is a value."""
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in PASS_THROUGH:
+            value = next(words, None)
+            out.append(word if value is None else f"{word}={value}")
+        else:
+            out.append(word)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = joined_pass_through(sys.argv[1:] if argv is None else argv)
     args = build_parser(_command_named(argv)).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -5,11 +5,14 @@
     request = builder.message(i, anchor_ms=clock.epoch_ms(plan.due_s[i]))
     # request.method, request.path, request.body (bytes), request.headers (dict), request.name
     headers = builder.sign(request.headers)     # + Authorization: Bearer <current token>
-    lines = builder.header_lines(request.headers)  # the same, as "Name: value\r\n" lines
+    authorization = builder.authorization()     # the token of one attempt (None: no key)
+    lines = builder.header_lines(request.headers, authorization)  # as "Name: value\r\n" lines
 
 In: the dataset table (the six fields, read from Arrow columns by position, no per-row dicts
-kept), the plan (which row and pass each message is), and a `TokenMinter` (or None: no
-Authorization header). Out: `Request` objects; sending them is the driver's job.
+kept), the plan (which row and pass each message is), and a token source with an
+`authorization()` method (replay.driver.tokens: a shared `TokenMinter` or a per-request
+`TokenFeed`; None: no Authorization header). Out: `Request` objects; sending them is the
+driver's job.
 
 - `--host` may be a bare origin (`http://127.0.0.1:8080`) or the base URL Salesforce hands out
   (`https://x.my.salesforce-scrt.com/telephony/v1`); either way paths end up under
@@ -32,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -40,7 +44,6 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from replay.auth import TokenMinter
 from replay.errors import ConfigError
 from replay.plan import Plan, pass_suffix
 
@@ -174,7 +177,7 @@ class RequestBuilder:
 
     def __init__(
         self, *, table: pd.DataFrame, plan: Plan, endpoint: Endpoint,
-        settings: RequestSettings, minter: TokenMinter | None,
+        settings: RequestSettings, minter: Any,
     ) -> None:
         self._plan = plan
         self._endpoint = endpoint
@@ -208,15 +211,23 @@ class RequestBuilder:
             return headers
         return {**headers, "Authorization": self._minter.authorization()}
 
-    def header_lines(self, headers: dict) -> str:
-        """`sign(headers)` serialised as "Name: value\\r\\n" lines, for the HTTP client; called
-        per attempt. `headers` must be one of the builder's own (a request's `headers`): the
-        string is made once per token and header set, and reused until the token is renewed."""
-        authorization = self._minter.authorization() if self._minter else None
+    def authorization(self) -> str | None:
+        """The Authorization value for one attempt (None without a token source); in
+        per-request mode a token no other request carries."""
+        return self._minter.authorization() if self._minter is not None else None
+
+    def header_lines(self, headers: dict, authorization: str | None = None) -> str:
+        """`headers` plus Authorization serialised as "Name: value\\r\\n" lines, for the HTTP
+        client; called per attempt with `authorization()` (taken from the source when not
+        given). `headers` must be one of the builder's own (a request's `headers`): the string
+        is made once per token and header set, and reused while the token is (shared mode)."""
+        if authorization is None and self._minter is not None:
+            authorization = self._minter.authorization()
         cached = self._lines.get(id(headers))
         if cached is not None and cached[0] is headers and cached[1] is authorization:
             return cached[2]
-        lines = "".join(f"{name}: {value}\r\n" for name, value in self.sign(headers).items())
+        signed = headers if authorization is None else {**headers, "Authorization": authorization}
+        lines = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
         self._lines[id(headers)] = (headers, authorization, lines)
         return lines
 

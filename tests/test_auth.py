@@ -42,7 +42,8 @@ class FakeClock:
 
 
 def settings(key_file, **overrides) -> JwtSettings:
-    values = dict(key_path=str(key_file), org_id="00DHs00000Kmpyr", call_center="replayCC")
+    values = dict(key_path=str(key_file), org_id="00DHs00000Kmpyr", call_center="replayCC",
+                  mode="shared")
     return JwtSettings(**(values | overrides))
 
 
@@ -122,6 +123,10 @@ TTL_RULE = "--jwt-ttl must be between 1 and 86400 seconds (24 h, the API's limit
                                          "for --jwt-ttl 10, got 5; raise --jwt-ttl"),
         (dict(org_id=""), "--org-id is required to sign tokens (the JWT's iss claim)"),
         (dict(call_center=""), "--call-center is required to sign tokens (the JWT's sub claim)"),
+        (dict(mode="each"), "--jwt-mode must be per-request or shared, got 'each'"),
+        (dict(mode="per-request", ttl_s=3), "--jwt-ttl must be at least 5 seconds with --jwt-mode "
+                                            "per-request (tokens are minted ahead of need), got 3"),
+        (dict(minters=0), "--jwt-minters must be at least 1, got 0"),
     ],
 )
 def test_bad_settings_are_refused_with_the_option_named(key_file, overrides, message):
@@ -166,3 +171,13 @@ def test_neither_repr_nor_debug_logs_show_the_key_or_the_token(key_file, caplog)
         assert token not in text
         assert key_body not in text
     assert "key=<hidden>" in repr(minter)
+
+
+def test_mint_gives_a_token_and_the_moment_after_which_it_is_not_sent(key_file, rsa_key):
+    from replay.auth import load_private_key, mint
+
+    token, use_before = mint(load_private_key(str(key_file)), settings(key_file, ttl_s=100),
+                             now=1_764_000_000.5)
+    claims = decode(f"Bearer {token}", rsa_key)
+    assert (claims["iat"], claims["exp"]) == (1_764_000_000, 1_764_000_100)
+    assert use_before == pytest.approx(1_764_000_000.5 + 99.5 * 0.8)

@@ -52,3 +52,13 @@ def test_every_command_has_help(command, capsys):
         cli.main([command, "--help"])
     assert exit_.value.code == 0
     assert command in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["--mock-args", "--reject-reused-jti"], ["--mock-args=--reject-reused-jti"]],
+)
+def test_mock_args_takes_a_single_flag_as_its_value(words):
+    argv = cli.joined_pass_through(["run", "data.parquet", *words, "--speed", "max"])
+    args = cli.build_parser(("run",)).parse_args(argv)
+    assert (args.mock_args, args.speed) == ("--reject-reused-jti", "max")

@@ -10,7 +10,8 @@ The master never loads the dataset. The exchange, through Locust's custom messag
     master -> worker  replay_start    {t0_epoch_s, t0_ms}                once every worker is ready
     worker -> master  replay_planned  {index, messages, calls (its vendorCallKeys)}
     worker -> master  replay_progress {a recorder snapshot}              every few seconds
-    worker -> master  replay_done     {index, outcomes (Arrow IPC), measures, stop_reason, ...}
+    worker -> master  replay_done     {index, outcomes (Arrow IPC), measures, stop_reason,
+                                       tokens, lateness, ...}
 
 - Partition: worker i of n loads only the calls with `call_partition(key, n) == i` (crc32 of
   the vendorCallKey), so every call is on exactly one worker and its messages stay in order.
@@ -25,6 +26,9 @@ The master never loads the dataset. The exchange, through Locust's custom messag
   the same files as a local run. A worker lost (or failed) before it reports is named in
   summary.json's `run.lost_workers` with the calls it did not finish; its messages count as
   unaccounted, never twice.
+- Tokens: each worker has its own token source (with --jwt-mode per-request, its own minter
+  processes, started before it loads its share); the master adds up their `tokens` and
+  `lateness` blocks.
 - --calls N applies to each worker's share; --sample is decided per call and is the same
   whichever worker holds it.
 """
@@ -56,10 +60,12 @@ from replay.driver.outputs import (
 from replay.driver.prepare import in_thread, load_share, prepare
 from replay.driver.roles import Session
 from replay.driver.runtime import freeze_loaded_data
+from replay.driver.tokens import add_token_stats, authorizer_for, close_tokens
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.options import specs
 from replay.plan import earliest_send_ms
+from replay.results.lateness import add_lateness
 from replay.results.measures import Measures, measure_outcomes
 from replay.results.outcomes import concat_outcomes
 from replay.results.progress import progress_line
@@ -267,6 +273,8 @@ class MasterRole:
         summary = write_outputs(
             config=config, outcomes=concat_outcomes(tables), run=run, dataset=dataset,
             skipped=skipped, planned=planned, measures=measures,
+            tokens=add_token_stats([self.done[i].get("tokens") for i in sorted(self.done)]),
+            lateness=add_lateness([self.done[i].get("lateness") for i in sorted(self.done)]),
         )
         self.session.finish(summary, stop_reason=stop_reason)
 
@@ -302,12 +310,15 @@ class WorkerRole:
     def _run(self, data: dict[str, Any]) -> None:
         session = self.session
         self.index = index = data["index"]
+        tokens = None
         try:
             config = config_from_options(SimpleNamespace(**data["options"]), host=data["host"])
             session.config = config
             session.start_metrics(worker=index)
+            tokens = authorizer_for(config.jwt)  # its own minters, working while it loads
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
+            close_tokens(tokens)
             self._send("replay_ready", {"error": str(error)})
             session.finished.set()
             return
@@ -318,10 +329,12 @@ class WorkerRole:
         })
         start = self.start.get()
         if start is None:
+            close_tokens(tokens)
             session.finished.set()
             return
         try:
-            prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"])
+            prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"],
+                               tokens=tokens)
             freeze_loaded_data()
             plan = prepared.plan
             keys = table["vendorCallKey"].to_numpy(dtype=object)[plan.row[plan.call_start]]
@@ -338,11 +351,14 @@ class WorkerRole:
                 "measures": measure_outcomes(outcomes).to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.plan.span_s,
+                "tokens": record.tokens,
+                "lateness": record.lateness,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")
             self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
         finally:
+            close_tokens(tokens)
             session.finished.set()
 
     def _report_progress(self, span_s: float) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 DOWN_AFTER_FAILURES = 20
@@ -52,8 +53,17 @@ class EndpointHealth:
         )
 
 
-def unreachable(origin: str, *, timeout_s: float) -> str | None:
-    """None when a TCP connection to the origin opens; else a sentence saying why not."""
+def unreachable(origin: str, *, timeout_s: float, proxy: Any = None) -> str | None:
+    """None when a TCP connection to the origin (or to its proxy) opens; else a sentence
+    saying why not."""
+    if proxy is not None:
+        try:
+            with socket.create_connection((proxy.host, proxy.port), timeout=timeout_s):
+                return None
+        except OSError as error:
+            why = error.strerror or type(error).__name__
+            return (f"cannot connect to the proxy {proxy.shown}: {why}. Is the proxy running, "
+                    "and is its URL right?")
     parts = urlsplit(origin)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:

@@ -24,12 +24,20 @@ keep-alive). The bytes on the wire are what `HTTPClient.request` sends: request 
 Every request fires `environment.events.request` as FastHttpSession does (request_type, name,
 response_time in ms, response_length, exception), so Locust's statistics, web UI, CSV and HTML
 reports, and a master's aggregation, see every request. A status of 400 or more is reported to
-Locust as a failure ("HTTP 500"); the response body is read and dropped.
+Locust as a failure ("HTTP 500"); the response body is read and dropped, except the start of a
+401's (`Reply.detail`), where an endpoint says why it refused the token.
 
 One client per process, shared by every call; connections open lazily up to `connections`
 and are kept alive. TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
 Nothing here repeats a request whose response was lost, so the replay's retries (sender.py) are
 the only ones.
+
+Through a proxy (`proxy`, see proxy.py): to an https host, each pooled connection is a CONNECT
+tunnel through the proxy (geventhttpclient's pool opens it, with Basic Proxy-Authorization from
+the URL's credentials), then TLS to the host, verified as without a proxy; to an http host,
+requests go to the proxy in absolute form (`POST http://host/path`) with Proxy-Authorization.
+Connections are kept alive either way. A refused tunnel (407, 403, 502, ...) is a `ProxyError`
+naming the proxy (never its credentials).
 """
 
 from __future__ import annotations
@@ -44,10 +52,12 @@ from geventhttpclient import __version__ as geventhttpclient_version
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.response import HTTPSocketPoolResponse
 
+from replay.driver.proxy import Proxy
 from replay.driver.tls import ssl_context_factory
 
 USER_AGENT = f"python/gevent-http-client-{geventhttpclient_version}"
 BLOCK_SIZE = 4096
+DETAIL_BYTES = 1024
 _BROKEN_WHILE_SENDING = (errno.ECONNRESET, errno.EPIPE)
 
 
@@ -55,11 +65,16 @@ class HttpStatusError(Exception):
     """What Locust's statistics record for a response with status >= 400."""
 
 
+class ProxyError(ConnectionError):
+    """The proxy refused or failed to open a tunnel (CONNECT) to the host; says which proxy."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int  # 0: no response
     retry_after: str | None
     error: BaseException | None  # why there was no response (status 0)
+    detail: bytes = b""  # the start of a 401's body (why the token was refused); else empty
 
 
 def host_header(hostname: str, port: int) -> str:
@@ -70,36 +85,47 @@ def host_header(hostname: str, port: int) -> str:
 
 class HttpClient:
     def __init__(self, *, origin: str, events: Any, timeout_s: float, connections: int,
-                 ca_bundle: str | None, insecure: bool) -> None:
+                 ca_bundle: str | None, insecure: bool, proxy: Proxy | None = None) -> None:
         parts = urlsplit(origin)
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)
         self._fire = events.request.fire
         self._origin = origin
-        pool_options = dict(size=connections, connection_timeout=timeout_s,
-                            network_timeout=timeout_s)
+        self.proxy = proxy
+        pool_options: dict[str, Any] = dict(size=connections, connection_timeout=timeout_s,
+                                            network_timeout=timeout_s)
+        connect_to = (parts.hostname, port) if proxy is None else (proxy.host, proxy.port)
+        self._target_prefix = ""  # absolute-form request targets through an http proxy
+        proxy_line = ""
         if https:
+            if proxy is not None:  # CONNECT tunnel; TLS from here to the host
+                pool_options.update(use_proxy=True, proxy_user=proxy.user,
+                                    proxy_password=proxy.password)
             self._pool: ConnectionPool = SSLConnectionPool(
-                parts.hostname, port, parts.hostname, port, insecure=insecure,
+                *connect_to, parts.hostname, port, insecure=insecure,
                 ssl_context_factory=ssl_context_factory(ca_bundle=ca_bundle, insecure=insecure),
                 **pool_options,
             )
         else:
-            self._pool = ConnectionPool(parts.hostname, port, parts.hostname, port,
-                                        **pool_options)
-        self._after_request_line = f" HTTP/1.1\r\nUser-Agent: {USER_AGENT}\r\n"
+            self._pool = ConnectionPool(*connect_to, parts.hostname, port, **pool_options)
+            if proxy is not None:
+                self._target_prefix = origin
+                credentials = proxy.basic_auth()
+                proxy_line = f"Proxy-Authorization: {credentials}\r\n" if credentials else ""
+        self._after_request_line = f" HTTP/1.1\r\nUser-Agent: {USER_AGENT}\r\n{proxy_line}"
         self._host_and_length = f"Host: {host_header(parts.hostname, port)}\r\nContent-Length: "
 
     def request(self, method: str, path: str, body: bytes, header_lines: str,
                 name: str) -> Reply:
         start_time = time.time()
         started = time.perf_counter()
-        head = (f"{method} {path}{self._after_request_line}{header_lines}"
+        head = (f"{method} {self._target_prefix}{path}{self._after_request_line}{header_lines}"
                 f"{self._host_and_length}{len(body)}\r\n\r\n")
         try:
             response = self._exchange(method, head.encode("latin-1") + body)
             try:
-                length = len(response.read())
+                content = response.read()
+                length = len(content)
             finally:
                 response.release()
         except Exception as error:  # every transport failure becomes a recorded outcome
@@ -108,13 +134,20 @@ class HttpClient:
         status = response.status_code
         failure = HttpStatusError(f"HTTP {status}") if status >= 400 else None
         self._report(method, name, started, start_time, length, failure, path)
-        return Reply(status, response.get("retry-after"), None)
+        detail = content[:DETAIL_BYTES] if status == 401 else b""
+        return Reply(status, response.get("retry-after"), None, detail)
 
     def _exchange(self, method: str, data: bytes) -> HTTPSocketPoolResponse:
         """Send one request on a pooled connection; the response with its headers read (the
         response gives the connection back to the pool, or closes it)."""
         pool = self._pool
-        sock = pool.get_socket()
+        try:
+            sock = pool.get_socket()
+        except RuntimeError as error:  # geventhttpclient's CONNECT failures
+            if self.proxy is None or not str(error).startswith("Proxy"):
+                raise
+            raise ProxyError(f"the proxy {self.proxy.shown} did not open a tunnel to "
+                             f"{self._origin}: {str(error).removeprefix('Proxy ')}") from None
         try:
             sock.sendall(data)
         except OSError as error:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from replay.auth import DEFAULT_TTL_S, JwtSettings
+from replay.auth import DEFAULT_JWT_MODE, DEFAULT_TTL_S, JWT_MODES, JwtSettings
 from replay.client import CONTENT_TYPES, Endpoint, RequestSettings
 from replay.dataset.arguments import DatasetOptions
+from replay.driver.proxy import Proxy, proxy_for
 from replay.errors import ConfigError
 from replay.options import add_arguments as _add_arguments
 from replay.options import build, described, number, option, whole
@@ -128,6 +129,15 @@ class ReplayConfig(DatasetOptions):
     clock_skew_s: float = option(
         0.0, flag="--clock-skew", metavar="SECONDS", parse=number(),
         help="back-date each token's iat by this many seconds")
+    jwt_mode: str = option(
+        DEFAULT_JWT_MODE, flag="--jwt-mode", choices=JWT_MODES,
+        help="per-request: a fresh token (jti) for every request, signed ahead by separate "
+             "minter processes; shared: one token for all requests, renewed at 80% of its "
+             "lifetime")
+    jwt_minters: int = option(
+        1, flag="--jwt-minters", metavar="N", parse=whole(1),
+        help="token minter processes per Locust process with --jwt-mode per-request; each "
+             "signs about 4,000 tokens/s on a free core")
     lifecycle: bool = option(
         False, flag="--lifecycle", switch=True,
         help="create each VoiceCall before its first message and end it after its last")
@@ -149,6 +159,10 @@ class ReplayConfig(DatasetOptions):
     insecure: bool = option(
         False, flag="--insecure", switch=True,
         help="do not verify https certificates (unsafe; for test hosts only)")
+    proxy_url: str | None = option(
+        flag="--proxy", metavar="URL", shown=False,
+        default_text="HTTPS_PROXY or HTTP_PROXY from the environment, except NO_PROXY hosts",
+        help="HTTP proxy for the requests, e.g. http://user:password@proxy:3128")
     report_dir: str = option(
         "reports", flag="--report-dir", metavar="DIR", shown=False,
         help="where run directories go")
@@ -178,6 +192,7 @@ class ReplayConfig(DatasetOptions):
     plan: PlanOptions = field(init=False, compare=False)
     request: RequestSettings = field(init=False, compare=False)
     jwt: JwtSettings | None = field(init=False, compare=False)
+    proxy: Proxy | None = field(init=False, compare=False)  # --proxy or the environment's
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -187,8 +202,10 @@ class ReplayConfig(DatasetOptions):
         if self.ca_bundle and self.insecure:
             raise ConfigError("--ca-bundle and --insecure contradict each other: give one of "
                               "them")
+        endpoint = Endpoint.from_host(self.host) if self.host else None
         derived = {
-            "endpoint": Endpoint.from_host(self.host) if self.host else None,
+            "endpoint": endpoint,
+            "proxy": proxy_for(endpoint.origin, option=self.proxy_url) if endpoint else None,
             "plan": PlanOptions(
                 speed=self.speed, send_at=self.send_at, max_gap_s=self.max_gap_s,
                 loops=self.loops, calls=self.calls, sample=self.sample, seed=self.seed),
@@ -198,7 +215,8 @@ class ReplayConfig(DatasetOptions):
             "jwt": None if not self.jwt_key_path else JwtSettings(
                 key_path=self.jwt_key_path, org_id=self.org_id or "",
                 call_center=self.call_center or "", ttl_s=self.jwt_ttl_s,
-                audience=self.jwt_audience, clock_skew_s=self.clock_skew_s),
+                audience=self.jwt_audience, clock_skew_s=self.clock_skew_s,
+                mode=self.jwt_mode, minters=self.jwt_minters),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -209,7 +227,8 @@ class ReplayConfig(DatasetOptions):
 
     def described(self) -> dict[str, Any]:
         """The options as summary.json shows them (no key material: the key's path only)."""
-        return {**described(self), "column_map": self.column_map}
+        return {**described(self), "column_map": self.column_map,
+                "proxy": self.proxy.shown if self.proxy else None}
 
 
 def add_options(parser: Any) -> None:

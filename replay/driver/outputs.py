@@ -58,6 +58,8 @@ class RunRecord:
     recorder: OutcomeRecorder
     due_s: np.ndarray
     worker: int = 0
+    tokens: dict[str, Any] | None = None  # summary.json `tokens` (replay.driver.tokens)
+    lateness: dict[str, Any] | None = None  # summary.json `lateness` (replay.results.lateness)
 
 
 def outcome_identity(table: pd.DataFrame, plan: Plan) -> dict[str, Any]:
@@ -111,6 +113,7 @@ def make_run_dir(run_dir: str | os.PathLike[str]) -> None:
 def write_outputs(
     *, config: ReplayConfig, outcomes: pa.Table, run: dict[str, Any], dataset: dict[str, Any],
     skipped: int, planned: int | None = None, measures: Measures | None = None,
+    tokens: dict[str, Any] | None = None, lateness: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write outcomes.parquet, summary.json and report.html; return the summary.
 
@@ -129,6 +132,8 @@ def write_outputs(
         skipped=skipped,
         mock_stats=fetch_mock_stats(config.mock_admin),
         thresholds=config.fail_on,
+        tokens=tokens,
+        lateness=lateness,
     )
     write_summary(os.path.join(run_dir, "summary.json"), summary)
     _write_report(run_dir)

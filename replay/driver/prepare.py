@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import gevent
 import numpy as np
 import orjson
 
-from replay.auth import TokenMinter
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.tokens import authorizer_for
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
 
@@ -36,6 +37,7 @@ class Prepared:
     transcripts: Transcripts
     plan: Plan
     builder: RequestBuilder
+    tokens: Any = None  # the token source (replay.driver.tokens); None without --jwt-key
 
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
@@ -66,16 +68,19 @@ def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
 
 
 def prepare(
-    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None
+    config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
+    tokens: Any = None,
 ) -> Prepared:
     """Load (unless given) and plan off the loop, and build the request builder.
 
-    `t0_ms` is T0 when it comes from outside (the master of a distributed run).
+    `t0_ms` is T0 when it comes from outside (the master of a distributed run); `tokens` a
+    token source already started (a worker starts its minters before loading), else one is
+    made here (`authorizer_for`; in-process for a dry run).
     """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
                           "https://acme.my.salesforce-scrt.com/telephony/v1")
-    minter = TokenMinter(settings=config.jwt) if config.jwt else None
+    minter = tokens or authorizer_for(config.jwt, in_process=config.dry_run)
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
     if transcripts is None:
@@ -89,7 +94,7 @@ def prepare(
         "planned %d messages in %d calls over %.1f s at speed %s (peak %d calls at once)",
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
-    return Prepared(transcripts=transcripts, plan=plan, builder=builder)
+    return Prepared(transcripts=transcripts, plan=plan, builder=builder, tokens=minter)
 
 
 def plan_text(prepared: Prepared, config: ReplayConfig) -> str:

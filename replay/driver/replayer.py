@@ -5,6 +5,7 @@
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
+    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness
 
 Scheduling. A scheduler walks the calls in order of first due time and starts each call's
 greenlet just before its first message is due (`SPAWN_LEAD_S`; `LIFECYCLE_LEAD_S` with
@@ -34,6 +35,7 @@ from replay.driver.clock import RunClock
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.sender import Sender
 from replay.plan import Plan
+from replay.results.lateness import Waits
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ logger = logging.getLogger(__name__)
 SPAWN_LEAD_S = 0.05
 STOP_CHECK_S = 1.0  # a call waiting for its next message notices a stop within this long
 LIFECYCLE_LEAD_S = 1.0
+TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 
@@ -87,6 +90,7 @@ class Replayer:
         self.calls_started = 0
         self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds the scheduler spent waiting for a free slot
+        self.waits = Waits.for_plan(messages=plan.messages, calls=plan.calls)
 
     def run(self) -> None:
         pool = Pool(self.concurrency)
@@ -100,7 +104,9 @@ class Replayer:
                 while not pool.wait_available(timeout=0.5):
                     if self._stopping():
                         break
-                self.calls_waiting_for_slot += self._clock.now_s() - waited_from
+                waited = self._clock.now_s() - waited_from
+                self.calls_waiting_for_slot += waited
+                self.waits.slot_s[call] = waited
             if self._stopping():
                 break
             self.calls_started += 1
@@ -150,7 +156,7 @@ class Replayer:
         lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
         if self._lifecycle and not self._create(call, lo, hi):
             return
-        recorder, clock, due_s = self._recorder, self._clock, self.due_s
+        recorder, clock, due_s, waits = self._recorder, self._clock, self.due_s, self.waits
         path = self._builder.messages_path(lo)
         for i in range(lo, hi):
             if plan.paced:
@@ -165,6 +171,10 @@ class Replayer:
             recorder.sent(i, clock.now_s())
             result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
             recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
+            if result.retry_wait_s:
+                waits.retry_s[i] = result.retry_wait_s
+            if result.token_wait_s > TOKEN_WAIT_NOTED_S:
+                waits.token_s[i] = result.token_wait_s
         if self._lifecycle:
             self._end(call, lo, hi)
         self.calls_done += 1
@@ -177,6 +187,7 @@ class Replayer:
         last = self.due_s[hi - 1] if self._plan.paced else first
         start_ms, _ = self._window(call, first, last)
         result = self._sender.send(self._builder.create_call(call, start_ms=start_ms))
+        self.waits.created_s[call] = self._clock.now_s()
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)

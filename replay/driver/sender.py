@@ -7,8 +7,11 @@
 Every attempt goes through `http.HttpClient`, which reports it to Locust's statistics (so its
 web UI and CSV/HTML reports see each attempt; the replay's own outcomes count each message
 once).
-Each attempt gets a current token (`RequestBuilder.header_lines`). Between attempts it waits per the
-`RetryPolicy`, and gives up early when the run is stopping.
+Each attempt gets a current token (`RequestBuilder.authorization`: in per-request mode a new
+one). Between attempts it waits per the `RetryPolicy`, and gives up early when the run is
+stopping. `Result` says how long the message waited for retries and for tokens (the lateness
+attribution adds these up), and `refusals` counts 401s that point at a reused token: a 401 for
+the token of the last accepted request, or one whose body names a reused jti.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ from gevent.event import Event
 
 from replay.client import Request, RequestBuilder
 from replay.driver.health import EndpointHealth
+from replay.driver.http import ProxyError
 from replay.driver.retry import RetryPolicy
 from replay.results.recorder import TLS_ERROR, classify
 
 logger = logging.getLogger(__name__)
+
+
+REUSE_WORDS = (b"jti", b"reuse", b"replay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,22 @@ class Result:
     status: int
     reason: str | None
     attempts: int
+    retry_wait_s: float = 0.0  # time spent waiting between attempts
+    token_wait_s: float = 0.0  # time spent waiting for a token (per-request mode)
+
+
+@dataclass(slots=True)
+class Refusals:
+    """401 answers, and those that point at a reused token (summary.json `tokens`)."""
+
+    unauthorized: int = 0
+    after_accepted: int = 0  # the same token had been accepted before
+    naming_reuse: int = 0  # the body names a jti or a reused token
+
+    def as_dict(self) -> dict[str, int]:
+        return {"unauthorized": self.unauthorized,
+                "refused_after_accepted": self.after_accepted,
+                "refused_naming_reuse": self.naming_reuse}
 
 
 class Sender:
@@ -49,9 +72,15 @@ class Sender:
         self._now_s = now_s
         self._rng = random.Random(seed)
         self._tls_explained = False
+        self._proxy_explained = False
+        self._accepted: str | None = None  # the token of the last accepted request
+        self._token_wait_s = 0.0
+        self.refusals = Refusals()
 
     def send(self, request: Request, *, on_retry: Any = None) -> Result:
         attempt = 0
+        retry_wait_s = 0.0
+        self._token_wait_s = 0.0
         while True:
             attempt += 1
             if attempt > 1 and on_retry is not None:
@@ -63,20 +92,45 @@ class Sender:
                 or self._health.down
                 or not self._policy.should_retry(attempt, status, reason)
             ):
-                return Result(status, reason, attempt)
+                return Result(status, reason, attempt, retry_wait_s, self._token_wait_s)
             wait_s = self._policy.delay_s(
                 attempt, retry_after=retry_after, rng=self._rng, now_epoch_s=time.time()
             )
-            if self._stop.wait(wait_s):
-                return Result(status, reason, attempt)
+            started = time.perf_counter()
+            stopped = self._stop.wait(wait_s)
+            retry_wait_s += time.perf_counter() - started
+            if stopped:
+                return Result(status, reason, attempt, retry_wait_s, self._token_wait_s)
 
     def _attempt(self, request: Request) -> tuple[int, str | None, str | None]:
-        reply = self._client.request(request.method, request.path, request.body,
-                                     self._builder.header_lines(request.headers), request.name)
+        started = time.perf_counter()
+        authorization = self._builder.authorization()
+        self._token_wait_s += time.perf_counter() - started
+        reply = self._client.request(
+            request.method, request.path, request.body,
+            self._builder.header_lines(request.headers, authorization), request.name,
+        )
         if reply.status:
+            if reply.status < 400:
+                self._accepted = authorization
+            elif reply.status == 401:
+                self._count_refusal(authorization, reply.detail)
+            elif reply.status == 407 and not self._proxy_explained:
+                self._proxy_explained = True
+                proxy = getattr(self._client, "proxy", None)
+                logger.error(
+                    "the proxy %s asks for authentication (407): put its user and password in "
+                    "its URL, http://USER:PASSWORD@host:port (percent-encoded)",
+                    proxy.shown if proxy else "between the replay and the endpoint",
+                )
             return reply.status, classify(reply.status), reply.retry_after
         error = _original(reply.error)
         reason = classify(0, error)
+        if isinstance(error, ProxyError) and not self._proxy_explained:
+            self._proxy_explained = True
+            hint = (" (407: give the proxy's user and password in its URL, "
+                    "http://USER:PASSWORD@host:port)" if " 407 " in str(error) else "")
+            logger.error("%s%s", error, hint)
         if reason == TLS_ERROR and not self._tls_explained:
             self._tls_explained = True
             logger.error(
@@ -85,6 +139,16 @@ class Sender:
                 "--insecure turns verification off.", self._builder.base_url, error,
             )
         return 0, reason, None
+
+
+    def _count_refusal(self, authorization: str | None, detail: bytes) -> None:
+        refusals = self.refusals
+        refusals.unauthorized += 1
+        if authorization is not None and authorization == self._accepted:
+            refusals.after_accepted += 1
+        lowered = detail.lower()
+        if any(word in lowered for word in REUSE_WORDS):
+            refusals.naming_reuse += 1
 
 
 def _original(error: BaseException | None) -> BaseException | None:

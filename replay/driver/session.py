@@ -41,6 +41,7 @@ from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
 from replay.driver.interrupt import on_ctrl_c
+from replay.driver.loopprobe import LoopProbe
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
@@ -59,9 +60,11 @@ from replay.driver.retry import RetryPolicy
 from replay.driver.roles import Role
 from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
+from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
+from replay.results.lateness import attribute
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -141,6 +144,8 @@ class ReplaySession:
         self.stop.set()
         if self._greenlet is not None and self.config is not None:
             self.finished.wait(timeout=self.config.timeout_s + 30)
+        if self.prepared is not None:
+            close_tokens(self.prepared.tokens)  # the minter processes end with the run
         if self.exit_code is not None:
             environment.process_exit_code = self.exit_code
         if self.metrics is not None:
@@ -197,6 +202,7 @@ class ReplaySession:
                 config=config, outcomes=outcomes_table(record), run=run,
                 dataset=dataset_block(config, prepared.plan),
                 skipped=prepared.transcripts.skipped.count * config.plan.loops,
+                tokens=record.tokens, lateness=record.lateness,
             )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
@@ -242,7 +248,8 @@ class ReplaySession:
         config, plan = self.config, prepared.plan
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
-                            ca_bundle=config.ca_bundle, insecure=config.insecure)
+                            ca_bundle=config.ca_bundle, insecure=config.insecure,
+                            proxy=config.proxy)
         recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
@@ -260,7 +267,8 @@ class ReplaySession:
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
         if check_endpoint:
-            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0))
+            problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0),
+                                  proxy=config.proxy)
             if problem:
                 logger.error("%s Nothing was sent.", problem)
                 replayer.stop_reason = ENDPOINT_DOWN
@@ -271,15 +279,23 @@ class ReplaySession:
         if headless and self.role is None and config.progress_interval_s > 0:
             ticker = gevent.spawn(self.progress.loop, ticker_stop,
                                   interval_s=config.progress_interval_s)
+        probe = LoopProbe().start()
         try:
             replayer.run()
         finally:
+            probe.stop()
             client.close()
+            close_tokens(prepared.tokens)
             ticker_stop.set()
             if ticker is not None:
                 ticker.join(timeout=1)
+        tokens = token_stats(prepared.tokens)
+        if tokens is not None:
+            tokens.update(sender.refusals.as_dict())
+        lateness = attribute(replayer.due_s, recorder.sent_s, recorder.done_s, plan.call_start,
+                             plan.call_end, replayer.waits, loop=probe.stats())
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
-                           due_s=replayer.due_s, worker=worker)
+                           due_s=replayer.due_s, worker=worker, tokens=tokens, lateness=lateness)
         return record, replayer
 
     def connection_limit(self) -> int:

@@ -22,10 +22,12 @@ from typing import Any
 from replay import __version__
 from replay.redact import looks_secret
 from replay.report.charts import DISTRIBUTION, TIME, Chart
+from replay.report.diagnosis import diagnosis
 from replay.report.formatting import show
 from replay.report.plotlyjs import BUNDLE_ELEMENT_ID, PLOTLY_LOADER_JS, plotly_bundle
 from replay.report.render import render
 from replay.report.tables import Table
+from replay.results.console import nothing_accepted
 
 LATENCY_KINDS = (("lag", "schedule lag (sent − due)"), ("service", "service time (done − sent)"),
                  ("from_schedule", "latency from schedule (done − due)"))
@@ -58,6 +60,7 @@ def page_values(summary: dict[str, Any], charts: list[Chart], tables: list[Table
             f"{run.get('workers', '?')} worker(s)",
             f"Locust {run.get('locust_version', '?')}",
         ],
+        "nothing_accepted": nothing_accepted(summary.get("counts") or {}),
         "partial": (str(run.get("partial_reason") or "stopped before the plan ended")
                     if run.get("partial") else None),
         "cards": _cards(summary),
@@ -65,6 +68,7 @@ def page_values(summary: dict[str, Any], charts: list[Chart], tables: list[Table
         "reconciliation": _reconciliation(summary, outcome_rows),
         "mock": _mock_ledger(summary),
         "latency": _latency(summary.get("latency_ms", {})),
+        "diagnosis": diagnosis(summary),
         "time_charts": [chart for chart in charts if chart.group == TIME],
         "distribution_charts": [chart for chart in charts if chart.group == DISTRIBUTION],
         "chart_count": len(charts),
@@ -103,8 +107,12 @@ def _cards(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _verdict(verdict: dict[str, Any]) -> dict[str, Any]:
+    reason = verdict.get("reason")
     return {
         "problems": [str(problem) for problem in verdict.get("problems") or []],
+        # With no thresholds, what decided the verdict (Locust's rule on failed messages).
+        "decided": (None if not reason or verdict.get("problems") else
+                    {"passed": bool(verdict.get("passed")), "reason": str(reason)}),
         "thresholds": [
             {"expression": str(item.get("expression")), "passed": bool(item.get("passed")),
              "measured": _with_unit(item.get("measured"), item.get("unit") or ""),

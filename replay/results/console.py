@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from replay.results.progress import lateness_note
+from replay.results.progress import lateness_note, token_note
 from replay.results.units import format_count, format_duration, format_ms, format_rate
 from replay.results.verdict import format_verdict
 
@@ -31,9 +31,9 @@ def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = 
     lines.append(_rates(summary["rates"]))
     lines += _latency(summary["latency_ms"])
     lines += _reconciliation(summary["reconciliation"])
-    note = lateness_note(summary, concurrency_cap=concurrency_cap)
-    if note:
-        lines += textwrap.wrap(note, width=100)
+    for note in (token_note(summary), lateness_note(summary, concurrency_cap=concurrency_cap)):
+        if note:
+            lines += textwrap.wrap(note, width=100)
     lines.append(format_verdict(summary["verdict"]))
     return "\n".join(lines)
 
@@ -48,7 +48,21 @@ def _headline(summary: Mapping[str, Any]) -> str:
     )
     if run.get("partial"):
         text += f" - PARTIAL run ({run.get('partial_reason') or 'stopped early'})"
+    nothing = nothing_accepted(summary["counts"])
+    if nothing:
+        text += f" - {nothing}"
     return text
+
+
+def nothing_accepted(counts: Mapping[str, Any]) -> str | None:
+    """"NOTHING WAS ACCEPTED: ..." when no message was accepted (and some were planned)."""
+    if counts.get("accepted") or not counts.get("planned"):
+        return None
+    sent, failed = counts.get("sent") or 0, counts.get("failed") or 0
+    if not sent:
+        return "NOTHING WAS ACCEPTED: no message was sent"
+    return (f"NOTHING WAS ACCEPTED: {format_count(failed)} of {format_count(sent)} sent"
+            " messages failed")
 
 
 def _counts(counts: Mapping[str, Any], *, retrying: bool = False) -> list[str]:

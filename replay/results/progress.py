@@ -3,6 +3,7 @@
     progress_line(recorder.snapshot(now_s, due_s), planned, timeline_s, elapsed_s)
       -> "sent 1,234/3,000 (41%) | timeline 40% | ETA 1m12s | 812 msg/s | lag p99 3.1 ms"
     lateness_note(summary)   # None when on time, else why messages were late and what to do
+    token_note(summary)      # None, or why tokens were refused (reused) or requests waited
 
 In: a snapshot dict from `OutcomeRecorder.snapshot` (keys sent, failed, behind, rate_mps,
 lag_p99_ms), and a summary.json dict (latency_ms.lag and .service, options).
@@ -13,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from replay.results.lateness import attributed_note
 from replay.results.units import format_count, format_duration, format_ms, format_rate
 
+TOKEN_WAIT_NOTED_S = 0.1  # requests waited this long in all for tokens: say so
 LATE_MS = 20.0  # schedule lag p99 at or above this counts as "late" in the end-of-run note
 
 
@@ -65,6 +68,9 @@ def lateness_note(
         f"Messages were late: schedule lag p99 was {format_ms(lag['p99'])}"
         f" (max {format_ms(lag['max'])})."
     )
+    lateness = summary.get("lateness")
+    if lateness and lateness.get("largest"):
+        return f"{head} {attributed_note(summary, concurrency_cap=concurrency_cap)}"
     if concurrency_cap is not None:
         return (
             f"{head} The cap of {format_count(concurrency_cap)} concurrent calls was reached,"
@@ -82,3 +88,38 @@ def lateness_note(
         " generator itself fell behind (CPU or the event loop): add workers (--workers) or"
         " lower --speed."
     )
+
+
+def token_note(summary: Mapping[str, Any]) -> str | None:
+    """Plain words when 401s point at reused tokens, or requests waited for tokens; else None."""
+    tokens = summary.get("tokens")
+    if not tokens:
+        return None
+    after = tokens.get("refused_after_accepted") or 0
+    named = tokens.get("refused_naming_reuse") or 0
+    notes = []
+    if after or named:
+        evidence = []
+        if after:
+            evidence.append(f"{format_count(after)} requests got 401 for a token the endpoint had"
+                            " accepted before")
+        if named:
+            evidence.append(f"{format_count(named)} 401 answers named a reused token (jti)")
+        if tokens.get("mode") == "shared":
+            advice = ("it accepts each token (its jti) only once, and --jwt-mode shared sends"
+                      " one token with every request: run with --jwt-mode per-request (a fresh"
+                      " token for every request, as Salesforce's own clients send them)")
+        else:
+            advice = ("yet every request carried its own token (--jwt-mode per-request): check"
+                      " whether something between the replay and the endpoint sends requests"
+                      " again")
+        notes.append("Tokens were refused as reused: " + " and ".join(evidence) + "; " + advice
+                     + ".")
+    waited = tokens.get("requests_waited") or 0
+    if waited and (tokens.get("wait_s") or 0) >= TOKEN_WAIT_NOTED_S:
+        notes.append(
+            f"{format_count(waited)} requests waited for a per-request token"
+            f" ({tokens['wait_s']:.1f} s in all): the {tokens.get('minters')} minter process(es)"
+            " did not keep up; raise --jwt-minters."
+        )
+    return " ".join(notes) or None

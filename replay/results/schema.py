@@ -163,8 +163,45 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("reconciliation.mock.matches", "boolean", "`accepted ≤ stored + outside_window ≤ "
           "accepted + ambiguous`: every accepted message is in the ledger once, and nothing "
           "else is but possibly the ambiguous ones"),
+    Field("tokens", "object or null", "how bearer tokens were minted and used, and 401s that "
+          "point at reused tokens (docs/guides/authentication.md); null without `--jwt-key`"),
+    Field("tokens.mode", "string", "`per-request` or `shared` (`--jwt-mode`)", optional=True),
+    Field("tokens.minters", "integer", "minter processes, over all workers; 0 in shared mode",
+          optional=True),
+    Field("tokens.minted", "integer", "tokens signed", optional=True),
+    Field("tokens.used", "integer or null", "attempts that carried a per-request token, each a "
+          "different one; null in shared mode", optional=True),
+    Field("tokens.expired_unused", "integer", "per-request tokens dropped unsent, past 80% of "
+          "their lifetime", optional=True),
+    Field("tokens.requests_waited", "integer", "requests that found no token ready and waited",
+          optional=True),
+    Field("tokens.wait_s", "number", "seconds those requests waited, in all", optional=True),
+    Field("tokens.minted_in_sending_process", "integer", "tokens the sending process signed "
+          "itself (shared mode, or after the minters died)", optional=True),
+    Field("tokens.unauthorized", "integer", "401 answers", optional=True),
+    Field("tokens.refused_after_accepted", "integer", "401 answers for a token the endpoint "
+          "had accepted before", optional=True),
+    Field("tokens.refused_naming_reuse", "integer", "401 answers whose body names a reused "
+          "token (jti)", optional=True),
+    Field("lateness", "object or null", "late messages' schedule lag split into measured "
+          "causes (replay.results.lateness); null when not measured"),
+    Field("lateness.late_ms", "number", "lag from which a message counts as late (20)",
+          optional=True),
+    Field("lateness.late_messages", "integer", "messages that late", optional=True),
+    Field("lateness.lag_s", "object (map)", "seconds of their lag per cause: "
+          "`concurrency_slot`, `call_creation`, `retry_waits`, `token_waits`, "
+          "`slow_responses`, `event_loop`", optional=True),
+    Field("lateness.largest", "string or null", "the cause with the most lag; null when none",
+          optional=True),
+    Field("lateness.loop_delay_ms", "object or null", "how late a probe woken every 50 ms ran: "
+          "`samples`, `p50`, `p99`, `max` (the worst worker's)", optional=True),
+    Field("verdict.decided_by", "string", "what decided the verdict: `problems`, "
+          "`thresholds`, or `failures` (no thresholds: any failed message fails the run, "
+          "Locust's rule)"),
+    Field("verdict.reason", "string", "the same as one sentence, as the console and the report "
+          "print it"),
     Field("verdict.passed", "boolean", "false when a `--fail-on` threshold failed or "
-          "`verdict.problems` is not empty"),
+          "`verdict.problems` is not empty; without thresholds, false when any message failed"),
     Field("verdict.problems", "array", "sentences saying why the run fails whatever its "
           "thresholds: it is partial, or messages are unaccounted for; empty otherwise"),
     Field("verdict.thresholds", "array", "one object per `--fail-on` threshold"),

@@ -18,6 +18,10 @@ Blocks (replay/results/schema.py describes every field; the docs' outputs refere
                             p99_9, max (None when nothing was measured)
     reconciliation          planned = accepted + failed + skipped + unsent (+ unaccounted),
                             balanced, and the mock's ledger (or None)
+    tokens                  how tokens were minted and used, and 401s that point at reused
+                            tokens (replay.driver.tokens, driver/sender.py); None without a key
+    lateness                late messages' lag split into measured causes
+                            (replay.results.lateness); None when not measured
     verdict                 replay.results.verdict.evaluate
 
 Mock comparison. The mock's ledger holds each distinct message it took once, as stored or
@@ -66,6 +70,8 @@ def build_summary(
     skipped: int = 0,
     mock_stats: Mapping[str, Any] | None = None,
     thresholds: Iterable[Threshold] = (),
+    tokens: Mapping[str, Any] | None = None,
+    lateness: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json dict, from the outcomes table or from already merged `measures`.
 
@@ -100,6 +106,8 @@ def build_summary(
         "rates": rates(measures),
         "latency_ms": {name: measures.latency[name].stats() for name in LATENCIES},
         "reconciliation": reconciliation(counts, measures, mock_stats),
+        "tokens": dict(tokens) if tokens else None,
+        "lateness": dict(lateness) if lateness else None,
     }
     summary["verdict"] = evaluate(thresholds, summary)
     return _json_safe(summary)

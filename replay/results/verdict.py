@@ -18,7 +18,10 @@ FAIL condition: the run fails when the measured value satisfies it. OP is one of
 `p99.9` may be written for `p99_9`. Measured values and limits are reported in the metric's unit
 (ms, % or count). A metric that could not be measured (nothing sent, no rate) fails its threshold.
 A partial run (endpoint down, stopped, worker lost) or one with messages unaccounted for never
-passes, with or without thresholds: the verdict's `problems` say why.
+passes, with or without thresholds: the verdict's `problems` say why. Without thresholds the
+verdict follows Locust's rule, as the exit code does: any failed message fails the run.
+`decided_by` ("problems", "thresholds" or "failures") and `reason` (one sentence) say what
+decided it, so the console, summary.json and the report give the same verdict for the same reason.
 """
 
 from __future__ import annotations
@@ -175,8 +178,32 @@ def evaluate(thresholds: Iterable[Threshold], summary: dict[str, Any]) -> dict[s
             }
         )
     problems = run_problems(summary)
-    passed = not problems and all(row["passed"] for row in rows)
-    return {"passed": passed, "problems": problems, "thresholds": rows}
+    failed = int(summary["counts"]["failed"] or 0)
+    if rows:
+        passed = not problems and all(row["passed"] for row in rows)
+    else:
+        passed = not problems and not failed
+    decided_by = "problems" if problems else "thresholds" if rows else "failures"
+    return {"passed": passed, "decided_by": decided_by,
+            "reason": _reason(problems, rows, failed, int(summary["counts"]["sent"] or 0)),
+            "problems": problems, "thresholds": rows}
+
+
+def _reason(problems: list[str], rows: list[dict[str, Any]], failed: int, sent: int) -> str:
+    """One sentence: what decided the verdict."""
+    failing = sum(not row["passed"] for row in rows)
+    if problems:
+        text = "; ".join(problems)
+        return text + (f"; {failing} of {len(rows)} thresholds failed" if failing else "")
+    if rows:
+        if failing:
+            return f"{failing} of {len(rows)} --fail-on thresholds failed"
+        return f"every --fail-on threshold passed ({len(rows)})"
+    if failed:
+        return (f"{failed:,} of {sent:,} sent messages failed, and without --fail-on thresholds"
+                " any failed message fails the run (Locust's rule)")
+    return ("no message failed (without --fail-on thresholds any failed message would fail the"
+            " run, as in Locust)")
 
 
 def format_verdict(verdict: dict[str, Any]) -> str:
@@ -189,7 +216,8 @@ def format_verdict(verdict: dict[str, Any]) -> str:
         if failed:
             head += f"; {failed} of {len(rows)} thresholds failed"
     elif not rows:
-        return "Verdict: PASSED (no --fail-on thresholds)"
+        state = "PASSED" if verdict["passed"] else "FAILED"
+        return f"Verdict: {state}: {verdict.get('reason') or 'no --fail-on thresholds'}"
     else:
         head = "PASSED" if verdict["passed"] else f"FAILED ({failed} of {len(rows)} thresholds)"
     if not rows:

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_SECTIONS = ("mock", "generator", "fidelity", "data", "import", "soak")
+ALL_SECTIONS = ("mock", "generator", "fidelity", "data", "import", "soak", "tokens", "proxy")
 
 pytestmark = pytest.mark.e2e
 

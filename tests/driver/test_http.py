@@ -165,3 +165,25 @@ def test_a_server_that_never_answers_is_status_0_timeout(serve):
 ])
 def test_the_host_header_brackets_ipv6_and_omits_ports_80_and_443(hostname, port, expected):
     assert host_header(hostname, port) == expected
+
+
+def test_through_an_http_proxy_requests_are_absolute_form_with_proxy_authorization():
+    from replay.driver.proxy import Proxy
+
+    proxy_server = CannedServer(ACCEPTED)  # stands in for the proxy: it sees what is sent
+    try:
+        proxy = Proxy(host="127.0.0.1", port=proxy_server.port, source="--proxy", user="u",
+                      password="p w")
+        client = HttpClient(origin="http://api.example.test:8080", events=Events(),
+                            timeout_s=5, connections=2, ca_bundle=None, insecure=False,
+                            proxy=proxy)
+        for _ in range(3):
+            assert client.request("POST", PATH, b"{}", LINES, NAME).status == 202
+        client.close()
+    finally:
+        proxy_server.close()
+    assert proxy_server.requests[0] == (
+        f"POST http://api.example.test:8080{PATH} HTTP/1.1\r\nUser-Agent: {USER_AGENT}\r\n"
+        f"Proxy-Authorization: Basic dTpwIHc=\r\n{LINES}"
+        "Host: api.example.test:8080\r\nContent-Length: 2\r\n\r\n{}").encode()
+    assert proxy_server.connections == 1  # kept alive through the proxy

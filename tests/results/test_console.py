@@ -47,6 +47,13 @@ def test_a_mock_ledger_that_does_not_match_says_so():
     assert "  mock ledger DOES NOT match the accepted messages: 70 stored" in text
 
 
+def test_a_run_where_nothing_was_accepted_says_so_in_its_first_line():
+    summary = summary_of()
+    summary["counts"].update(sent=5010, accepted=0, failed=5010, planned=5010)
+    first = format_summary(summary).splitlines()[0]
+    assert first.endswith(" - NOTHING WAS ACCEPTED: 5,010 of 5,010 sent messages failed")
+
+
 def test_retried_messages_and_attempts_in_all_are_stated():
     frame = outcomes_frame()
     frame.loc[[3, 4], "attempts"] = [2, 4]

@@ -278,6 +278,8 @@ def test_the_verdict_of_a_partial_run_fails_without_thresholds():
     verdict = summary_of(run=run)["verdict"]
     assert verdict == {
         "passed": False,
+        "decided_by": "problems",
+        "reason": "the run is partial (endpoint_down: 10 messages not sent)",
         "problems": ["the run is partial (endpoint_down: 10 messages not sent)"],
         "thresholds": [],
     }

@@ -121,7 +121,7 @@ def test_evaluate_passes_only_when_every_threshold_passes():
     verdict = evaluate(thresholds, _summary(failed=1, p95=150.0))
     assert [row["passed"] for row in verdict["thresholds"]] == [True, False]
     assert verdict["passed"] is False
-    assert evaluate((), _summary()) == {"passed": True, "problems": [], "thresholds": []}
+    assert evaluate((), _summary(failed=0))["passed"] is True
 
 
 def test_format_verdict_lists_each_threshold_with_its_measure():
@@ -136,10 +136,29 @@ def test_format_verdict_lists_each_threshold_with_its_measure():
     )
 
 
-def test_format_verdict_without_thresholds_says_so():
-    assert format_verdict({"passed": True, "thresholds": []}) == (
-        "Verdict: PASSED (no --fail-on thresholds)"
+def test_without_thresholds_any_failed_message_fails_the_verdict_and_says_why():
+    verdict = evaluate((), _summary(sent=5010, failed=5010))
+    assert verdict["passed"] is False
+    assert verdict["decided_by"] == "failures"
+    assert format_verdict(verdict) == (
+        "Verdict: FAILED: 5,010 of 5,010 sent messages failed, and without --fail-on thresholds"
+        " any failed message fails the run (Locust's rule)"
     )
+
+
+def test_without_thresholds_a_run_with_no_failure_passes_and_says_by_which_rule():
+    verdict = evaluate((), _summary(failed=0))
+    assert verdict["passed"] is True
+    assert format_verdict(verdict) == (
+        "Verdict: PASSED: no message failed (without --fail-on thresholds any failed message"
+        " would fail the run, as in Locust)"
+    )
+
+
+def test_with_thresholds_the_verdict_says_the_thresholds_decided():
+    verdict = evaluate(parse_fail_on("p95>100ms"), _summary(failed=3, p95=50.0))
+    assert (verdict["passed"], verdict["decided_by"]) == (True, "thresholds")
+    assert verdict["reason"] == "every --fail-on threshold passed (1)"
 
 
 ENDPOINT_DOWN = "endpoint_down: 5,010 messages not sent"

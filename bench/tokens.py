@@ -1,0 +1,192 @@
+"""Section "tokens": the send path with a fresh token per request against one shared token.
+
+    section = run(ctx)
+
+Every run is against a fresh mock (--no-auth, so the server's work is the same in both modes)
+on the server core; the sending process is pinned to the generator core, and the minter
+process (one, `--jwt-mode per-request`), as soon as it appears, is moved to the server core,
+so its signing happens elsewhere and is measured on its own. In each repeat, both modes run,
+the order alternating:
+
+- At --speed max (the generator section's shape: 64 calls that never end), over a window
+  after a warm-up: the mock's accepted messages/s, the CPU of the sending process alone (not
+  its children) and of the minter. msg/s per core = rate / the sender's CPU share. One minter
+  signs ~4,000 tokens/s on a free core, fewer when it shares one; a sender that outruns it
+  waits for tokens (summary.json `tokens.requests_waited`), idles, and its per-core figure
+  then measures a half-idle loop, not the cost of a token: so this part is reported, not judged.
+- At a fixed rate the minter sustains (RATE msg/s, a flat dataset at --speed 10), measured
+  the same way over the same window: msg/s per core of the sender at the same load in both
+  modes. The judged figure: per-request / shared of these, paired per repeat (goal >= 0.8).
+
+Figures: both parts per mode, the ratios, and the minter's CPU per token.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.context import Context
+from bench.fidelity import CALL_MESSAGES, GAP_S, SPEED
+from bench.flatdata import write_flat_dataset
+from bench.generator import CEILING_MPS, FIRST_POST_TIMEOUT_S
+from bench.procs import Child
+from bench.replay_run import read_summary, require_replay, start_replay
+from bench.results import Figure, Section, Target
+from bench.target import Mock, require_mock, start_mock
+
+log = logging.getLogger(__name__)
+MODES = ("shared", "per-request")
+RATE = 1000
+
+
+def run(ctx: Context) -> Section:
+    require_mock()
+    require_replay()
+    profile = ctx.profile
+    dataset = ctx.run_dir / "tokens.parquet"
+    seconds = (profile.generator_warmup_s + profile.generator_window_s) * 1.5 + 2
+    write_flat_dataset(dataset, rate=CEILING_MPS, duration_s=seconds,
+                       lanes=profile.generator_concurrency, call_messages=10**9)
+    flat = ctx.run_dir / "tokens-flat.parquet"
+    write_flat_dataset(flat, rate=RATE, duration_s=seconds, speed=SPEED, gap_s=GAP_S,
+                       call_messages=CALL_MESSAGES)
+    runs: dict[str, list[dict]] = {mode: [] for mode in MODES}
+    fixed: dict[str, list[dict]] = {mode: [] for mode in MODES}
+    for repeat in range(profile.repeats):
+        for mode in MODES if repeat % 2 == 0 else MODES[::-1]:
+            result = _one_run(ctx, mode, repeat=repeat, dataset=dataset)
+            log.info("tokens max %s repeat %d: %.0f msg/s, sender CPU %.2f -> %.0f msg/s per "
+                     "core; minter CPU %.2f (%.0f µs per token); %s requests waited", mode,
+                     repeat + 1, result["msg_per_s"], result["sender_cpu"],
+                     result["msg_per_core"], result["minter_cpu"],
+                     result["minter_us_per_token"] or 0, result["requests_waited"])
+            runs[mode].append(result)
+            result = _one_run(ctx, mode, repeat=repeat, dataset=flat, speed=str(SPEED),
+                              name=f"tokens-rate-{mode}-{repeat}")
+            log.info("tokens %d/s %s repeat %d: %.0f msg/s, sender CPU %.3f -> %.0f msg/s per "
+                     "core; minter %.0f µs per token; %s requests waited", RATE, mode,
+                     repeat + 1, result["msg_per_s"], result["sender_cpu"],
+                     result["msg_per_core"], result["minter_us_per_token"] or 0,
+                     result["requests_waited"])
+            fixed[mode].append(result)
+    return Section(name="tokens", status="ok", figures=_figures(runs, fixed), details={
+        "setup": f"{ctx.cores_text}; mock --no-auth, fresh per run; the minter moved to the "
+                 f"server core. --speed max: {profile.generator_concurrency} calls, rate from "
+                 f"the mock's counter over {profile.generator_window_s:g} s after "
+                 f"{profile.generator_warmup_s:g} s. Fixed rate: {RATE} msg/s flat for "
+                 f"{profile.fidelity_duration_s:g} s at --speed {SPEED}, to the end",
+        "speed_max": runs, "fixed_rate": fixed})
+
+
+def _figures(runs: dict[str, list[dict]], fixed: dict[str, list[dict]]) -> tuple[Figure, ...]:
+    figures = []
+    for part, results, where in (("max", runs, "at --speed max"),
+                                 (f"rate_{RATE}", fixed, f"at {RATE:,} msg/s")):
+        per_core = {mode: tuple(r["msg_per_core"] for r in results[mode]) for mode in MODES}
+        for mode in MODES:
+            figures.append(Figure(
+                key=f"tokens.{part}.{mode.replace('-', '_')}.msg_per_core",
+                label=f"Tokens {where}: msg/s per sending core, {mode}", unit="msg/s",
+                better="higher", samples=per_core[mode]))
+        figures.append(Figure(
+            key=f"tokens.{part}.per_request_over_shared",
+            label=f"Tokens {where}: per-request / shared, msg/s per sending core", unit="x",
+            better="higher", target=Target(op=">=", value=0.8) if part != "max" else None,
+            samples=tuple(p / s for p, s in zip(per_core["per-request"], per_core["shared"],
+                                                strict=True))))
+    figures += [
+        Figure(key="tokens.max.per_request.msg_per_s", label="Tokens at --speed max: msg/s, "
+               "per-request (one minter)", unit="msg/s", better="higher",
+               samples=tuple(r["msg_per_s"] for r in runs["per-request"])),
+        Figure(key="tokens.max.shared.msg_per_s", label="Tokens at --speed max: msg/s, shared",
+               unit="msg/s", better="higher",
+               samples=tuple(r["msg_per_s"] for r in runs["shared"])),
+        Figure(key="tokens.minter_us_per_token", label="Tokens: minter CPU per token "
+               "(elsewhere)", unit="µs", better="lower",
+               samples=tuple(r["minter_us_per_token"] or 0.0 for r in fixed["per-request"])),
+    ]
+    return tuple(figures)
+
+
+def _one_run(ctx: Context, mode: str, *, repeat: int, dataset: Path, speed: str = "max",
+             name: str = "") -> dict:
+    name = name or f"tokens-{mode}-{repeat}"
+    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                      name=f"{name}-mock")
+    child = None
+    try:
+        child = start_replay(ctx, name, dataset=dataset, speed=speed, mock=mock, jwt_mode=mode)
+        result = _measure(ctx, mock, child)
+    finally:
+        if child is not None:
+            child.stop(grace_s=30)  # SIGTERM: the replay writes its (partial) summary
+        mock.child.stop()
+    try:
+        tokens = read_summary(ctx, name).get("tokens") or {}
+    except FileNotFoundError:
+        tokens = {}
+    result["requests_waited"] = tokens.get("requests_waited")
+    result["minted"] = tokens.get("minted")
+    return result
+
+
+def _minters(child: Child) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(child.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    found = []
+    for proc in children:
+        try:
+            if "replay.minter" in " ".join(proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def _measure(ctx: Context, mock: Mock, child: Child) -> dict:
+    deadline = time.monotonic() + FIRST_POST_TIMEOUT_S
+    while mock.accepted() == 0:
+        if not child.running():
+            raise child.failure("exited before sending")
+        if time.monotonic() > deadline:
+            raise child.failure(f"sent nothing within {FIRST_POST_TIMEOUT_S} s")
+        time.sleep(0.1)
+    minters = _minters(child)
+    for proc in minters:
+        proc.cpu_affinity([ctx.server_core])  # the signing happens elsewhere
+    sender = psutil.Process(child.pid)
+    time.sleep(ctx.profile.generator_warmup_s)
+    start = (time.monotonic(), mock.accepted(), _cpu([sender]), _cpu(minters))
+    time.sleep(ctx.profile.generator_window_s)
+    end = (time.monotonic(), mock.accepted(), _cpu([sender]), _cpu(minters))
+    if not child.running():
+        raise child.failure("stopped inside the measurement window (too little to send?)")
+    elapsed = end[0] - start[0]
+    accepted = end[1] - start[1]
+    sender_cpu = (end[2] - start[2]) / elapsed
+    minter_seconds = end[3] - start[3]
+    return {
+        "msg_per_s": accepted / elapsed,
+        "sender_cpu": round(sender_cpu, 3),
+        "msg_per_core": accepted / elapsed / sender_cpu if sender_cpu else 0.0,
+        "minter_cpu": round(minter_seconds / elapsed, 3),
+        "minter_us_per_token": (round(minter_seconds / accepted * 1e6, 1)
+                                if minters and accepted else None),
+    }
