@@ -43,7 +43,7 @@ def _rows() -> list[tuple[str, str, str]]:
 def _matches(written: str, action: argparse.Action) -> bool:
     default = stated_default(action)
     if written.lower() in NO_DEFAULT:
-        return default is None or action.required
+        return default is None or default.lower() in NO_DEFAULT or action.required
     if default is None or " " in default:
         return True  # computed at run time or described in words; the page describes it
     if default == written:
