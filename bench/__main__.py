@@ -1,7 +1,7 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
     python -m bench [--quick | --smoke]
-                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy]
+                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk]
                     [--results-dir bench/results]
 
 Sections (default: mock, generator, fidelity, data, import; the others only when named in
@@ -16,6 +16,8 @@ Sections (default: mock, generator, fidelity, data, import; the others only when
   tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
              per sending core, and the minter's CPU per token elsewhere
   proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
+  bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
+             adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import (
+    bulk,
     data_section,
     fidelity,
     generator,
@@ -73,6 +76,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
     "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
+    "bulk": bulk.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"

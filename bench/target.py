@@ -46,7 +46,7 @@ def require_mock() -> None:
 
 
 def start_mock(procs: Processes, run_dir: Path, *, core: int, keys: Keys | None,
-               name: str = "mock", workers: int = 1) -> Mock:
+               name: str = "mock", workers: int = 1, extra: tuple[str, ...] = ()) -> Mock:
     require_mock()
     ready = run_dir / f"{name}.ready.json"
     ready.unlink(missing_ok=True)
@@ -57,6 +57,7 @@ def start_mock(procs: Processes, run_dir: Path, *, core: int, keys: Keys | None,
     else:
         argv += ["--public-key", str(keys.public_pem), "--org-id", ORG_ID,
                  "--call-center", CALL_CENTER]
+    argv += extra
     child = procs.start(name, argv, core=core)
     wait_until(lambda: _ready(ready), child=child, timeout_s=30, what="ready")
     mock = Mock(child=child, url=json.loads(ready.read_text())["url"].rstrip("/"))

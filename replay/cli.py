@@ -7,6 +7,7 @@
     replay run PATH           replay a dataset through Locust and write a report
     replay report RUN_DIR     rebuild a run's HTML report from its files
     replay compare A B        compare two runs
+    replay capacity PATH      find the highest speed the endpoint holds
 
 Each sub-command lives in `replay.commands.<name>` (`import_` for import) and exposes
 `register(subparsers)`, which adds its parser and sets `handler=callable(args) -> int`.
@@ -27,7 +28,8 @@ from replay import __version__
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
-COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare")
+COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare",
+            "capacity")
 # Options whose value is other options, passed on to another program: `--mock-args
 # "--reject-reused-jti"` would otherwise read as an unknown option of `replay` itself.
 PASS_THROUGH = ("--mock-args",)

@@ -26,6 +26,7 @@ driver's job.
   sends the dataset's originals.
 - JSON via orjson, or XML: `<message>` with the six fields as child elements, text escaped and
   characters XML 1.0 forbids removed.
+- Bulk (`--bulk`): `POST /voiceCalls/messages`, JSON only; replay.driver.bulk makes the batches.
 - Lifecycle (`--lifecycle`): `POST /voiceCalls` creates the VoiceCall before its first message,
   `PATCH /voiceCalls/{key}` with isActiveCall false ends it after its last.
 """
@@ -84,6 +85,9 @@ class Endpoint:
 
     def messages_path(self, vendor_call_key: str) -> str:
         return f"{self.prefix}/voiceCalls/{quote(vendor_call_key, safe='')}/messages"
+
+    def bulk_messages_path(self) -> str:
+        return f"{self.prefix}/voiceCalls/messages"
 
     def voice_calls_path(self) -> str:
         return f"{self.prefix}/voiceCalls"
@@ -268,6 +272,11 @@ class RequestBuilder:
             headers=self._base_headers,
             name="/voiceCalls/{vendorCallKey}/messages",
         )
+
+    def bulk_messages(self, body: bytes) -> Request:
+        """POST /voiceCalls/messages with a JSON body of entries (replay.driver.bulk builds it)."""
+        return Request(method="POST", path=self._endpoint.bulk_messages_path(), body=body,
+                       headers=self._json_headers, name="/voiceCalls/messages")
 
     def call_window_ms(
         self, call: int, *, first_anchor_ms: int, last_anchor_ms: int

@@ -117,3 +117,11 @@ def replay_commands(path: Path) -> list[list[str]]:
 
 def junit_paths(scripts: list[str]) -> list[str]:
     return re.findall(r"--junit-xml (\S+)", " ".join(scripts))
+
+
+def test_the_guide_lists_exactly_the_exit_codes_of_the_code():
+    from replay.exit_codes import ExitCode
+
+    section = GUIDE.read_text().split("## Exit codes")[1].split("\n## ")[0]
+    rows = re.findall(r"^\| (\d+) \|", section, flags=re.M)
+    assert sorted(map(int, rows)) == sorted(int(code) for code in ExitCode)

@@ -13,7 +13,8 @@ option here (same names); `--speed` defaults to 300 so the bundled sample (about
 calls) replays in about 14 seconds. Outputs: `<report-dir>/<run-id>/` with summary.json,
 outcomes.parquet, report.html, Locust's locust.html and locust_*.csv, and run.log (everything
 the run printed; no secrets).
-`--workers N` runs Locust's master and N local worker processes (`--processes N`).
+`--workers N` runs Locust's master and N local worker processes (`--processes N`), which meet on
+a free loopback port (not Locust's default 5557, so two runs on one machine stay apart).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "against an embedded mock endpoint when --host is not given, and write the run's report.",
     )
     parser.add_argument("dataset", metavar="DATASET", help="the transcripts to replay")
+    add_replay_arguments(parser, defaults={"speed": DEFAULT_SPEED})
+    parser.set_defaults(handler=run)
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = (),
+                         defaults: dict[str, str] | None = None) -> None:
+    """Every option of `replay run` but DATASET (`replay capacity` shares them, but --speed)."""
     parser.add_argument("--host", default="", metavar="URL",
                         help="the endpoint's base URL; default: start the mock for this run")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
@@ -71,8 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mock-args", default="", metavar="ARGS",
                         help='extra options for the embedded mock, e.g. "--error-rate 0.05"')
     add_arguments(parser, ReplayConfig, title="replay options (as in the locustfile)",
-                  skip=NOT_OPTIONS, defaults={"speed": DEFAULT_SPEED})
-    parser.set_defaults(handler=run)
+                  skip=(*NOT_OPTIONS, *skip), defaults=defaults)
 
 
 def forwarded_options(args: argparse.Namespace) -> list[str]:
@@ -138,11 +146,21 @@ def _run_in(run_dir: Path, config: ReplayConfig, args: argparse.Namespace) -> in
         "--html", str(run_dir / "locust.html"), "--csv", str(run_dir / "locust"),
     ]
     if args.workers:
-        command += ["--processes", str(args.workers)]
+        command += local_workers_arguments(args.workers)
     extra = forwarded_options(args)
     if args.host:
         return _replay([*command, "--host", args.host, *extra], run_dir)
     return _replay_against_mock(args, command, extra, run_dir)
+
+
+def local_workers_arguments(workers: int) -> list[str]:
+    """Locust's arguments for a master and `workers` forked workers talking over a free loopback
+    port: never Locust's default 5557, where another run's workers on this machine could join."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    return ["--processes", str(workers), "--master-bind-host", "127.0.0.1",
+            "--master-bind-port", port, "--master-port", port]
 
 
 def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: list[str],

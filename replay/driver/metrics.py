@@ -11,13 +11,14 @@ PORT + 1 + i; PORT 0 gives every process a free port, logged at start. Each proc
 registry (never prometheus_client's global one) holding one collector that reads the replay's
 state when scraped, so nothing is added to the send path:
 
-  RecorderCollector (local run, worker): this process's OutcomeRecorder. Counters of sent,
-      accepted, failed (also by reason), retried messages and attempts; gauges of planned, due,
-      in flight and behind, send and due rates over the last 5 s; histograms of schedule lag,
+  RecorderCollector (local run, worker): this process's progress snapshot (counters of sent,
+      accepted and failed messages; gauges of planned, due, in flight, behind, the send rate
+      and the recent lag p99) and, from the OutcomeRecorder's per-message arrays, failures by
+      reason, retried messages and attempts, the due rate, and histograms of schedule lag,
       service time and latency from schedule (seconds). A scrape makes a few passes over the
-      recorder's arrays: its cost grows with the planned messages of the process.
-  SnapshotCollector (master): the workers' latest progress reports added up (counts, rates and
-      the worst worker's recent lag p99); histograms and reasons are on the workers' endpoints.
+      arrays: its cost grows with the planned messages of the process.
+  SnapshotCollector (master): the same snapshot metrics, its workers' latest progress reports
+      added up; reasons, retries and histograms are on the workers' endpoints.
 
 The server is gevent's WSGI server on the process's event loop; a scrape collects in gevent's
 threadpool, reading arrays the senders keep filling (a value goes from NaN to a number once, so
@@ -46,6 +47,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from replay.errors import ConfigError
+from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -78,48 +80,11 @@ class RecorderCollector(Collector):
         progress = self._progress()
         if progress is None:
             return
+        snapshot = progress.take()
+        yield from _snapshot_families(snapshot)
         recorder, due_s = progress.recorder, progress.due_s
-        now_s = progress.clock.now_s()
-        sent_s, done_s = recorder.sent_s, recorder.done_s
-        done = ~np.isnan(done_s)
-        failed = done & (recorder.reason_code != 0)
-        yield _gauge("replay_messages_planned", "messages this process plans to send",
-                     recorder.size)
-        due = int(np.count_nonzero(due_s <= now_s))
-        yield _gauge("replay_messages_due", "planned messages due by now", due)
-        yield _counter("replay_messages_sent", "messages whose first attempt started",
-                       recorder.sent_count)
-        yield _counter("replay_messages_accepted", "messages accepted (2xx)",
-                       recorder.accepted_count)
-        yield _counter("replay_messages_failed", "messages whose final attempt failed",
-                       recorder.failed_count)
-        by_reason = CounterMetricFamily("replay_messages_failed_by_reason",
-                                        "failed messages by reason", labels=["reason"])
-        counts = np.bincount(recorder.reason_code[failed], minlength=len(recorder.reasons))
-        for code in np.flatnonzero(counts):
-            by_reason.add_metric([recorder.reasons[code]], int(counts[code]))
-        yield by_reason
-        yield _counter("replay_messages_retried", "messages that needed more than one attempt",
-                       np.count_nonzero(~np.isnan(recorder.final_sent_s)))
-        yield _counter("replay_attempts", "attempts of the finished messages, retries included",
-                       int(recorder.attempts.sum(dtype=np.int64)))
-        yield _gauge("replay_messages_in_flight", "messages sent and not finished",
-                     recorder.sent_count - recorder.done_count)
-        yield _gauge("replay_messages_behind", "messages due and not yet sent",
-                     max(due - recorder.sent_count, 0))
-        window = min(RATE_WINDOW_S, now_s)
-        recent_sent = np.count_nonzero(sent_s >= now_s - window)
-        recent_due = np.count_nonzero((due_s > now_s - window) & (due_s <= now_s))
-        yield _gauge("replay_send_rate", "messages sent per second over the last 5 s",
-                     recent_sent / window if window > 0 else 0.0)
-        yield _gauge("replay_due_rate", "messages due per second over the last 5 s (intended)",
-                     recent_due / window if window > 0 else 0.0)
-        sent = ~np.isnan(sent_s)
-        final_sent = np.where(np.isnan(recorder.final_sent_s), sent_s, recorder.final_sent_s)
-        values = (np.maximum(sent_s[sent] - due_s[sent], 0.0), done_s[done] - final_sent[done],
-                  done_s[done] - due_s[done])
-        for (name, documentation), seconds in zip(_HISTOGRAMS, values, strict=True):
-            yield _histogram(name, documentation, seconds)
+        if isinstance(recorder, OutcomeRecorder) and due_s is not None:  # per-message arrays
+            yield from _recorder_families(recorder, due_s, snapshot["now_s"])
 
 
 class SnapshotCollector(Collector):
@@ -137,24 +102,58 @@ class SnapshotCollector(Collector):
             return
         yield _gauge("replay_workers_reporting", "workers whose progress reached the master",
                      snapshot.get("workers") or 0)
-        for name, key, documentation in (
-            ("replay_messages_planned", "planned", "messages the workers plan to send"),
-            ("replay_messages_due", "due", "planned messages due by now"),
-            ("replay_messages_in_flight", "in_flight", "messages sent and not finished"),
-            ("replay_messages_behind", "behind", "messages due and not yet sent"),
-            ("replay_send_rate", "rate_mps", "messages sent per second over the last 5 s"),
-        ):
-            yield _gauge(name, documentation, snapshot.get(key) or 0)
-        for name, key, documentation in (
-            ("replay_messages_sent", "sent", "messages whose first attempt started"),
-            ("replay_messages_accepted", "accepted", "messages accepted (2xx)"),
-            ("replay_messages_failed", "failed", "messages whose final attempt failed"),
-        ):
-            yield _counter(name, documentation, snapshot.get(key) or 0)
-        lag = snapshot.get("lag_p99_ms")
-        if lag is not None:
-            yield _gauge("replay_schedule_lag_recent_p99_seconds",
-                         "the worst worker's schedule lag p99 over its last 5 s", lag / 1000.0)
+        yield from _snapshot_families(snapshot)
+
+
+def _snapshot_families(snapshot: Mapping[str, Any]) -> Iterator[Metric]:
+    """What a progress snapshot (a recorder's, or the master's sum of its workers') tells."""
+    for name, key, documentation in (
+        ("replay_messages_planned", "planned", "messages this process plans to send"),
+        ("replay_messages_due", "due", "planned messages due by now"),
+        ("replay_messages_in_flight", "in_flight", "messages sent and not finished"),
+        ("replay_messages_behind", "behind", "messages due and not yet sent"),
+        ("replay_send_rate", "rate_mps", "messages sent per second over the last 5 s"),
+    ):
+        yield _gauge(name, documentation, snapshot.get(key) or 0)
+    for name, key, documentation in (
+        ("replay_messages_sent", "sent", "messages whose first attempt started"),
+        ("replay_messages_accepted", "accepted", "messages accepted (2xx)"),
+        ("replay_messages_failed", "failed", "messages whose final attempt failed"),
+    ):
+        yield _counter(name, documentation, snapshot.get(key) or 0)
+    lag = snapshot.get("lag_p99_ms")
+    if lag is not None:
+        yield _gauge("replay_schedule_lag_recent_p99_seconds",
+                     "schedule lag p99 of the sends of the last 5 s (the master: the worst "
+                     "worker's)", lag / 1000.0)
+
+
+def _recorder_families(recorder: OutcomeRecorder, due_s: np.ndarray,
+                       now_s: float) -> Iterator[Metric]:
+    """What only the per-message arrays tell: reasons, retries, the due rate, histograms."""
+    sent_s, done_s = recorder.sent_s, recorder.done_s
+    done = ~np.isnan(done_s)
+    failed = done & (recorder.reason_code != 0)
+    by_reason = CounterMetricFamily("replay_messages_failed_by_reason",
+                                    "failed messages by reason", labels=["reason"])
+    counts = np.bincount(recorder.reason_code[failed], minlength=len(recorder.reasons))
+    for code in np.flatnonzero(counts):
+        by_reason.add_metric([recorder.reasons[code]], int(counts[code]))
+    yield by_reason
+    yield _counter("replay_messages_retried", "messages that needed more than one attempt",
+                   np.count_nonzero(~np.isnan(recorder.final_sent_s)))
+    yield _counter("replay_attempts", "attempts of the finished messages, retries included",
+                   int(recorder.attempts.sum(dtype=np.int64)))
+    window = min(RATE_WINDOW_S, now_s)
+    recent_due = np.count_nonzero((due_s > now_s - window) & (due_s <= now_s))
+    yield _gauge("replay_due_rate", "messages due per second over the last 5 s (intended)",
+                 recent_due / window if window > 0 else 0.0)
+    sent = ~np.isnan(sent_s)
+    final_sent = np.where(np.isnan(recorder.final_sent_s), sent_s, recorder.final_sent_s)
+    values = (np.maximum(sent_s[sent] - due_s[sent], 0.0), done_s[done] - final_sent[done],
+              done_s[done] - due_s[done])
+    for (name, documentation), seconds in zip(_HISTOGRAMS, values, strict=True):
+        yield _histogram(name, documentation, seconds)
 
 
 class MetricsServer:

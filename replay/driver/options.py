@@ -77,6 +77,15 @@ def _port(text: str, flag: str) -> int:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BulkSettings:
+    """--bulk's batches: at most `max_calls` calls x `max_messages` messages, `window_s`."""
+
+    max_calls: int = 5
+    max_messages: int = 5
+    window_s: float = 0.2
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReplayConfig(DatasetOptions):
     """Everything the replay needs, validated; each option field's help says what it is."""
 
@@ -185,6 +194,18 @@ class ReplayConfig(DatasetOptions):
     metrics_port: int | None = option(
         flag="--metrics-port", metavar="PORT", parse=_port, default_text="off",
         help="serve Prometheus metrics on PORT (workers: PORT+1+index; 0 = free ports, logged)")
+    bulk: bool = option(
+        False, flag="--bulk", switch=True,
+        help="post messages in batches to POST /voiceCalls/messages (JSON only)")
+    bulk_max_calls: int = option(
+        5, flag="--bulk-max-calls", metavar="N", parse=whole(1),
+        help="with --bulk, most calls in one batch")
+    bulk_max_messages: int = option(
+        5, flag="--bulk-max-messages", metavar="N", parse=whole(1),
+        help="with --bulk, most messages of one call in one batch")
+    bulk_window_s: float = option(
+        0.2, flag="--bulk-window", metavar="SECONDS", parse=number(0.001),
+        help="with --bulk, a batch leaves when its oldest message has waited this long")
 
     # Not options: Locust's --host, and what the options make.
     host: str | None = None
@@ -192,6 +213,7 @@ class ReplayConfig(DatasetOptions):
     plan: PlanOptions = field(init=False, compare=False)
     request: RequestSettings = field(init=False, compare=False)
     jwt: JwtSettings | None = field(init=False, compare=False)
+    bulk_settings: BulkSettings | None = field(init=False, compare=False)
     proxy: Proxy | None = field(init=False, compare=False)  # --proxy or the environment's
 
     def __post_init__(self) -> None:
@@ -199,6 +221,9 @@ class ReplayConfig(DatasetOptions):
         if not self.dataset:
             raise ConfigError("--dataset is required (or REPLAY_DATASET): the transcripts to "
                               "replay")
+        if self.bulk and self.content_type != "json":
+            raise ConfigError("--bulk posts JSON only (the bulk endpoint takes no XML): drop "
+                              f"--content-type {self.content_type} or --bulk")
         if self.ca_bundle and self.insecure:
             raise ConfigError("--ca-bundle and --insecure contradict each other: give one of "
                               "them")
@@ -217,6 +242,9 @@ class ReplayConfig(DatasetOptions):
                 call_center=self.call_center or "", ttl_s=self.jwt_ttl_s,
                 audience=self.jwt_audience, clock_skew_s=self.clock_skew_s,
                 mode=self.jwt_mode, minters=self.jwt_minters),
+            "bulk_settings": None if not self.bulk else BulkSettings(
+                max_calls=self.bulk_max_calls, max_messages=self.bulk_max_messages,
+                window_s=self.bulk_window_s),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)

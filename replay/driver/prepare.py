@@ -21,6 +21,7 @@ import orjson
 
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
+from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.tokens import authorizer_for
@@ -120,6 +121,8 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     clock = RunClock.starting_at(now_epoch_s)
     lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
     builder, plan = prepared.builder, prepared.plan
+    if config.bulk_settings is not None:
+        return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -131,6 +134,23 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
             body = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
         lines.extend("    " + line for line in body.decode("utf-8").splitlines())
     return "\n".join(lines)
+
+
+def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+    """The first batches, as they would leave if every answer came at once."""
+    bulk = config.bulk_settings
+    lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
+             f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
+    builder = prepared.builder
+    request = builder.bulk_messages(b"")
+    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+        lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
+                     f"{config.endpoint.origin}{request.path}")
+        for name, value in builder.sign(request.headers).items():
+            lines.append(f"    {name}: {_shortened(name, value)}")
+        pretty = orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        lines.extend("    " + line for line in pretty.decode("utf-8").splitlines())
+    return lines
 
 
 def _shortened(name: str, value: str) -> str:

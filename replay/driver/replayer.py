@@ -31,6 +31,7 @@ from gevent.event import Event
 from gevent.pool import Pool
 
 from replay.client import RequestBuilder
+from replay.driver.bulk import BulkPoster
 from replay.driver.clock import RunClock
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.sender import Sender
@@ -72,7 +73,7 @@ class Replayer:
     def __init__(
         self, *, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder, sender: Sender,
         clock: RunClock, stop: Event, health: EndpointHealth, concurrency: int | None,
-        lifecycle: Lifecycle | None = None,
+        lifecycle: Lifecycle | None = None, bulk: BulkPoster | None = None,
     ) -> None:
         self._plan = plan
         self._builder = builder
@@ -83,6 +84,7 @@ class Replayer:
         self._health = health
         self._lifecycle = lifecycle
         self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
+        self._bulk = bulk
         self.concurrency = concurrency
         self.due_s = plan.due_s.copy()
         self.stop_reason: str | None = None
@@ -112,6 +114,8 @@ class Replayer:
             self.calls_started += 1
             pool.spawn(self._run_call_safely, call)
         pool.join()
+        if self._bulk is not None:
+            self._bulk.join()  # batches still in flight after a stop
         self._mark_unsent()
 
     def _stopping(self) -> bool:
@@ -167,6 +171,10 @@ class Replayer:
                 return
             else:
                 due = due_s[i] = clock.now_s()
+            if self._bulk is not None:  # --bulk: the poster records the message's outcome
+                if not self._bulk.add(call, i, anchor_ms=clock.epoch_ms(due)):
+                    return
+                continue
             request = self._builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
             recorder.sent(i, clock.now_s())
             result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
@@ -175,6 +183,8 @@ class Replayer:
                 waits.retry_s[i] = result.retry_wait_s
             if result.token_wait_s > TOKEN_WAIT_NOTED_S:
                 waits.token_s[i] = result.token_wait_s
+        if self._bulk is not None:
+            self._bulk.finish_call(call)
         if self._lifecycle:
             self._end(call, lo, hi)
         self.calls_done += 1

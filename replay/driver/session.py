@@ -35,6 +35,7 @@ import gevent
 import locust
 from gevent.event import Event
 
+from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
@@ -228,7 +229,7 @@ class ReplaySession:
             exit_code_on_error=self.environment.parsed_options.exit_code_on_error,
         )
         if not write_ci_outputs(summary, self.config, os.environ) and self.exit_code == 0:
-            self.exit_code = ExitCode.BAD_INPUT  # a passing run without its CI report is not green
+            self.exit_code = ExitCode.BAD_INPUT  # a passing run lacking its CI report: not green
 
     def end_test(self) -> None:
         """Headless runs quit by themselves; a web UI run goes back to 'stopped'."""
@@ -259,10 +260,15 @@ class ReplaySession:
         concurrency = config.max_concurrency
         if not plan.paced and concurrency is None:
             concurrency = max(plan.peak_concurrency, 1)
+        bulk = None
+        if config.bulk_settings is not None:
+            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
         replayer = Replayer(
             plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
             stop=self.stop, health=health, concurrency=concurrency,
             lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+            bulk=bulk,
         )
         self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
                                  clock=clock)
@@ -317,7 +323,7 @@ class ReplaySession:
             collector = metrics.SnapshotCollector(self.role.snapshot, info=info)
         else:
             collector = metrics.RecorderCollector(lambda: self.progress, info=info)
-        what = role if worker is None else f"worker {worker}"
+        what = {"local": "local run", "master": "master"}.get(role, f"worker {worker}")
         self.metrics = metrics.MetricsServer.start(
             metrics.port_for(self.config.metrics_port, worker), collector=collector, what=what)
 

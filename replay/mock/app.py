@@ -12,8 +12,9 @@ Routes (trailing slash accepted everywhere):
 
 A transcript request goes through, in order: method (405), Content-Length over the limit (413),
 Authorization (401), Content-Type (415), body size (413), body parse and the six fields (400),
-rate limit (429 with Retry-After), injected fault (5xx, reset, hang), the call (404 with
---strict-calls, ended -> --after-end-status, duplicate -> 409 with --duplicates reject), then the
+rate limit (429 with Retry-After), the service queue (--service-rate: it waits its turn),
+injected fault (5xx, reset, hang), the call (404 with --strict-calls, ended ->
+--after-end-status, duplicate -> 409 with --duplicates reject), then the
 ledger and the answer `{"result":"Accepted"}` with --success-status. Every refusal has the
 mock's own error shape (the real one is not public):
 
@@ -84,6 +85,7 @@ class MockApp:
         self.verifier = state.verifier
         self.faults = state.faults
         self.message_limiter = state.message_limiter
+        self.service_queue = state.service_queue
         self.admin = AdminApi(state)
         self.lifecycle = lifecycle.Lifecycle(state)
         self._accepted_start = {
@@ -142,6 +144,8 @@ class MockApp:
                 raise Refusal(400, "INVALID_FIELDS", fields)
             if self.message_limiter is not None:
                 self._rate_check(1)
+            if self.service_queue is not None:
+                await asyncio.sleep(self.service_queue.admit(1, time.monotonic()))
             if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
             call = ledger.calls.get(key)
@@ -202,8 +206,11 @@ class MockApp:
             entries, problems = bulk_messages(document)
             if problems:
                 raise Refusal(400, "INVALID_FIELDS", problems)
+            count = sum(len(messages) for _key, messages in entries)
             if self.message_limiter is not None:
-                self._rate_check(sum(len(messages) for _key, messages in entries))
+                self._rate_check(count)
+            if self.service_queue is not None:
+                await asyncio.sleep(self.service_queue.admit(count, time.monotonic()))
             if self.faults.enabled and not await self._survives_faults(scope, receive):
                 return
             batch: set[tuple[str, str]] = set()

@@ -143,6 +143,11 @@ class MockConfig:
         0.0, flag="--rate-limit", metavar="N", parse=_non_negative, group=FAULTS,
         default_text="0 = no limit",
         help="transcript messages per second; beyond it 429 with Retry-After")
+    service_rate: float = option(
+        0.0, flag="--service-rate", metavar="N", parse=_non_negative, group=FAULTS,
+        default_text="0 = instant",
+        help="serve transcript messages from one queue at N per second: latency climbs as "
+             "the load nears N")
     call_create_rate: float = option(
         50.0, flag="--call-create-rate", metavar="N", parse=_non_negative, group=FAULTS,
         default_text="50; 0 = no limit",

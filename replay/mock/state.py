@@ -1,7 +1,8 @@
 """What one mock process holds: its ledger and the helpers that decide each answer.
 
     state = MockState(config, worker=0, cluster=None)
-    state.ledger, state.verifier, state.faults, state.message_limiter, state.call_limiter
+    state.ledger, state.verifier, state.faults, state.message_limiter, state.call_limiter,
+    state.service_queue                 # --service-rate (replay.mock.service), or None
     state.reset()                       # POST /__admin/reset
 
 The app (routes), the lifecycle handlers and the admin API each get this object; none of them
@@ -18,6 +19,7 @@ from replay.mock.cluster import Cluster
 from replay.mock.config import MockConfig
 from replay.mock.faults import Faults, RateLimiter
 from replay.mock.ledger import Ledger
+from replay.mock.service import ServiceQueue
 
 
 class MockState:
@@ -34,6 +36,8 @@ class MockState:
             RateLimiter(config.rate_limit / share) if config.rate_limit else None)
         self.call_limiter = (
             RateLimiter(config.call_create_rate / share) if config.call_create_rate else None)
+        self.service_queue = (
+            ServiceQueue(config.service_rate / share) if config.service_rate else None)
         self.stopping = asyncio.Event()  # the server begins to shut down: end hung requests
 
     def reset(self) -> None:
@@ -42,6 +46,6 @@ class MockState:
         self.faults.reset()
         if self.verifier is not None:
             self.verifier.reset()
-        for limiter in (self.message_limiter, self.call_limiter):
+        for limiter in (self.message_limiter, self.call_limiter, self.service_queue):
             if limiter is not None:
                 limiter.reset()

@@ -29,6 +29,11 @@ def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = 
     retrying = bool((summary.get("options") or {}).get("retries"))
     lines += _counts(summary["counts"], retrying=retrying)
     lines.append(_rates(summary["rates"]))
+    options = summary.get("options") or {}
+    if options.get("bulk"):
+        lines.append(f"Bulk: batches of at most {options['bulk_max_calls']} calls x "
+                     f"{options['bulk_max_messages']} messages, leaving when full or after "
+                     f"{options['bulk_window_s'] * 1000:g} ms (that wait counts as schedule lag)")
     lines += _latency(summary["latency_ms"])
     lines += _reconciliation(summary["reconciliation"])
     for note in (token_note(summary), lateness_note(summary, concurrency_cap=concurrency_cap)):

@@ -14,6 +14,7 @@ value and the limit in its message:
                                                             skipped + unsent
     replay.reconciliation "mock ledger matches"             (with --mock-admin) the mock's ledger
                                                             disagrees with the accepted messages
+                                                            (reported; not part of the verdict)
     replay.problems      each of verdict.problems           always (a problem fails the run)
 
 The format is the one Jenkins (junit plugin) and GitLab (`artifacts:reports:junit`) read: the
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from replay.atomic import write_atomically
 from replay.results.console import format_summary
 
 SUITE = "replay"
@@ -66,14 +68,7 @@ def junit_xml(summary: Mapping[str, Any]) -> str:
 
 def write_junit(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     """Write `junit_xml(summary)` to path atomically (a temp file beside it, renamed)."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(junit_xml(summary), encoding="utf-8")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, junit_xml(summary))
 
 
 def _cases(summary: Mapping[str, Any]) -> list[ET.Element]:

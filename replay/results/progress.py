@@ -76,6 +76,13 @@ def lateness_note(
             f"{head} The cap of {format_count(concurrency_cap)} concurrent calls was reached,"
             " so calls waited for a free slot; raise the cap or lower --speed."
         )
+    window_ms = _bulk_window_ms(summary)
+    if window_ms is not None and lag["p99"] <= window_ms + late_ms:
+        return (
+            f"{head} With --bulk a message waits up to --bulk-window ({format_ms(window_ms)})"
+            " for its batch to leave: that wait is the batching, not a late load generator;"
+            " a smaller --bulk-window sends sooner, in smaller batches."
+        )
     if service["p99"] is not None and service["p99"] >= late_ms:
         return (
             f"{head} The endpoint's responses (service p99 {format_ms(service['p99'])}) held"
@@ -88,6 +95,14 @@ def lateness_note(
         " generator itself fell behind (CPU or the event loop): add workers (--workers) or"
         " lower --speed."
     )
+
+
+def _bulk_window_ms(summary: Mapping[str, Any]) -> float | None:
+    """--bulk-window in ms when the run posted in batches, else None."""
+    options = summary.get("options") or {}
+    if not options.get("bulk") or options.get("bulk_window_s") is None:
+        return None
+    return float(options["bulk_window_s"]) * 1000.0
 
 
 def token_note(summary: Mapping[str, Any]) -> str | None:

@@ -119,6 +119,10 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("counts.skipped", "integer", "messages dropped as invalid before planning "
           "(rows × passes)"),
     Field("counts.unsent", "integer", "messages never sent (a partial run)"),
+    Field("counts.retried", "integer", "messages that needed more than one attempt "
+          "(`--retries`)"),
+    Field("counts.attempts", "integer", "requests made in all, retries included (Locust's own "
+          "statistics count each attempt)"),
     Field("counts.failed_by_status", "object (map)", "failed messages by the final attempt's "
           "HTTP status, as strings; `\"0\"` = no response"),
     Field("counts.failed_by_reason", "object (map)", "failed messages by reason (see "

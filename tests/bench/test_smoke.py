@@ -19,7 +19,8 @@ import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_SECTIONS = ("mock", "generator", "fidelity", "data", "import", "soak", "tokens", "proxy")
+ALL_SECTIONS = ("mock", "generator", "fidelity", "data", "import", "soak", "tokens", "proxy",
+                "bulk")
 
 pytestmark = pytest.mark.e2e
 

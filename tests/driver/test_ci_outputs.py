@@ -26,7 +26,7 @@ def test_a_junit_folder_that_cannot_be_created_fails_before_the_run(tmp_path):
 
 
 def test_both_files_are_written_when_asked_for(tmp_path):
-    junit, markdown = tmp_path / "junit.xml", tmp_path / "summary.md"
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "job_summary"
     ok = write_ci_outputs(summary_of(), config(["--junit-xml", str(junit)]),
                           {"GITHUB_STEP_SUMMARY": str(markdown)})
     assert ok

@@ -143,7 +143,7 @@ def test_the_server_answers_a_scrape_and_a_taken_port_is_a_clear_error():
 
 
 def test_the_dashboards_guide_documents_every_metric_and_its_scrape_config_parses():
-    guide = (Path(__file__).resolve().parents[2] / "docs" / "guides" / "dashboards.md").read_text()
+    guide = (Path(__file__).resolve().parents[2] / "docs/guides/dashboards.md").read_text()
     snapshot = {"planned": 1, "lag_p99_ms": 1.0, "workers": 1}
     names = {name for name, _ in scrape(RecorderCollector(progress_of_ten_messages, info=INFO))}
     names |= {name for name, _ in scrape(SnapshotCollector(lambda: snapshot, info=INFO))}
@@ -154,3 +154,21 @@ def test_the_dashboards_guide_documents_every_metric_and_its_scrape_config_parse
     (job,) = config["scrape_configs"]
     assert [target for group in job["static_configs"] for target in group["targets"]] == [
         f"loadgen-1:{port}" for port in range(9646, 9651)]
+
+
+class CountsOnly:
+    """A recorder-like progress source without per-message arrays (only `snapshot`)."""
+
+    def snapshot(self, now_s, due_s):
+        return {"now_s": now_s, "planned": 5, "due": 3, "sent": 3, "done": 2, "accepted": 2,
+                "failed": 0, "in_flight": 1, "behind": 0, "rate_mps": 1.5, "lag_p99_ms": None}
+
+
+def test_a_source_without_per_message_arrays_serves_its_snapshot_metrics_only():
+    clock = RunClock.starting_at(0.0)
+    progress = Progress(recorder=CountsOnly(), due_s=None, span_s=1.0, clock=clock)
+    values = scrape(RecorderCollector(lambda: progress, info=INFO))
+    assert values[("replay_messages_sent_total", ())] == 3
+    assert values[("replay_send_rate", ())] == 1.5
+    assert not any(name.startswith(("replay_schedule_lag_seconds", "replay_attempts"))
+                   for name, _ in values)

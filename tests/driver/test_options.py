@@ -181,3 +181,25 @@ def test_described_options_come_from_the_registry():
     assert described["speed"] == "max"
     assert described["fail_on"] == "p95>300ms,error_rate>1%"
     assert "dry_run" not in described and "run_id" not in described
+
+
+def test_bulk_is_off_by_default_and_takes_the_contract_limits_when_on():
+    assert config([]).bulk_settings is None
+    bulk = config(["--bulk"]).bulk_settings
+    assert (bulk.max_calls, bulk.max_messages, bulk.window_s) == (5, 5, 0.2)
+    described = config(["--bulk"]).described()
+    assert (described["bulk"], described["bulk_max_calls"], described["bulk_max_messages"],
+            described["bulk_window_s"]) == (True, 5, 5, 0.2)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--content-type", "xml"], "--bulk posts JSON only (the bulk endpoint takes no XML): drop "
+                                "--content-type xml or --bulk"),
+    (["--bulk-max-calls", "0"], "--bulk-max-calls must be at least 1, got 0"),
+    (["--bulk-max-messages", "x"], "--bulk-max-messages must be a whole number, got 'x'"),
+    (["--bulk-window", "0"], "--bulk-window must be at least 0.001, got 0"),
+])
+def test_bad_bulk_values_are_refused_naming_the_option(argv, message):
+    with pytest.raises(ConfigError) as error:
+        config(["--bulk", *argv])
+    assert str(error.value) == message

@@ -149,3 +149,13 @@ def test_a_dataset_that_cannot_be_read_stops_replay_run_before_anything_starts(
     assert out == ""
     assert err.startswith(message)
     assert not (tmp_path / "reports").exists()
+
+
+def test_local_workers_meet_their_master_on_a_free_loopback_port_not_locusts_default():
+    from replay.commands.run import local_workers_arguments
+
+    words = local_workers_arguments(3)
+    assert words[:2] == ["--processes", "3"]
+    options = dict(zip(words[2::2], words[3::2], strict=True))
+    assert options["--master-bind-host"] == "127.0.0.1"
+    assert options["--master-bind-port"] == options["--master-port"] != "5557"

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def test_a_failing_run_writes_a_valid_junit_report_a_job_summary_and_states_its_retries(
         tmp_path):
     dataset = write_dataset(tmp_path / "calls.parquet", calls=8, messages=6, span_s=60)
-    step_summary = tmp_path / "step_summary.md"  # and ci/, the --junit-xml folder, is created
+    step_summary = tmp_path / "job_summary"  # and ci/, the --junit-xml folder, is created
     step_summary.write_text("# Earlier step\n")
     done = subprocess.run(
         [sys.executable, "-m", "replay", "run", str(dataset), "--speed", "30", "--run-id", "ci",

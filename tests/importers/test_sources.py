@@ -1,8 +1,12 @@
-"""Sources: files, directories, globs, .gz, and S3 URLs read from a real S3 API server (moto)."""
+"""Sources: files, directories, globs, .gz, and S3 URLs read from a real S3 API server (moto).
+
+What reads S3 runs in a fresh interpreter (see conftest.py for why).
+"""
 
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 
 import pytest
@@ -16,44 +20,63 @@ from .conftest import AGENT, BUCKET, FIXTURES, START
 TREE = FIXTURES / "contact-lens"
 
 
-def _upload_tree(client, prefix: str, gzipped: str = "") -> None:
+def _tree_objects(prefix: str, gzipped: str = "") -> dict[str, bytes]:
+    objects = {}
     for path in sorted(TREE.rglob("*.json")):
         key = f"{prefix}{path.relative_to(TREE).as_posix()}"
         body = path.read_bytes()
         if gzipped and gzipped in path.name:
             key, body = key + ".gz", gzip.compress(body, mtime=0)
-        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+        objects[key] = body
+    return objects
 
 
 def test_an_s3_prefix_imports_the_same_bytes_as_the_same_files_on_disk(s3, tmp_path,
                                                                         run_import):
-    _upload_tree(s3, "same/", gzipped="1f2e3d4c")
+    s3.upload(_tree_objects("same/", gzipped="1f2e3d4c"))
     common = ("--out", "--agent-id", AGENT, "--start-at", START)
     local, remote = tmp_path / "local.parquet", tmp_path / "remote.parquet"
     done = run_import("contact-lens", TREE, common[0], local, *common[1:])
     assert done.code == 0, done.err
-    done = run_import("contact-lens", f"s3://{BUCKET}/same/", common[0], remote, *common[1:])
+    done = s3.run_import("contact-lens", f"s3://{BUCKET}/same/", common[0], remote, *common[1:])
     assert done.code == 0, done.err
     assert remote.read_bytes() == local.read_bytes()
     assert "files read   3 of 5" in done.out
 
 
 def test_an_s3_glob_lists_only_matching_objects(s3):
-    _upload_tree(s3, "glob/")
-    sources = find_sources([f"s3://{BUCKET}/glob/Analysis/Voice/Redacted/**/*.json"], (".json",))
-    assert [source.name for source in sources] == [
+    s3.upload(_tree_objects("glob/"))
+    done = s3.python("""
+        import json, sys
+        from replay.importers.sources import find_sources
+        sources = find_sources([sys.argv[1]], (".json",))
+        print(json.dumps({"names": [source.name for source in sources],
+                          "display": sources[0].display,
+                          "first_byte": sources[0].read_bytes()[:1].decode()}))
+    """, f"s3://{BUCKET}/glob/Analysis/Voice/Redacted/**/*.json")
+    assert done.code == 0, done.err
+    found = json.loads(done.out)
+    assert found["names"] == [
         "5d6e7f80-9a1b-4c2d-8e3f-40a1b2c3d4e5_analysis_redacted_2025-11-25T10:02:15Z.json",
         "7c1e2f3a-4b5d-4e6f-8a9b-0c1d2e3f4a5b_analysis_redacted_2025-11-25T09:14:03Z.json",
     ]
-    assert sources[0].display.startswith(f"s3://{BUCKET}/glob/Analysis/Voice/Redacted/")
-    assert sources[0].read_bytes().startswith(b"{")
+    assert found["display"].startswith(f"s3://{BUCKET}/glob/Analysis/Voice/Redacted/")
+    assert found["first_byte"] == "{"
 
 
 def test_a_missing_s3_prefix_is_a_clear_error(s3):
-    with pytest.raises(DatasetError) as error:
-        find_sources([f"s3://{BUCKET}/nothing-here/"], (".json",))
-    assert str(error.value) == (
-        f"s3://{BUCKET}/nothing-here/: no such object or prefix; check the URL")
+    s3.upload({})
+    done = s3.python("""
+        import sys
+        from replay.errors import DatasetError
+        from replay.importers.sources import find_sources
+        try:
+            find_sources([sys.argv[1]], (".json",))
+        except DatasetError as error:
+            print(error)
+    """, f"s3://{BUCKET}/nothing-here/")
+    assert done.code == 0, done.err
+    assert done.out == f"s3://{BUCKET}/nothing-here/: no such object or prefix; check the URL\n"
 
 
 def test_a_directory_is_searched_recursively_for_the_formats_files_skipping_hidden_ones(

@@ -99,12 +99,20 @@ def test_two_time_bases_at_once_are_refused(tmp_path):
         TimeBaseOptions(contact_times="x.csv", start_at=datetime(2025, 1, 1, tzinfo=UTC))
 
 
-def test_contact_records_are_read_from_s3_gzipped(s3, tmp_path):
+def test_contact_records_are_read_from_s3_gzipped(s3):
     lines = b'{"ContactId": "c-1", "InitiationTimestamp": "2025-11-25T09:00:00Z"}\n'
-    s3.put_object(Bucket=BUCKET, Key="ctr/2025/11/25/records.jsonl.gz",
-                  Body=gzip.compress(lines))
-    base = TimeBase(TimeBaseOptions(contact_times=f"s3://{BUCKET}/ctr/2025/11/25/records.jsonl.gz"))
-    assert base.start_ms(_call("c-1"), SOURCE) == 1764061200000
+    s3.upload({"ctr/2025/11/25/records.jsonl.gz": gzip.compress(lines)})
+    done = s3.python("""
+        import sys
+        from replay.importers.model import Call
+        from replay.importers.sources import Source
+        from replay.importers.timebase import TimeBase, TimeBaseOptions
+        base = TimeBase(TimeBaseOptions(contact_times=sys.argv[1]))
+        call = Call(call_key="key-c-1", offsets=True, contact_id="c-1")
+        print(base.start_ms(call, Source(sys.argv[2])))
+    """, f"s3://{BUCKET}/ctr/2025/11/25/records.jsonl.gz", SOURCE.display)
+    assert done.code == 0, done.err
+    assert done.out == "1764061200000\n"
 
 
 def test_a_json_array_of_contact_records_is_read_too(tmp_path):

@@ -69,3 +69,11 @@ def test_retries_enabled_but_unused_say_none():
 
 def test_no_retries_line_when_retries_are_off_and_none_happened():
     assert "retries" not in format_summary(summary_of())
+
+
+def test_a_bulk_run_states_its_batch_limits_and_window():
+    summary = summary_of()
+    summary["options"].update(bulk=True, bulk_max_calls=5, bulk_max_messages=5,
+                              bulk_window_s=0.2)
+    assert ("Bulk: batches of at most 5 calls x 5 messages, leaving when full or after 200 ms "
+            "(that wait counts as schedule lag)") in format_summary(summary).splitlines()

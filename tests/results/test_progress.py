@@ -82,3 +82,17 @@ def test_note_names_the_concurrency_cap_when_it_was_reached():
 
 def test_late_threshold_is_adjustable():
     assert lateness_note(_summary(8.0, 9.0, 1.0), late_ms=5.0) is not None
+
+
+def test_note_puts_a_lag_within_the_bulk_window_down_to_the_batching():
+    summary = _summary(210.0, 230.0, 2.0) | {"options": {"bulk": True, "bulk_window_s": 0.2}}
+    assert lateness_note(summary) == (
+        "Messages were late: schedule lag p99 was 210 ms (max 230 ms). With --bulk a message"
+        " waits up to --bulk-window (200 ms) for its batch to leave: that wait is the batching,"
+        " not a late load generator; a smaller --bulk-window sends sooner, in smaller batches."
+    )
+
+
+def test_a_lag_well_past_the_bulk_window_gets_the_usual_note():
+    summary = _summary(900.0, 1000.0, 2.0) | {"options": {"bulk": True, "bulk_window_s": 0.2}}
+    assert "the load generator itself fell behind" in lateness_note(summary)

@@ -51,7 +51,7 @@ def test_table_cells_cannot_be_broken_by_pipes_in_reasons():
 
 
 def test_append_adds_to_what_earlier_steps_wrote(tmp_path):
-    path = tmp_path / "step_summary.md"
+    path = tmp_path / "job_summary"
     path.write_text("# Earlier step\n\n")
     summary = summary_of()
     assert append_step_summary(summary, {"GITHUB_STEP_SUMMARY": str(path)}) == path
