@@ -120,7 +120,8 @@ def shown_default(spec: Spec, default: str | None = None) -> str | None:
     """The default as a user reads it (`30`, `the dataset's peak`), or None when there is none."""
     if default is None and spec.option.default_text is not None:
         return spec.option.default_text
-    if default is None and spec.default not in (None, False, "", ()):
+    if default is None and not (spec.default is None or spec.default is False
+                                or spec.default in ("", ())):  # 0 is a default worth saying
         return _plain(spec.default)
     return default
 
