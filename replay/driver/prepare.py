@@ -24,7 +24,7 @@ from replay.dataset import Transcripts, load_transcripts
 from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
-from replay.driver.tokens import authorizer_for
+from replay.driver.tokens import authorizer_for, wait_for_tokens
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
 
@@ -87,6 +87,7 @@ def prepare(
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
+    wait_for_tokens(minter)  # started before loading; normally long ready by now
     builder = RequestBuilder(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
