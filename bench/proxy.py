@@ -8,8 +8,9 @@ directly, and through proxy.py (a real HTTP proxy, started on port 0 on the serv
 `--proxy`, the order alternating. The mock is plain http, so the proxied requests are
 absolute-form through the proxy's kept-alive connections (https would add a CONNECT tunnel per
 connection, then the same). From each run's summary.json: service time p50 and p99; from the
-sending process: its CPU per message sent (loading included, the same in both). Figures:
-service p50 and p99 direct and proxied, and the paired differences (what the proxy adds).
+sending process: its CPU per message, counted from the mock's first accepted message to the
+replay's exit (start-up left out). Figures: each direct and proxied, and the paired
+differences (what the proxy adds).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _one_run(ctx: Context, name: str, dataset, extra: tuple[str, ...], *,
     try:
         child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock,
                              extra=extra)
-        cpu = _sender_cpu_until_exit(child, timeout_s)
+        cpu, counted = _sender_cpu_until_exit(child, mock, timeout_s)
         summary = read_summary(ctx, name)
     finally:
         mock.child.stop()
@@ -99,17 +100,22 @@ def _one_run(ctx: Context, name: str, dataset, extra: tuple[str, ...], *,
         raise RuntimeError(f"{name}: {counts['accepted']} of {counts['planned']} accepted "
                            f"({counts.get('failed_by_reason')}); see {child.log_path}")
     return {"service_p50_ms": service["p50"], "service_p99_ms": service["p99"],
-            "sender_us_per_message": round(cpu / counts["sent"] * 1e6, 1),
+            "sender_us_per_message": round(cpu / (counts["sent"] - counted) * 1e6, 1),
             "sent": counts["sent"]}
 
 
-def _sender_cpu_until_exit(child: Child, timeout_s: float) -> float:
-    """The replay's CPU seconds over its whole run (sampled until it exits)."""
-    used = 0.0
+def _sender_cpu_until_exit(child: Child, mock, timeout_s: float) -> tuple[float, int]:
+    """The replay's CPU seconds from its first accepted message to its exit (start-up left
+    out), and the messages the mock had accepted when that count began."""
     start = time.monotonic()
+    while mock.accepted() == 0:
+        if child.wait(0.05) is not None or time.monotonic() - start > timeout_s:
+            raise child.failure("sent nothing")
+    first_cpu, counted = child.cpu_seconds(), mock.accepted()
+    used = first_cpu
     while child.wait(0.2) is None:
         used = child.cpu_seconds() or used
         if time.monotonic() - start > timeout_s:
             raise child.failure(f"did not finish within {timeout_s:.0f} s")
-    return used
+    return used - first_cpu, counted
 

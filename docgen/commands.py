@@ -76,11 +76,9 @@ def render_locust_options() -> str:
     """The page: every option the locustfile adds to Locust, with its environment variable."""
     rows = []
     for action in locust_options():
-        rows.append((
-            code(_flag_text(action)), _default(action),
-            code(getattr(action, "env_var", None) or "") if getattr(action, "env_var", None)
-            else "", cell(_help(action)),
-        ))
+        env_var = getattr(action, "env_var", None)
+        rows.append((code(_flag_text(action)), _default(action),
+                     code(env_var) if env_var else "", cell(_help(action))))
     return "\n".join([
         "# Locust options of the replay",
         "",
@@ -120,6 +118,22 @@ def _flag_text(action: argparse.Action) -> str:
     return names
 
 
+def stated_default(action: argparse.Action) -> str | None:
+    """An option's default as a user reads it, or None when it has none.
+
+    Options declared in the registry (replay.options) carry it as `shown_default` (their
+    argparse default is None, so a forwarding program can tell what was given); the others
+    have argparse's default.
+    """
+    if action.nargs == 0 or action.default is argparse.SUPPRESS:
+        return None
+    if getattr(action, "shown_default", None) is not None:
+        return str(action.shown_default)
+    if action.default not in (None, "", [], ()):
+        return _plain(action.default)
+    return None
+
+
 def _default(action: argparse.Action) -> str:
     if not action.option_strings:
         return "(required)" if action.nargs not in ("?", "*") else ""
@@ -129,12 +143,10 @@ def _default(action: argparse.Action) -> str:
         return "off" if action.default in (False, None) else cell(action.default)
     if action.required:
         return "(required)"
-    registry_default = getattr(action, "shown_default", None)  # replay.options declarations
-    if registry_default is not None:
-        return code(registry_default)
-    if action.default in (None, "", [], (), argparse.SUPPRESS):
+    default = stated_default(action)
+    if default is None:
         return "none"
-    return code(_plain(action.default))
+    return cell(default) if " " in default else code(default)
 
 
 def _plain(value: Any) -> str:

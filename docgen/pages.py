@@ -22,4 +22,7 @@ GENERATED: dict[str, Callable[[], str]] = {
     "reference/exit-codes.md": render_exit_codes,
 }
 PERFORMANCE_PAGE = "performance.md"
-PERFORMANCE_MARKER = "<!-- bench-results: generated from bench/results when the site is built -->"
+PERFORMANCE_MARKER = (
+    "*The figures appear here when the site is built (`mkdocs build`); the results files they "
+    "come from are in `bench/results/`.*"
+)

@@ -18,7 +18,8 @@ from docgen.markdown import cell, code, table
 
 
 def newest_sections(results_dir: Path) -> list[tuple[str, dict[str, Any], list[str]]]:
-    """(file name, results document, its sections shown), newest file first."""
+    """(file name, results document, its sections shown): the file showing the most sections
+    (the full suite, usually) first, then newest first."""
     taken: set[str] = set()
     shown = []
     for path in sorted(results_dir.glob("*.json"), reverse=True):  # names start with UTC time
@@ -30,7 +31,7 @@ def newest_sections(results_dir: Path) -> list[tuple[str, dict[str, Any], list[s
         if names:
             taken.update(names)
             shown.append((path.name, document, names))
-    return shown
+    return sorted(shown, key=lambda entry: -len(entry[2]))  # stable: newest first on ties
 
 
 def render_performance(results_dir: Path) -> str:

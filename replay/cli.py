@@ -8,6 +8,7 @@
     replay report RUN_DIR     rebuild a run's HTML report from its files
     replay compare A B        compare two runs
     replay capacity PATH      find the highest speed the endpoint holds
+    replay anonymize DATASET  pseudonymise ids, mask personal data (--new-key makes a key)
     replay prepare SRC --out D  validate, sort and store a dataset for streaming replays
 
 Each sub-command lives in `replay.commands.<name>` (`import_` for import) and exposes
@@ -30,7 +31,7 @@ from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
 COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare",
-            "capacity", "prepare")
+            "capacity", "anonymize", "prepare")
 # Options whose value is other options, passed on to another program: `--mock-args
 # "--reject-reused-jti"` would otherwise read as an unknown option of `replay` itself.
 PASS_THROUGH = ("--mock-args",)

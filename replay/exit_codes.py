@@ -38,7 +38,9 @@ class ExitCode(IntEnum):
     BAD_INPUT = (
         2,
         "Bad input: an option, a configuration file or a dataset is wrong, or an input file "
-        "is missing or malformed. One `error: ...` line says what and where; nothing was sent.",
+        "is missing or malformed. One `error: ...` line says what and where; nothing was sent. "
+        "Also a run that passed but could not write the CI report it was asked for "
+        "(`--junit-xml`, `GITHUB_STEP_SUMMARY`).",
     )
     ENDPOINT_DOWN = (
         3,

@@ -71,12 +71,8 @@ def specs(config_class: type) -> Iterator[Spec]:
         declared = field.metadata.get("option")
         if declared is None:
             continue
-        if field.default is not dataclasses.MISSING:
-            default = field.default
-        elif field.default_factory is not dataclasses.MISSING:
-            default = None  # computed when the config is made
-        else:
-            default = None
+        # A default_factory's value is made with each config (its help says it in words).
+        default = None if field.default is dataclasses.MISSING else field.default
         yield Spec(field.name, declared, default)
 
 
@@ -124,7 +120,8 @@ def shown_default(spec: Spec, default: str | None = None) -> str | None:
     """The default as a user reads it (`30`, `the dataset's peak`), or None when there is none."""
     if default is None and spec.option.default_text is not None:
         return spec.option.default_text
-    if default is None and spec.default not in (None, False, "", ()):
+    if default is None and not (spec.default is None or spec.default is False
+                                or spec.default in ("", ())):  # 0 is a default worth saying
         return _plain(spec.default)
     return default
 

@@ -67,6 +67,7 @@ def test_mkdocs_builds_the_site_strictly(tmp_path):
     performance = (tmp_path / "performance" / "index.html").read_text(encoding="utf-8")
     newest = newest_sections(RESULTS_DIR)[0][0]
     assert "Machine:" in performance and f"bench/results/{newest}" in performance
+    assert "figures appear here" not in performance  # the marker was replaced
 
 
 def test_every_page_is_in_the_navigation_and_every_entry_exists():

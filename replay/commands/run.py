@@ -44,6 +44,7 @@ from replay.dataset.prepared import is_prepared, open_prepared
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError, ReplayError
+from replay.exit_codes import ExitCode
 from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
 from replay.options import add_arguments, given_arguments
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     except ReplayError:
         _forget(run_dir, fresh)
         raise
-    if code == 2:  # Locust stopped on bad input
+    if code == ExitCode.BAD_INPUT:  # Locust stopped on bad input
         _forget(run_dir, fresh)
     return code
 

@@ -63,7 +63,12 @@ from replay.driver.outputs import (
 from replay.driver.prepare import in_thread, load_share, prepare, streamed_dataset
 from replay.driver.roles import Session
 from replay.driver.runtime import freeze_loaded_data
-from replay.driver.tokens import add_token_stats, authorizer_for, close_tokens
+from replay.driver.tokens import (
+    add_token_stats,
+    authorizer_for,
+    close_tokens,
+    wait_for_tokens,
+)
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.options import specs
@@ -320,6 +325,7 @@ class WorkerRole:
             session.finished.set()
             return
         table = transcripts.table
+        wait_for_tokens(tokens)  # ready means ready to send: its first tokens are in
         self._send("replay_ready", {
             "earliest_ms": earliest_send_ms(table, config.plan.send_at),
             "skipped": transcripts.skipped.count,

@@ -27,7 +27,7 @@ from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
 from replay.driver.stream import PreparedStream
 from replay.driver.threads import in_thread
-from replay.driver.tokens import authorizer_for
+from replay.driver.tokens import authorizer_for, wait_for_tokens
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
 
@@ -78,6 +78,7 @@ def prepare(
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
+    wait_for_tokens(minter)  # started before loading; normally long ready by now
     builder = RequestBuilder(
         table=transcripts.table, plan=plan, endpoint=config.endpoint, settings=config.request,
         minter=minter,
@@ -87,12 +88,6 @@ def prepare(
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
     return Prepared(transcripts=transcripts, plan=plan, builder=builder, tokens=minter)
-
-
-def streams(config: ReplayConfig) -> bool:
-    """Whether the dataset is streamed: a prepared directory, or a plain file large enough to
-    be prepared into the cache first (replay.dataset.cache)."""
-    return is_prepared(config.dataset) or needs_preparing(config.dataset)
 
 
 def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
@@ -108,6 +103,7 @@ def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
 
 def _prepare_stream(config: ReplayConfig, minter: Any,
                     partition: tuple[int, int] | None, dataset: PreparedDataset) -> Prepared:
+    wait_for_tokens(minter)  # started before reading; normally long ready by now
     template: list[RequestBuilder] = []  # the first builder: the others share its headers
 
     def make_builder(table, plan: Plan) -> RequestBuilder:

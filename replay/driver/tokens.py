@@ -3,6 +3,7 @@ ahead of need by separate processes and read without blocking the gevent loop.
 
     tokens = authorizer_for(config.jwt)   # TokenMinter (shared), TokenFeed (per-request), None
     header = tokens.authorization()       # "Bearer <jwt>"
+    wait_for_tokens(tokens)               # before the start: the minters' first tokens are in
     token_stats(tokens)                   # the summary's `tokens` block (counts, no token)
     close_tokens(tokens)                  # stops the minter processes
 
@@ -17,8 +18,10 @@ way (`ready` starts at 256, then follows the rate: what a quarter-second needs, 
 `batch` and 2,048, asked for an eighth at a time), so tokens are minted just ahead of need
 and sent well before they expire; one whose
 `use_before` has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
-A request that finds the queue empty waits (counted in `requests_waited`, `wait_s`); if every
-minter has died, tokens are signed here instead (`minted_in_sending_process`, logged once).
+A keeper greenlet replaces queued tokens before they get that old, so the queue stays fresh
+through quiet spells. A request that finds the queue empty waits (counted in
+`requests_waited`, `wait_s`); if every minter has died, tokens are signed here instead
+(`minted_in_sending_process`, logged once).
 
 Processes: each minter exits when its stdin closes (`close()`, or the replay process dying),
 and ignores Ctrl-C (the replay decides when to stop). `close()` is also registered at exit.
@@ -53,8 +56,11 @@ AHEAD_S = 0.25  # then: the tokens the last second's rate uses in this long
 BATCH = 16  # tokens asked of one minter at a time (and the fewest kept ready) ...
 MOST_BATCH = 256  # ... up to this many at high rates: fewer reads and wake-ups per token
 RATE_WINDOW_S = 1.0
+KEEP_FRESH_S = 0.25  # how often queued tokens near their use_before are replaced ...
+REPLACE_AHEAD_S = 1.5  # ... counting those this close to it as gone already
 STOP_WAIT_S = 2.0  # a minter has this long to exit after its stdin closes, then it is killed
 WAIT_STEP_S = 1.0
+READY_TIMEOUT_S = 30.0  # the minters' first tokens, at the latest (a slow start of Python)
 
 
 class _Minter:
@@ -122,6 +128,7 @@ class TokenFeed:
         self._closed = False
         self._minters = [_Minter(settings) for _ in range(settings.minters)]
         self._readers = [gevent.spawn(self._read, minter) for minter in self._minters]
+        self._keeper = gevent.spawn(self._keep_fresh)
         atexit.register(self.close)
         self._refill()
 
@@ -140,9 +147,39 @@ class TokenFeed:
             value = self._wait_for_token()
         self.used += 1
         if len(self._ready) + self._in_flight < self._target:
-            self._adapt()
             self._refill()
         return value
+
+    def wait_until_ready(self, timeout_s: float = READY_TIMEOUT_S) -> bool:
+        """Wait (cooperatively) until a first token is queued, so the run's first requests do
+        not wait for the minters to start; False if none came within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while not self._ready and any(minter.alive for minter in self._minters):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._arrived.clear()
+            self._arrived.wait(min(remaining, WAIT_STEP_S))
+        return bool(self._ready)
+
+    def _keep_fresh(self) -> None:
+        """Every KEEP_FRESH_S: drop queued tokens that would pass their use_before before the
+        next look, follow the rate, and ask for more: the queue holds fresh tokens even while
+        no request takes any, so a request after a quiet spell does not wait."""
+        ready = self._ready
+        while True:
+            gevent.sleep(KEEP_FRESH_S)
+            now = self._clock()
+            while ready and ready[0][0] < now + 2 * KEEP_FRESH_S:
+                ready.popleft()
+                self.expired_unused += 1
+            ending = 0  # queued in mint order: the soonest to go are first
+            for use_before, _ in ready:
+                if use_before >= now + REPLACE_AHEAD_S:
+                    break
+                ending += 1
+            self._adapt()
+            self._refill(ending=ending)
 
     def _adapt(self) -> None:
         """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens."""
@@ -190,8 +227,11 @@ class TokenFeed:
         token, _ = mint(self._key, self._settings, self._clock())
         return f"Bearer {token}"
 
-    def _refill(self) -> None:
-        while len(self._ready) + self._in_flight < self._target and not self._closed:
+    def _refill(self, ending: int = 0) -> None:
+        """Ask the least busy minters for tokens until `ready` are queued or on their way,
+        not counting the `ending` queued tokens that are about to be dropped."""
+        while (len(self._ready) - ending + self._in_flight < self._target
+               and not self._closed):
             alive = [minter for minter in self._minters if minter.alive]
             if not alive:
                 return
@@ -246,8 +286,8 @@ class TokenFeed:
             return
         self._closed = True
         atexit.unregister(self.close)
-        for reader in self._readers:
-            reader.kill(block=False)
+        for greenlet in (*self._readers, self._keeper):
+            greenlet.kill(block=False)
         for minter in self._minters:
             minter.close()
 
@@ -271,6 +311,13 @@ def token_stats(tokens: Any) -> dict[str, Any] | None:
     return {"mode": "shared", "minters": 0, "minted": tokens.minted, "used": None,
             "expired_unused": 0, "requests_waited": 0, "wait_s": 0.0,
             "minted_in_sending_process": tokens.minted}
+
+
+def wait_for_tokens(tokens: Any) -> None:
+    """Before a run starts: let per-request minters hand over their first tokens."""
+    if isinstance(tokens, TokenFeed) and not tokens.wait_until_ready():
+        logger.warning("the token minters gave no token in %.0f s; requests will wait for "
+                       "them", READY_TIMEOUT_S)
 
 
 def close_tokens(tokens: Any) -> None:

@@ -61,6 +61,8 @@ def test_locust_option_flags_show_defaults_and_off_for_switches():
     assert "| `--speed X|max` | `1` | `REPLAY_SPEED` |" in page
     assert "| `--dry-run` | off | `REPLAY_DRY_RUN` |" in page
     assert "| `--dataset PATH` | none |" in page
+    assert "| `--seed N` | `0` | `REPLAY_SEED` |" in page  # a zero default is still a default
+    assert "| `--max-concurrency N` | the dataset's peak |" in page
 
 
 def test_percent_escapes_in_help_are_expanded_as_argparse_does():

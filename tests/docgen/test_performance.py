@@ -52,6 +52,13 @@ def test_smoke_runs_are_never_shown(tmp_path):
     assert "111 msg/s" in page and "| mock rate | 5 msg/s" not in page
 
 
+def test_the_run_with_the_most_sections_comes_first(tmp_path):
+    _results(tmp_path, "2026-01-01T120000Z-box.json", "full", {"mock": 1, "data": 2}, "Xeon")
+    _results(tmp_path, "2026-01-02T120000Z-box.json", "full", {"soak": 3}, "Xeon")
+    assert [name for name, _, _ in newest_sections(tmp_path)] == [
+        "2026-01-01T120000Z-box.json", "2026-01-02T120000Z-box.json"]
+
+
 def test_the_machine_versions_command_and_file_are_stated(tmp_path):
     _results(tmp_path, "2026-01-01T120000Z-box.json", "full", {"mock": 111}, "Xeon Gold")
     page = render_performance(tmp_path)

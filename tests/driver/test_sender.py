@@ -67,3 +67,16 @@ def test_each_attempt_carries_the_token_it_was_given_and_retry_waits_are_measure
     assert (result.status, result.attempts) == (201, 2)
     assert client.lines == ["Authorization: Bearer one\r\n", "Authorization: Bearer two\r\n"]
     assert result.retry_wait_s >= 0.04
+
+
+def test_a_407_from_an_http_proxy_is_explained_once_without_credentials(caplog):
+    from replay.driver.proxy import parse_proxy
+
+    s, client = sender([Reply(407, None, None), Reply(407, None, None)], ["Bearer a", "Bearer b"])
+    client.proxy = parse_proxy("http://u:secret@proxy:3128", "HTTP_PROXY")
+    s.send(REQUEST)
+    s.send(REQUEST)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["the proxy http://proxy:3128 (from HTTP_PROXY) asks for authentication "
+                      "(407): put its user and password in its URL, "
+                      "http://USER:PASSWORD@host:port (percent-encoded)"]

@@ -162,3 +162,14 @@ def test_workers_token_blocks_add_up():
         "mode": "per-request", "minters": 2, "minted": 15, "used": 13, "wait_s": 0.75,
         "requests_waited": 1}
     assert add_token_stats([None]) is None
+
+
+def test_wait_until_ready_returns_once_the_minters_first_tokens_are_in(key_file):
+    feed = TokenFeed(settings(key_file))
+    try:
+        assert feed.wait_until_ready(timeout_s=30) is True
+        assert feed.stats()["minted"] >= 1 and feed.requests_waited == 0
+        feed.authorization()
+        assert feed.requests_waited == 0
+    finally:
+        feed.close()

@@ -153,3 +153,32 @@ def test_a_replay_with_a_wrong_proxy_password_says_so_once(tls_endpoint, proxy_p
     assert len(logged) == 1 and "did not open a tunnel" in logged[0]
     assert "407" in logged[0] and "USER:PASSWORD@host:port" in logged[0]
     assert "wrong-pw" not in run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def http_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_through_the_proxy_goes_in_absolute_form_with_credentials(http_endpoint, proxy_port):
+    http = HttpClient(origin=http_endpoint, events=Events(), timeout_s=10, connections=2,
+                      ca_bundle=None, insecure=False,
+                      proxy=parse_proxy(f"http://{USER}:{PASSWORD}@127.0.0.1:{proxy_port}",
+                                        "--proxy"))
+    statuses = [http.request("POST", "/telephony/v1/x", b"{}", "", "n").status
+                for _ in range(3)]
+    http.close()
+    assert statuses == [202] * 3
+
+
+def test_http_through_the_proxy_with_a_wrong_password_is_a_407(http_endpoint, proxy_port):
+    http = HttpClient(origin=http_endpoint, events=Events(), timeout_s=10, connections=2,
+                      ca_bundle=None, insecure=False,
+                      proxy=parse_proxy(f"http://{USER}:nope@127.0.0.1:{proxy_port}", "--proxy"))
+    reply = http.request("POST", "/telephony/v1/x", b"{}", "", "n")
+    http.close()
+    assert reply.status == 407

@@ -39,11 +39,13 @@ def replay(tmp_path_factory, key_pair):
         run_dir = folder / "reports" / "main"
         args = locust_args(
             dataset=dataset, host=mock.url + "/telephony/v1", key_pair=key_pair, run_dir=run_dir,
-            extra=["--speed", "20", "--jwt-ttl", "2", "--mock-admin", mock.url,
+            extra=["--speed", "20", "--jwt-mode", "shared", "--jwt-ttl", "2",
+                   "--mock-admin", mock.url,
                    "--progress-interval", "2", "--fail-on", "error_rate>0%"],
         )
         run = run_locust(args, run_dir=run_dir)
         ledger, stats = mock.ledger(), mock.stats()
+    assert (run_dir / "summary.json").is_file(), run.stdout[-2000:] + run.stderr[-4000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     return run, summary, ledger, stats
 
