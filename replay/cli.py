@@ -48,6 +48,8 @@ def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParse
     for name in commands:
         module = f"{name}_" if keyword.iskeyword(name) else name  # import -> import_.py
         importlib.import_module(f"replay.commands.{module}").register(subparsers)
+    for command_parser in subparsers.choices.values():  # for its own usage in errors
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -74,7 +76,9 @@ def joined_pass_through(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = joined_pass_through(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_command_named(argv)).parse_args(argv)
+    args, unknown = build_parser(_command_named(argv)).parse_known_args(argv)
+    if unknown:  # "replay run: error: ..." with run's usage, not replay's
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -62,3 +62,12 @@ def test_mock_args_takes_a_single_flag_as_its_value(words):
     argv = cli.joined_pass_through(["run", "data.parquet", *words, "--speed", "max"])
     args = cli.build_parser(("run",)).parse_args(argv)
     assert (args.mock_args, args.speed) == ("--reject-reused-jti", "max")
+
+
+def test_an_unknown_option_is_reported_by_its_command_with_its_usage(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["capacity", "data.parquet", "--fail-on", "p99>1s", "--speed", "10"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: replay capacity ")
+    assert err.endswith("replay capacity: error: unrecognized arguments: --speed 10\n")

@@ -6,6 +6,7 @@ Exit codes: 0 no regression beyond the tolerance, 1 at least one regression, 2 b
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from replay.atomic import write_atomically
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-delta-ms", type=float, default=1.0, metavar="MS",
                         help="latency changes smaller than this never count as regressions "
                         "(noise on sub-millisecond values); default 1")
-    parser.add_argument("--out", type=Path, metavar="PATH.html",
+    parser.add_argument("--out", metavar="PATH.html",
                         help=f"where to write the HTML page; default RUN_B/{COMPARE_FILE}")
     parser.set_defaults(handler=run)
 
@@ -51,11 +52,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.min_delta_ms < 0:
         raise ConfigError(f"--min-delta-ms {args.min_delta_ms:g}: must be zero or more")
+    if args.out and (args.out.endswith(("/", os.sep)) or os.path.isdir(args.out)):
+        raise ConfigError(f"--out {args.out}: is a folder; give a file path such as "
+                          f"{os.path.join(args.out, COMPARE_FILE)}")
     settings = CompareSettings(tolerance=parse_tolerance(args.tolerance),
                                min_delta_ms=args.min_delta_ms)
     comparison = compare_summaries(load_summary(args.run_a), load_summary(args.run_b), settings)
     print(format_text(comparison))
-    out = args.out or (args.run_b if args.run_b.is_dir() else args.run_b.parent) / COMPARE_FILE
+    run_b_dir = args.run_b if args.run_b.is_dir() else args.run_b.parent
+    out = Path(args.out) if args.out else run_b_dir / COMPARE_FILE
     try:
         write_atomically(out, render_html(comparison))
     except OSError as error:

@@ -66,6 +66,9 @@ def _junit_xml(text: str, flag: str) -> str:
     if os.path.isdir(text):
         raise ConfigError(f"{flag} {text}: is a directory; give a file path such as "
                           f"{os.path.join(text, 'replay-junit.xml')}")
+    if text.endswith(("/", os.sep)):  # a folder still to make: the rename would drop the "/"
+        raise ConfigError(f"{flag} {text}: names a folder (it ends with /); give a file path "
+                          f"such as {os.path.join(text, 'replay-junit.xml')}")
     return text
 
 

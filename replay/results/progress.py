@@ -68,6 +68,14 @@ def lateness_note(
         f"Messages were late: schedule lag p99 was {format_ms(lag['p99'])}"
         f" (max {format_ms(lag['max'])})."
     )
+    window_ms = _bulk_window_ms(summary)  # before the attribution, which counts the batch
+    # wait as the previous message not yet answered ("slow responses")
+    if window_ms is not None and lag["p99"] <= window_ms + late_ms:
+        return (
+            f"{head} With --bulk a message waits up to --bulk-window ({format_ms(window_ms)})"
+            " for its batch to leave: that wait is the batching, not a late load generator;"
+            " a smaller --bulk-window sends sooner, in smaller batches."
+        )
     lateness = summary.get("lateness")
     if lateness and lateness.get("largest"):
         return f"{head} {attributed_note(summary, concurrency_cap=concurrency_cap)}"
@@ -75,13 +83,6 @@ def lateness_note(
         return (
             f"{head} The cap of {format_count(concurrency_cap)} concurrent calls was reached,"
             " so calls waited for a free slot; raise the cap or lower --speed."
-        )
-    window_ms = _bulk_window_ms(summary)
-    if window_ms is not None and lag["p99"] <= window_ms + late_ms:
-        return (
-            f"{head} With --bulk a message waits up to --bulk-window ({format_ms(window_ms)})"
-            " for its batch to leave: that wait is the batching, not a late load generator;"
-            " a smaller --bulk-window sends sooner, in smaller batches."
         )
     if service["p99"] is not None and service["p99"] >= late_ms:
         return (

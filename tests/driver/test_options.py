@@ -151,6 +151,14 @@ def test_junit_xml_naming_a_directory_is_refused(tmp_path):
                                 f"as {tmp_path / 'replay-junit.xml'}")
 
 
+def test_junit_xml_ending_with_a_slash_is_refused_not_written_as_a_file(tmp_path):
+    folder = f"{tmp_path / 'ci'}/"
+    with pytest.raises(ConfigError) as error:
+        config(["--junit-xml", folder])
+    assert str(error.value) == (f"--junit-xml {folder}: names a folder (it ends with /); give a "
+                                f"file path such as {folder}replay-junit.xml")
+
+
 @pytest.mark.parametrize(("value", "message"), [
     ("70000", "--metrics-port must be a TCP port from 0 to 65535, got 70000"),
     ("-1", "--metrics-port must be a TCP port from 0 to 65535, got -1"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import pytest
 
@@ -112,6 +113,18 @@ def test_missing_run_exits_2_with_a_clear_error(tmp_path, small_run, capsys):
     assert cli.main(["compare", str(small_run), str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err == f"error: {tmp_path / 'missing'}: no such run directory or summary file\n"
+
+
+@pytest.mark.parametrize("folder", ["pages/", "existing"])
+def test_out_naming_a_folder_exits_2_before_comparing(tmp_path, small_run, capsys, folder):
+    (tmp_path / "existing").mkdir()
+    out = str(tmp_path / folder) + ("/" if folder.endswith("/") else "")
+    assert cli.main(["compare", str(small_run), str(small_run), "--out", out]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"error: --out {out}: is a folder; give a file path such as "
+                            f"{os.path.join(out, 'compare.html')}\n")
+    assert captured.out == ""
+    assert not (tmp_path / "pages").exists()
 
 
 def test_bad_tolerance_exits_2(tmp_path, small_run, capsys):

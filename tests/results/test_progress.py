@@ -96,3 +96,16 @@ def test_note_puts_a_lag_within_the_bulk_window_down_to_the_batching():
 def test_a_lag_well_past_the_bulk_window_gets_the_usual_note():
     summary = _summary(900.0, 1000.0, 2.0) | {"options": {"bulk": True, "bulk_window_s": 0.2}}
     assert "the load generator itself fell behind" in lateness_note(summary)
+
+
+def test_a_lag_within_the_bulk_window_is_put_down_to_the_batching_even_when_attributed():
+    summary = _summary(82.1, 197.0, 3.4) | {
+        "options": {"bulk": True, "bulk_window_s": 0.2},
+        "lateness": {"largest": "slow_responses",
+                     "causes_s": {"slow_responses": 3.4, "event_loop": 3.1}},
+    }
+    assert lateness_note(summary) == (
+        "Messages were late: schedule lag p99 was 82.1 ms (max 197 ms). With --bulk a message"
+        " waits up to --bulk-window (200 ms) for its batch to leave: that wait is the batching,"
+        " not a late load generator; a smaller --bulk-window sends sooner, in smaller batches."
+    )
