@@ -1,7 +1,8 @@
 """The benchmark suite: every speed figure of the product, in one bounded command.
 
     python -m bench [--quick | --smoke]
-                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk]
+                    [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk,
+                            anonymize]
                     [--results-dir bench/results]
 
 Sections (default: mock, generator, fidelity, data, import; the others only when named in
@@ -18,6 +19,7 @@ Sections (default: mock, generator, fidelity, data, import; the others only when
   proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
   bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
              adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
+  anonymize  replay anonymize's messages/s on one core per content mode (bench/anonymize.py)
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import (
+    anonymize_section,
     bulk,
     data_section,
     fidelity,
@@ -77,6 +80,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
     "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
     "bulk": bulk.run,
+    "anonymize": anonymize_section.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"

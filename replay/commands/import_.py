@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from replay.anonymize.options import AnonymizeOptions
+from replay.anonymize.step import AnonymizeStep
 from replay.errors import ConfigError
 from replay.importers import FORMATS, ImportOptions, TimeBaseOptions, format_module, import_sources
 from replay.importers.options import DEFAULT_TURN_GAP_S, load_call_keys
@@ -25,6 +27,7 @@ from replay.importers.timebase import (
     parse_instant,
 )
 from replay.importers.writer import Transform
+from replay.options import add_arguments, build, given_arguments
 
 # Options that only some formats read: using one with another format is an error.
 ONLY_FOR = {
@@ -94,6 +97,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     per.add_argument("--call-keys", metavar="PATH",
                      help="CSV with conversationId,vendorCallKey columns mapping the files' "
                      "call ids to the vendorCallKeys to send")
+    parser.add_argument("--anonymize", action="store_true",
+                        help="anonymize while importing, so raw transcripts are never written: "
+                        "keyed pseudonymous ids, personal data masked (docs/guides/anonymize.md)")
+    add_arguments(parser, AnonymizeOptions, title="anonymization (with --anonymize)")
     parser.set_defaults(handler=run)
 
 
@@ -140,7 +147,12 @@ def parse_options(args: argparse.Namespace) -> tuple[ImportOptions, TimeBaseOpti
 
 def table_transform(args: argparse.Namespace) -> Transform | None:
     """What the writer applies to each row group before writing it (None: nothing)."""
-    return None
+    if not args.anonymize:
+        given = given_arguments(args, AnonymizeOptions)
+        if given:
+            raise ConfigError(f"{given[0]} is an anonymization option: add --anonymize")
+        return None
+    return AnonymizeStep(build(AnonymizeOptions, args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +165,11 @@ def run(args: argparse.Namespace) -> int:
             "its file name, an approximation (for Contact Lens, when the analysis was written)",
             file=sys.stderr,
         )
+    transform = table_transform(args)
     report = import_sources(module, args.sources, args.out, options, time_options,
-                            transform=table_transform(args))
+                            transform=transform)
     print(report.describe())
+    if isinstance(transform, AnonymizeStep):
+        print("anonymized while importing:")
+        print(transform.finish(args.out).describe())
     return 0

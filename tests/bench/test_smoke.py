@@ -20,7 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ALL_SECTIONS = ("mock", "generator", "fidelity", "data", "import", "soak", "tokens", "proxy",
-                "bulk")
+                "bulk", "anonymize")
 
 pytestmark = pytest.mark.e2e
 
