@@ -93,7 +93,7 @@ def import_sources(
                 where = f"{source.display}, {problem.where}" if problem.where else source.display
                 if options.on_invalid == "fail":
                     raise DatasetError(
-                        f"{where}: {problem.message}; fix the file, or pass --on-invalid skip "
+                        f"{where}: {problem.message}; {problem.fix}, or pass --on-invalid skip "
                         "to skip such files"
                     ) from None
                 report.skip(problem.reason)

@@ -92,8 +92,8 @@ class TimeBase:
                 raise SourceProblem(
                     "",
                     f"contact {contact} is not in {self.options.contact_times} (or has no "
-                    f"{self.options.time_column}); add it, or pass --on-invalid skip",
-                    "no contact time",
+                    f"{self.options.time_column})",
+                    "no contact time", fix=f"add it to {self.options.contact_times}",
                 )
             return self._times[contact]
         if self.kind == "start-at":
