@@ -78,7 +78,7 @@ class TimeBase:
         if self.kind == "contact-times":
             return (
                 f"contact times from {options.contact_times} (column {options.time_column}, "
-                f"{len(self._times):,} contacts)"
+                f"{len(self._times):,} contact{'s' if len(self._times) != 1 else ''})"
             )
         if self.kind == "start-at":
             start = options.start_at.isoformat().replace("+00:00", "Z")

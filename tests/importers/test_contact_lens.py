@@ -282,3 +282,11 @@ def test_a_contact_missing_from_contact_times_names_the_records_file_as_the_fix(
         "skip such files\n"
     )
     assert not out.exists()
+
+
+def test_one_call_is_reported_in_the_singular(tmp_path, run_import):
+    out = tmp_path / "one.parquet"
+    done = run_import("contact-lens", DANA_FILE, "--out", out, "--agent-id", AGENT,
+                      "--start-at", "2025-11-25T09:00:00Z")
+    assert done.code == 0, done.err
+    assert done.out.startswith(f"wrote {out}: 1 call, 5 messages\n")
