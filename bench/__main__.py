@@ -2,7 +2,7 @@
 
     python -m bench [--quick | --smoke]
                     [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk,
-                            anonymize]
+                            anonymize,scale]
                     [--results-dir bench/results]
 
 Sections (default: mock, generator, fidelity, data, import; the others only when named in
@@ -13,6 +13,7 @@ Sections (default: mock, generator, fidelity, data, import; the others only when
   data       load, validate and plan one million messages (bench/data.py)
   import     replay import messages/s on one core, Contact Lens and Transcribe, 10,000 files
   soak       ten minutes at 2,000 messages/s, the replay's memory over time
+  scale      peak memory and start-up at 1M-50M messages, replay prepare, 50,000 calls at once
   metrics    a --metrics-port scrape of a million-message recorder: its time and loop stall
   tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
              per sending core, and the minter's CPU per token elsewhere
@@ -54,6 +55,7 @@ from bench import (
     metrics_section,
     mock,
     proxy,
+    scale,
     soak,
     tokens,
 )
@@ -79,7 +81,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mock": mock.run, "generator": generator.run, "fidelity": fidelity.run,
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
     "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
-    "bulk": bulk.run,
+    "bulk": bulk.run, "scale": scale.run,
     "anonymize": anonymize_section.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")

@@ -9,6 +9,7 @@
     replay compare A B        compare two runs
     replay capacity PATH      find the highest speed the endpoint holds
     replay anonymize DATASET  pseudonymise ids, mask personal data (--new-key makes a key)
+    replay prepare SRC --out D  validate, sort and store a dataset for streaming replays
 
 Each sub-command lives in `replay.commands.<name>` (`import_` for import) and exposes
 `register(subparsers)`, which adds its parser and sets `handler=callable(args) -> int`.
@@ -30,7 +31,7 @@ from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 
 COMMANDS = ("validate", "generate", "import", "mock", "run", "report", "compare",
-            "capacity", "anonymize")
+            "capacity", "anonymize", "prepare")
 # Options whose value is other options, passed on to another program: `--mock-args
 # "--reject-reused-jti"` would otherwise read as an unknown option of `replay` itself.
 PASS_THROUGH = ("--mock-args",)

@@ -181,8 +181,10 @@ class RequestBuilder:
 
     def __init__(
         self, *, table: pd.DataFrame, plan: Plan, endpoint: Endpoint,
-        settings: RequestSettings, minter: Any,
+        settings: RequestSettings, minter: Any, like: RequestBuilder | None = None,
     ) -> None:
+        """`like`: a builder of the same settings whose header sets (and so whose cached header
+        lines) this one shares, as the slices of a streamed dataset do."""
         self._plan = plan
         self._endpoint = endpoint
         self._settings = settings
@@ -203,6 +205,8 @@ class RequestBuilder:
             self._base_headers["Telephony-Provider-Name"] = settings.provider_name
         self._json_headers = self._base_headers | {"Content-Type": "application/json"}
         self._lines: dict[int, tuple[dict, str | None, str]] = {}
+        if like is not None:
+            self._base_headers, self._json_headers = like._base_headers, like._json_headers
 
     @property
     def base_url(self) -> str:

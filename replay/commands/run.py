@@ -38,7 +38,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
+from replay.dataset.cache import needs_preparing
 from replay.dataset.preflight import check_readable
+from replay.dataset.prepared import is_prepared, open_prepared
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError, ReplayError
@@ -106,7 +108,10 @@ def validate(args: argparse.Namespace) -> ReplayConfig:
     if config.jwt is not None:
         load_private_key(config.jwt.key_path)
     mock_arguments(args.mock_args)
-    check_readable(config.dataset, config.column_map)
+    if is_prepared(config.dataset):
+        open_prepared(config.dataset, verify=False)  # every run checks it whole before sending
+    else:
+        check_readable(config.dataset, config.column_map)
     return config
 
 
@@ -185,7 +190,10 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
                 auth += ["--org-id", org_id]
             if not args.call_center:
                 auth += ["--call-center", call_center]
-            lifecycle = [] if args.lifecycle else ["--lifecycle"]
+            # A prepared directory (or a large file) streams, and a stream does not create
+            # VoiceCalls (yet).
+            streamed = is_prepared(args.dataset) or needs_preparing(args.dataset)
+            lifecycle = [] if args.lifecycle or streamed else ["--lifecycle"]
             endpoint = ["--host", mock.url, "--mock-admin", mock.url]
             code = _replay([*command, *endpoint, *auth, *lifecycle, *extra], run_dir)
             if (run_dir / "summary.json").is_file():

@@ -319,3 +319,112 @@ def _with_text_column(piece: pa.Table, field: str) -> pa.Table:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     return piece.set_column(index, field, pc.cast(column, pa.string()))
+
+
+# --- streaming, for `replay prepare` ---------------------------------------------------------
+
+
+def raw_files(path: str | Path) -> tuple[tuple[Path, str], ...]:
+    """The files `read_raw` would read for `path`, as (path, display name), checked readable."""
+    display = str(path)
+    path = Path(path)
+    if path.is_dir():
+        files = _parquet_files(path, display)
+        return tuple((file, os.path.join(display, str(file.relative_to(path)))) for file in files)
+    _check_file(path, display)
+    if not path.name.lower().endswith((".csv", ".csv.gz", ".parquet")):
+        suffix = "".join(path.suffixes) or "no extension"
+        raise DatasetError(f"{display}: unknown file type ({suffix}); expected {FORMATS}")
+    return ((path, display),)
+
+
+def times_are_integers(file: Path, display: str, column_map: Mapping[str, str]) -> bool:
+    """Whether the file stores both timestamp fields as int64 (Parquet only; CSV is text)."""
+    if not file.name.lower().endswith(".parquet"):
+        return False
+    try:
+        schema = pq.ParquetFile(file).schema_arrow
+    except _READ_ERRORS as error:
+        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+    wanted = resolve_columns(schema.names, column_map, display)
+    return all(schema.field(wanted[field]).type == pa.int64() for field in TIME_FIELDS)
+
+
+def iter_raw_batches(
+    file: Path, display: str, file_index: int, column_map: Mapping[str, str], *,
+    batch_rows: int = 262_144,
+) -> Iterator[pa.Table]:
+    """One file's rows in batches, with the columns and row numbers `read_raw` gives them.
+
+    Never holds more than a batch (and the reader's block) of the file in memory.
+    """
+    name = file.name.lower()
+    if name.endswith(".parquet"):
+        yield from _parquet_batches(file, display, file_index, column_map, batch_rows)
+    else:
+        yield from _csv_batches(file, display, file_index, column_map,
+                                gzipped=name.endswith(".gz"))
+
+
+def _parquet_batches(
+    file: Path, display: str, file_index: int, column_map: Mapping[str, str], batch_rows: int
+) -> Iterator[pa.Table]:
+    try:
+        parquet = pq.ParquetFile(file)
+        wanted = resolve_columns(parquet.schema_arrow.names, column_map, display)
+        columns = list(dict.fromkeys(wanted.values()))
+        first_row = 1
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+            rows = np.arange(first_row, first_row + batch.num_rows, dtype=np.int64)
+            first_row += batch.num_rows
+            piece = _normalise(batch, wanted, display, column_map)
+            piece = piece.append_column("row", pa.array(rows))
+            yield piece.append_column("file", pa.array(np.full(len(rows), file_index, np.int32)))
+    except _READ_ERRORS as error:
+        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+
+
+def _csv_batches(
+    file: Path, display: str, file_index: int, column_map: Mapping[str, str], *, gzipped: bool
+) -> Iterator[pa.Table]:
+    header = _csv_header(file, display, gzipped)
+    wanted = resolve_columns(header, column_map, display)
+    columns = list(dict.fromkeys(wanted.values()))
+    ragged: list[int] = []
+
+    def on_ragged_row(row: pacsv.InvalidRow) -> str:
+        ragged.append(row.actual_columns)
+        return "error"
+
+    first_row = 2
+    try:
+        with pa.input_stream(file, compression="gzip" if gzipped else None) as stream:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=True, ignore_empty_lines=False,
+                    invalid_row_handler=on_ragged_row,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns,
+                    column_types={column: pa.large_string() for column in columns},
+                    strings_can_be_null=False,
+                ),
+            )
+            for batch in reader:
+                rows = pa.array(np.arange(first_row, first_row + batch.num_rows, dtype=np.int64))
+                first_row += batch.num_rows
+                names = batch.schema.names
+                table = pa.table(
+                    {field: batch.column(names.index(wanted[field])) for field in FIELDS}
+                    | {"row": rows,
+                       "file": pa.array(np.full(batch.num_rows, file_index, np.int32))}
+                )
+                yield _drop_blank_rows(table)
+    except _READ_ERRORS as error:
+        if ragged:
+            raise DatasetError(_ragged_message(file, display, len(header), gzipped)) from None
+        if "UTF8" in str(error) or isinstance(error, UnicodeError):
+            raise DatasetError(_not_utf8(display)) from None
+        raise DatasetError(f"{display}: not a readable CSV file ({_short(error)})") from None

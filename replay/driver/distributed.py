@@ -43,9 +43,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import gevent
-import pyarrow as pa
 from gevent.event import AsyncResult
 
+from replay.dataset.prepared import PreparedDataset
 from replay.driver.clock import RunClock
 from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import ReplayConfig, config_from_options
@@ -53,11 +53,14 @@ from replay.driver.outputs import (
     EXIT_FAILED,
     EXIT_STOPPED,
     WORKER_LOST,
+    OutcomeSink,
     outcomes_table,
     run_block,
+    table_from_bytes,
+    table_to_bytes,
     write_outputs,
 )
-from replay.driver.prepare import in_thread, load_share, prepare
+from replay.driver.prepare import in_thread, load_share, prepare, streamed_dataset
 from replay.driver.roles import Session
 from replay.driver.runtime import freeze_loaded_data
 from replay.driver.tokens import (
@@ -82,18 +85,6 @@ READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
 OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
-
-
-def table_to_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema,
-                           options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def table_from_bytes(data: bytes) -> pa.Table:
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 class MasterRole:
@@ -248,12 +239,14 @@ class MasterRole:
 
     def _write(self, started_at: datetime, clock: RunClock) -> None:
         config = self.session.config
-        failed = {i for i, data in self.done.items() if "outcomes" not in data}
+        failed = {i for i, data in self.done.items()
+                  if "outcomes" not in data and "outcome_chunks" not in data}
         for i in sorted(failed):
             logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
         lost = sorted((self._lost() - set(self.done)) | failed)
         self.done = {i: data for i, data in self.done.items() if i not in failed}
-        tables = [table_from_bytes(self.done[i]["outcomes"]) for i in sorted(self.done)]
+        tables = [table_from_bytes(chunk) for i in sorted(self.done)
+                  for chunk in self.done[i].get("outcome_chunks") or [self.done[i]["outcomes"]]]
         measures = Measures()
         for i in sorted(self.done):
             measures.merge(Measures.from_dict(self.done[i]["measures"]))
@@ -321,6 +314,10 @@ class WorkerRole:
             session.config = config
             session.start_metrics(worker=index)
             tokens = authorizer_for(config.jwt)  # its own minters, working while it loads
+            dataset = streamed_dataset(config)
+            if dataset is not None:
+                self._run_stream(config, dataset, (index, data["count"]), tokens)
+                return
             transcripts = in_thread(load_share, config, (index, data["count"]))
         except ReplayError as error:
             close_tokens(tokens)
@@ -359,6 +356,46 @@ class WorkerRole:
                 "span_s": prepared.plan.span_s,
                 "tokens": record.tokens,
                 "lateness": record.lateness,
+            })
+        except Exception as error:  # report, so the master does not wait for us forever
+            logger.exception("replay: this worker's run failed")
+            self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
+        finally:
+            close_tokens(tokens)
+            session.finished.set()
+
+    def _run_stream(self, config: Any, dataset: PreparedDataset, partition: tuple[int, int],
+                    tokens: Any) -> None:
+        """A worker's share of a prepared directory, streamed: only its calls are kept, its
+        outcome rows travel to the master as compressed chunks, one per batch."""
+        session = self.session
+        self._send("replay_ready", {
+            "earliest_ms": dataset.t0_ms,
+            "skipped": dataset.manifest["skipped"]["count"] if partition[0] == 0 else 0,
+        })
+        start = self.start.get()
+        if start is None:
+            close_tokens(tokens)
+            session.finished.set()
+            return
+        try:
+            prepared = prepare(config, dataset=dataset, partition=partition, tokens=tokens)
+            freeze_loaded_data()
+            clock = RunClock.starting_at(start["t0_epoch_s"])
+            reporter = gevent.spawn(self._report_progress, prepared.stream.span_s)
+            sink = OutcomeSink(path=None, worker=partition[0])
+            replayer = session.replay_share(prepared, clock, check_endpoint=True,
+                                            worker=partition[0], sink=sink)
+            reporter.kill()
+            self._send("replay_planned", {"messages": sink.rows,
+                                          "plan_calls": prepared.stream.calls, "calls": None})
+            self._send("replay_done", {
+                "outcome_chunks": sink.chunks,
+                "measures": sink.measures.to_dict(),
+                "stop_reason": replayer.stop_reason,
+                "span_s": prepared.stream.span_s,
+                "tokens": sink.tokens,
+                "lateness": None,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")

@@ -32,12 +32,12 @@ from replay import __version__
 from replay.dataset import Transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
-from replay.driver.replayer import ENDPOINT_DOWN
+from replay.driver.replayer import ENDPOINT_DOWN, Batch
 from replay.errors import ConfigError
 from replay.exit_codes import ExitCode
 from replay.plan import Plan, ids_as_sent
-from replay.results.measures import Measures
-from replay.results.outcomes import build_outcomes, write_outcomes
+from replay.results.measures import Measures, measure_outcomes
+from replay.results.outcomes import OutcomesWriter, build_outcomes, write_outcomes
 from replay.results.recorder import OutcomeRecorder
 from replay.results.summary import build_summary, write_summary
 
@@ -110,19 +110,76 @@ def make_run_dir(run_dir: str | os.PathLike[str]) -> None:
                           f"({error.strerror}); give a writable --report-dir") from None
 
 
-def write_outputs(
-    *, config: ReplayConfig, outcomes: pa.Table, run: dict[str, Any], dataset: dict[str, Any],
-    skipped: int, planned: int | None = None, measures: Measures | None = None,
-    tokens: dict[str, Any] | None = None, lateness: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Write outcomes.parquet, summary.json and report.html; return the summary.
+class OutcomeSink:
+    """Where a streamed replay's finished batches go: their outcome rows are measured, then
+    written to outcomes.parquet a batch at a time (`path`), or kept as compressed Arrow IPC
+    bytes to send to the master (`path=None`, on a worker). Hand `add` to the Replayer as
+    `on_batch_done`; afterwards `measures` holds the whole run's (mergeable) numbers."""
 
-    `measures` (merged from workers) replaces measuring `outcomes` again; `planned` counts
-    messages that have no outcome row (a lost worker's share).
+    def __init__(self, *, path: str | None, worker: int = 0) -> None:
+        self._writer = OutcomesWriter(path) if path else None
+        self.chunks: list[bytes] = []
+        self.worker = worker
+        self.measures = Measures()
+        self.rows = 0
+        self.tokens: dict[str, Any] | None = None  # summary.json `tokens`, set at the end
+
+    def add(self, batch: Batch) -> None:
+        table = build_outcomes(outcome_identity(batch.table, batch.plan), worker=self.worker,
+                               due_s=batch.due_s, recorder=batch.recorder)
+        self.measures.merge(measure_outcomes(table))
+        self.rows += table.num_rows
+        if self._writer is not None:
+            self._writer.write(table)
+        else:
+            self.chunks.append(table_to_bytes(table))
+        batch.table = batch.builder = None  # the batch's rows go as soon as they are written
+
+    def never_read(self, messages: int, reason: str) -> None:
+        """A stopped stream's messages never read: counted as unsent in the measures (and so
+        in summary.json), without outcome rows."""
+        self.measures.rows += messages
+        self.measures.unsent += messages
+        self.measures.unsent_by_reason[reason] += messages
+        self.rows += messages
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+
+
+def table_to_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema,
+                           options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def table_from_bytes(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def write_outputs(
+    *, config: ReplayConfig, outcomes: pa.Table | None, run: dict[str, Any],
+    dataset: dict[str, Any], skipped: int, planned: int | None = None,
+    measures: Measures | None = None, tokens: dict[str, Any] | None = None,
+    lateness: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write outcomes.parquet (unless `outcomes` is None: already written, by an
+    OutcomeSink), summary.json and report.html; return the summary.
+
+    `measures` (merged from workers or batches) replaces measuring `outcomes` again; `planned`
+    counts messages that have no outcome row (a lost worker's share).
     """
     run_dir = config.run_dir
     os.makedirs(run_dir, exist_ok=True)
-    write_outcomes(os.path.join(run_dir, "outcomes.parquet"), outcomes)
+    if outcomes is not None:
+        write_outcomes(os.path.join(run_dir, "outcomes.parquet"), outcomes)
     summary = build_summary(
         run=run,
         dataset=dataset,

@@ -15,15 +15,18 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import gevent
 import numpy as np
 import orjson
 
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
+from replay.dataset.cache import needs_preparing, prepared_in_cache
+from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.stream import PreparedStream
+from replay.driver.threads import in_thread
 from replay.driver.tokens import authorizer_for, wait_for_tokens
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
@@ -35,10 +38,14 @@ DRY_RUN_REQUESTS = 3
 
 @dataclass(frozen=True, kw_only=True)
 class Prepared:
-    transcripts: Transcripts
-    plan: Plan
-    builder: RequestBuilder
+    """A dataset ready to send: in memory (transcripts, plan, builder), or streamed from a
+    prepared directory (`stream`; no transcripts nor plan; `builder` builds headers only)."""
+
+    transcripts: Transcripts | None
+    plan: Plan | None
+    builder: RequestBuilder | None
     tokens: Any = None  # the token source (replay.driver.tokens); None without --jwt-key
+    stream: PreparedStream | None = None
 
 
 def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -> Transcripts:
@@ -46,37 +53,17 @@ def load_share(config: ReplayConfig, partition: tuple[int, int] | None = None) -
     return load_transcripts(config.dataset, config.load_options(partition))
 
 
-def in_thread(function, *args, **kwargs):
-    """Run a blocking function in gevent's threadpool: the loop (heartbeats, UI) keeps going.
-
-    The task itself never raises: gevent's hub would print the traceback of an exception
-    raised in a threadpool task (a DatasetError too). It hands the exception back instead,
-    and it is raised again here, on the loop side, where the caller handles it. A Ctrl-C
-    meanwhile reaches the caller as KeyboardInterrupt (which the program's edge tells the hub
-    not to print: replay.driver.runtime.quiet_interrupts).
-    """
-    result, error = gevent.get_hub().threadpool.apply(_outcome_of, (function, args, kwargs))
-    if error is not None:
-        raise error
-    return result
-
-
-def _outcome_of(function, args, kwargs) -> tuple[object, Exception | None]:
-    try:
-        return function(*args, **kwargs), None
-    except Exception as error:  # raised again by in_thread, on the loop side
-        return None, error
-
-
 def prepare(
     config: ReplayConfig, *, transcripts: Transcripts | None = None, t0_ms: int | None = None,
-    tokens: Any = None,
+    tokens: Any = None, partition: tuple[int, int] | None = None,
+    dataset: PreparedDataset | None = None,
 ) -> Prepared:
     """Load (unless given) and plan off the loop, and build the request builder.
 
     `t0_ms` is T0 when it comes from outside (the master of a distributed run); `tokens` a
     token source already started (a worker starts its minters before loading), else one is
-    made here (`authorizer_for`; in-process for a dry run).
+    made here (`authorizer_for`; in-process for a dry run). A prepared directory is not
+    loaded: it is checked and streamed (`partition`: this worker's share).
     """
     if config.endpoint is None:
         raise ConfigError("--host is required: the endpoint's base URL, e.g. "
@@ -84,6 +71,10 @@ def prepare(
     minter = tokens or authorizer_for(config.jwt, in_process=config.dry_run)
     if minter is None:
         logger.warning("no --jwt-key: requests carry no Authorization header")
+    if dataset is None and transcripts is None:
+        dataset = streamed_dataset(config)
+    if dataset is not None:
+        return _prepare_stream(config, minter, partition, dataset)
     if transcripts is None:
         transcripts = in_thread(load_share, config)
     plan = in_thread(build_plan, transcripts.table, config.plan, t0_ms=t0_ms)
@@ -97,6 +88,65 @@ def prepare(
         plan.messages, plan.calls, plan.span_s, config.plan.speed or "max", plan.peak_concurrency,
     )
     return Prepared(transcripts=transcripts, plan=plan, builder=builder, tokens=minter)
+
+
+def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
+    """The prepared dataset to stream (checked; a large plain file prepared into the cache
+    first, off the loop), or None when the dataset is loaded into memory."""
+    if is_prepared(config.dataset):
+        return in_thread(open_prepared, config.dataset)
+    if needs_preparing(config.dataset):
+        entry = in_thread(prepared_in_cache, config.dataset, config.load_options())
+        return in_thread(open_prepared, entry)
+    return None
+
+
+def _prepare_stream(config: ReplayConfig, minter: Any,
+                    partition: tuple[int, int] | None, dataset: PreparedDataset) -> Prepared:
+    wait_for_tokens(minter)  # started before reading; normally long ready by now
+    template: list[RequestBuilder] = []  # the first builder: the others share its headers
+
+    def make_builder(table, plan: Plan) -> RequestBuilder:
+        builder = RequestBuilder(table=table, plan=plan, endpoint=config.endpoint,
+                                 settings=config.request, minter=minter,
+                                 like=template[0] if template else None)
+        template[:1] = template[:1] or [builder]
+        return builder
+
+    stream = PreparedStream(dataset, config, make_builder, partition=partition)
+    first = next(iter(dataset.tables()))
+    header_builder = stream.plan_table(first.slice(0, 1), 0, numbered=False).builder
+    manifest = dataset.manifest
+    logger.info("streaming %s: %d messages in %d calls over %.1f s at speed %s (peak %d calls "
+                "at once)%s", config.dataset, manifest["messages"] * config.plan.loops,
+                manifest["calls"] * config.plan.loops, stream.span_s,
+                config.plan.speed or "max", manifest["peak_concurrency"],
+                f", this worker's share {partition[0] + 1} of {partition[1]}" if partition
+                else "")
+    return Prepared(transcripts=None, plan=None, builder=header_builder, tokens=minter,
+                    stream=stream)
+
+
+def stream_text(prepared: Prepared, config: ReplayConfig) -> str:
+    stream = prepared.stream
+    manifest = stream.dataset.manifest
+    speed = config.plan.speed
+    loops = config.plan.loops
+    per_second = stream.dataset.per_second()
+    peak = int(np.ceil(per_second.max() / speed)) if speed and per_second.size else 0
+    lines = [
+        f"dataset: {config.dataset} (prepared; {manifest['skipped']['count']} invalid rows "
+        "skipped when prepared)",
+        f"plan: {manifest['messages'] * loops:,} messages in {manifest['calls'] * loops:,} "
+        "calls, speed " + (f"{speed:g}" if speed else "max") + f", send at {stream.dataset.send_at}"
+        + (" (before --calls/--sample)" if config.plan.calls or config.plan.sample else ""),
+    ]
+    if speed:
+        lines.append(f"timeline: {stream.span_s:,.1f} s; about {peak:,} msg/s in the busiest "
+                     "second")
+    lines.append(f"concurrency: peak {manifest['peak_concurrency']:,} calls at once"
+                 + (f", capped at {config.max_concurrency:,}" if config.max_concurrency else ""))
+    return "\n".join(lines)
 
 
 def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
@@ -120,8 +170,14 @@ def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
 def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float) -> str:
     """The plan, then the first requests exactly as they would go out (token shortened)."""
     clock = RunClock.starting_at(now_epoch_s)
-    lines = [plan_text(prepared, config), "", "first requests (nothing is sent in a dry run):"]
-    builder, plan = prepared.builder, prepared.plan
+    if prepared.stream is not None:
+        first = next(iter(prepared.stream.dataset.tables()))
+        batch = prepared.stream.plan_table(first.slice(0, DRY_RUN_REQUESTS * 10), 0,
+                                           numbered=False)
+        builder, plan, text = batch.builder, batch.plan, stream_text(prepared, config)
+    else:
+        builder, plan, text = prepared.builder, prepared.plan, plan_text(prepared, config)
+    lines = [text, "", "first requests (nothing is sent in a dry run):"]
     if config.bulk_settings is not None:
         return "\n".join(lines + _bulk_lines(prepared, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():

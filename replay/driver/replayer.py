@@ -1,38 +1,62 @@
-"""Replay a plan on the run clock: one greenlet per active call, each call's messages in order.
+"""Replay a plan on the run clock: each call's messages in order, a waiting call costing nothing.
 
     replayer = Replayer(plan=plan, builder=builder, recorder=recorder, sender=sender,
-                        clock=clock, stop=stop_event, concurrency=None, lifecycle=None)
+                        clock=clock, stop=stop_event, health=health, concurrency=None,
+                        lifecycle=None, sleep=wait_or_wake)
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
-    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness
+    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness;
+                                   # for a whole plan only (None for a stream)
 
-Scheduling. A scheduler walks the calls in order of first due time and starts each call's
-greenlet just before its first message is due (`SPAWN_LEAD_S`; `LIFECYCLE_LEAD_S` with
---lifecycle, to create the VoiceCall first). A call greenlet posts its messages one after the
-other: it sleeps until a message's due time, measured on the run clock (never by sleeping the
-gap), posts it, waits for the response (and retries), then goes on. A slow response holds back
-only its own call. `concurrency` caps how many calls run at once (None: as many as the timeline
-needs); at speed max every call starts as soon as a slot frees and sends without waiting.
+    Replayer(batches=stream_of_batches, paced=True, ..., on_batch_done=sink.add).run()
 
-Stopping (Ctrl-C, SIGTERM, the web UI's stop, or the endpoint gone): no new message is sent
-(a waiting call notices within `STOP_CHECK_S`), requests in flight finish or time out, and
-every message never sent is marked not sent, with the reason (`stopped` or `endpoint_down`).
+The messages come as `Batch`es: the whole plan is one; a streamed dataset
+(`replay.driver.stream`) is a batch per slice read, and each batch goes to `on_batch_done` once
+all its messages are accounted for. At speed max a stream is read on only while fewer than
+`max_pending` messages are pending.
+
+Scheduling (paced). One scheduler greenlet walks the messages in order of due time and sleeps
+until the next one is due, measured on the run clock (never by sleeping the gaps). A due
+message goes to its call: an idle call gets a sender greenlet, which posts the message, waits
+for the response (and retries), then posts whatever else of its call became due meanwhile, in
+order, and ends. A slow response holds back only its own call. So a call waiting for its next
+message has no greenlet, no timer and no wake-up: 50,000 waiting calls cost a few array slots
+(measured in bench/: a greenlet per waiting call made the garbage collector's full passes,
+over ever more live greenlets, the cause of the lag during a burst of new calls).
+
+`concurrency` caps how many calls run at once, a call running from its first message to the
+end of its last (None: as many as the timeline needs). A call that starts while the cap is
+reached is held, its messages kept in order, until a running call ends. At speed max every call
+starts as soon as a slot frees and sends without waiting.
+
+With --lifecycle a call's first message is handed over `LIFECYCLE_LEAD_S` early: its greenlet
+creates the VoiceCall first (at most `create_rate` a second), waits for the message's due time,
+and ends the VoiceCall after the last message.
+
+Stopping (Ctrl-C, SIGTERM, the web UI's stop, or the endpoint gone) wakes the scheduler at once:
+no new message is sent, requests in flight finish or time out, and every message never sent is
+marked not sent, with the reason (`stopped` or `endpoint_down`).
+
+The clock (`now_s`, `epoch_ms`) and the sleep (`sleep(seconds, wake)`: return after `seconds`,
+or as soon as the event `wake` is set) are injected, so the scheduler runs on a fake clock in
+tests; `wait_or_wake` is the real one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import gevent
 import numpy as np
 from gevent.event import Event
-from gevent.pool import Pool
 
 from replay.client import RequestBuilder
 from replay.driver.bulk import BulkPoster
-from replay.driver.clock import RunClock
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.sender import Sender
 from replay.plan import Plan
@@ -41,12 +65,26 @@ from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
 
-SPAWN_LEAD_S = 0.05
-STOP_CHECK_S = 1.0  # a call waiting for its next message notices a stop within this long
 LIFECYCLE_LEAD_S = 1.0
 TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
+FOREVER_S = 365 * 86_400.0
+DISPATCH_CHUNK = 4096  # messages whose order is turned into Python ints at a time
+MAX_PENDING = 50_000  # at speed max, a stream is read on while fewer messages are pending
+
+
+class Clock(Protocol):
+    def now_s(self) -> float: ...
+    def epoch_ms(self, run_s: float) -> int: ...
+
+
+Sleep = Callable[[float, Event], object]
+
+
+def wait_or_wake(seconds: float, wake: Event) -> None:
+    """The real sleep: gevent waits `seconds`, or less when `wake` is set meanwhile."""
+    wake.wait(seconds)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,54 +107,194 @@ class CreatePacer:
         return slot - now
 
 
+@dataclass(eq=False, kw_only=True)
+class Batch:
+    """Messages planned together: a plan, how to build their requests, where to record them.
+
+    The whole dataset is one batch; a streamed dataset is a batch per slice read
+    (`replay.driver.stream`). `calls` numbers calls across batches; `first` and `last` mark a
+    call's first and last message (a call may span batches).
+    """
+
+    plan: Plan
+    builder: RequestBuilder
+    recorder: OutcomeRecorder
+    due_s: np.ndarray  # as recorded: at speed max, when each message became sendable
+    calls: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    pending: int = -1  # messages neither done nor given up
+    dispatched: bool = False
+    table: Any = None  # the batch's rows (a streamed batch's own slice), for its outcomes
+
+    @classmethod
+    def of_plan(cls, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder) -> Batch:
+        index = np.arange(plan.messages)
+        return cls(plan=plan, builder=builder, recorder=recorder, due_s=plan.due_s.copy(),
+                   calls=plan.call, first=index == plan.call_start[plan.call],
+                   last=index == plan.call_end[plan.call] - 1)
+
+    def __post_init__(self) -> None:
+        if self.pending < 0:
+            self.pending = self.plan.messages
+
+
 class Replayer:
     def __init__(
-        self, *, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder, sender: Sender,
-        clock: RunClock, stop: Event, health: EndpointHealth, concurrency: int | None,
-        lifecycle: Lifecycle | None = None, bulk: BulkPoster | None = None,
+        self, *, plan: Plan | None = None, builder: RequestBuilder | None = None,
+        recorder: OutcomeRecorder | None = None, sender: Sender, clock: Clock, stop: Event,
+        health: EndpointHealth, concurrency: int | None, lifecycle: Lifecycle | None = None,
+        sleep: Sleep = wait_or_wake, batches: Iterable[Batch] | None = None,
+        paced: bool | None = None, on_batch_done: Callable[[Batch], None] | None = None,
+        max_pending: int = MAX_PENDING, bulk: BulkPoster | None = None,
     ) -> None:
-        self._plan = plan
+        """Either one `plan` (with its `builder` and `recorder`), or a stream of `batches`
+        (paced or not), each handed to `on_batch_done` once all its messages are accounted for.
+        `bulk` (whole plans only): the poster that sends each due message in batches."""
+        self._batch = Batch.of_plan(plan, builder, recorder) if plan is not None else None
+        self._batches = batches if batches is not None else (self._batch,)
+        self._paced = plan.paced if plan is not None else bool(paced)
+        self._on_batch_done = on_batch_done
+        self._max_pending = max_pending
         self._builder = builder
-        self._recorder = recorder
         self._sender = sender
         self._clock = clock
+        self._sleep = sleep
         self._stop = stop
         self._health = health
         self._lifecycle = lifecycle
-        self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
         self._bulk = bulk
+        self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
         self.concurrency = concurrency
-        self.due_s = plan.due_s.copy()
+        self.due_s = self._batch.due_s if self._batch else np.empty(0)
         self.stop_reason: str | None = None
         self.calls_done = 0
         self.calls_started = 0
         self.calls_failed = 0
-        self.calls_waiting_for_slot = 0.0  # seconds the scheduler spent waiting for a free slot
-        self.waits = Waits.for_plan(messages=plan.messages, calls=plan.calls)
+        self.calls_waiting_for_slot = 0.0  # seconds calls were held for a --max-concurrency slot
+        self.waits = (Waits.for_plan(messages=plan.messages, calls=plan.calls)
+                      if plan is not None else None)
+        # One event wakes the scheduler: a stop; at speed max a free slot or room among the
+        # pending messages; at the end, the last call done.
+        self._wake = Event()
+        self._backlog: dict[int, deque[tuple[Batch, int]]] = {}  # call -> due messages; busy
+        self._held: deque[tuple[int, float]] = deque()  # (call, since) waiting for a slot
+        self._failed: set[int] = set()  # calls stopped by an unexpected error: no more sends
+        self._live: list[Batch] = []  # batches handed over, not yet done
+        self._pending = 0  # messages of live batches not yet done
+        self._running_calls = 0
+        self._greenlets = 0
+        self._joining = False  # every message handed over: the scheduler waits for the calls
+        self._want_room = False  # the scheduler waits for fewer pending messages
+
+    # -- the scheduler -----------------------------------------------------------------------
 
     def run(self) -> None:
-        pool = Pool(self.concurrency)
-        plan = self._plan
-        lead = LIFECYCLE_LEAD_S if self._lifecycle else SPAWN_LEAD_S
-        for call in range(plan.calls):
-            if plan.paced and not self._wait_until(plan.due_s[plan.call_start[call]] - lead):
-                break
-            if pool.full():
-                waited_from = self._clock.now_s()
-                while not pool.wait_available(timeout=0.5):
-                    if self._stopping():
+        self._stop.rawlink(self._on_stop)
+        batches = iter(self._batches)
+        try:
+            if self._batch is not None and not self._paced:
+                self._live.append(next(batches))
+                self._pending += self._batch.pending
+                self._dispatch_at_once()
+            else:
+                for batch in batches:
+                    if not self._dispatch_batch(batch):
                         break
+            self._joining = True
+            while self._greenlets:
+                self._wake.clear()
+                self._sleep(FOREVER_S, self._wake)
+            if self._bulk is not None:
+                self._bulk.join()  # batches still in flight after a stop
+        finally:
+            self._stop.unlink(self._on_stop)
+        self._stopping()
+        for batch in list(self._live):  # what is left when the run stopped (a stream's
+            # batches not handed over yet are the stream's to count: PreparedStream.rest_rows)
+            if self.stop_reason is not None:
+                batch.recorder.mark_unsent(self.stop_reason)
+            self._finish(batch)
+
+    def _on_stop(self, _event: Event) -> None:
+        self._wake.set()
+
+    def _dispatch_batch(self, batch: Batch) -> bool:
+        """Hand each message of a batch to its call when due, in order of due time (ties: plan
+        order); False when the run is stopping."""
+        while not self._paced and self._pending > self._max_pending and not self._stopping():
+            self._want_room = True
+            self._wake.clear()
+            self._sleep(FOREVER_S, self._wake)
+        self._want_room = False
+        self._live.append(batch)
+        self._pending += batch.pending
+        if not batch.pending:
+            batch.dispatched = True
+            self._finish(batch)
+            return True
+        handover = batch.plan.due_s
+        if self._lifecycle:
+            handover = handover.copy()
+            handover[batch.first] -= LIFECYCLE_LEAD_S
+        order = np.argsort(handover, kind="stable")
+        for lo in range(0, order.size, DISPATCH_CHUNK):
+            chunk = order[lo : lo + DISPATCH_CHUNK]
+            if not self._dispatch(batch, chunk.tolist(), handover[chunk].tolist(),
+                                  batch.calls[chunk].tolist(), batch.first[chunk].tolist()):
+                return False
+        batch.dispatched = True
+        if not batch.pending:
+            self._finish(batch)
+        return True
+
+    def _dispatch(self, batch: Batch, messages: list[int], times: list[float],
+                  calls: list[int], firsts: list[bool]) -> bool:
+        now_s = self._clock.now_s
+        for i, at, call, first in zip(messages, times, calls, firsts, strict=True):
+            while (delay := at - now_s()) > 0 and not self._stopping():
+                self._wake.clear()
+                self._sleep(delay, self._wake)
+            if self._stopping():
+                return False
+            backlog = self._backlog.get(call)
+            if backlog is not None:  # busy or held: the call's greenlet takes it in turn
+                backlog.append((batch, i))
+            elif first and self._full():
+                self._backlog[call] = deque(((batch, i),))
+                self._held.append((call, now_s()))
+            elif call not in self._failed:
+                self._start(call, batch, i, first=first)
+        return True
+
+    def _dispatch_at_once(self) -> None:
+        """Speed max, the whole plan: every call as soon as a slot is free, back to back."""
+        batch = self._batch
+        plan = batch.plan
+        for call in range(plan.calls):
+            waited_from = None
+            while self._full() and not self._stopping():
+                waited_from = waited_from or self._clock.now_s()
+                self._wake.clear()
+                self._sleep(FOREVER_S, self._wake)
+            if waited_from is not None:
                 waited = self._clock.now_s() - waited_from
                 self.calls_waiting_for_slot += waited
                 self.waits.slot_s[call] = waited
             if self._stopping():
-                break
+                return
+            self._start(call, batch, int(plan.call_start[call]), first=True)
+
+    def _full(self) -> bool:
+        return self.concurrency is not None and self._running_calls >= self.concurrency
+
+    def _start(self, call: int, batch: Batch, first_i: int, *, first: bool) -> None:
+        if first:
+            self._running_calls += 1
             self.calls_started += 1
-            pool.spawn(self._run_call_safely, call)
-        pool.join()
-        if self._bulk is not None:
-            self._bulk.join()  # batches still in flight after a stop
-        self._mark_unsent()
+        self._backlog[call] = deque()
+        self._greenlets += 1
+        gevent.spawn_raw(self._run_call_safely, call, batch, first_i, first)
 
     def _stopping(self) -> bool:
         if self.stop_reason is None and self._health.down:
@@ -124,46 +302,50 @@ class Replayer:
             logger.error(
                 "the endpoint has stopped answering (%s on every request for %.0f s): "
                 "stopping the run; check that %s is up",
-                self._health.last_reason, DOWN_AFTER_SECONDS, self._builder.base_url,
+                self._health.last_reason, DOWN_AFTER_SECONDS, self._base_url(),
             )
             self._stop.set()
         if self._stop.is_set() and self.stop_reason is None:
             self.stop_reason = STOPPED
         return self._stop.is_set()
 
-    def _wait_until(self, run_s: float) -> bool:
-        """Sleep until run-clock time run_s; False if the run is stopping.
+    def _base_url(self) -> str:
+        return self._builder.base_url if self._builder else (
+            self._live[-1].builder.base_url if self._live else "the endpoint")
 
-        gevent.sleep, in steps of at most STOP_CHECK_S, rather than `stop.wait(delay)`: every
-        waiting call would link itself to the one stop event and unlink again, which costs
-        about twice the CPU per message with thousands of calls waiting (measured: 17.6 µs
-        against 9.1 µs per wait with 4,000 calls).
-        """
-        now_s = self._clock.now_s
-        while not self._stopping():
-            delay = run_s - now_s()
-            if delay <= 0:
-                return True
-            gevent.sleep(delay if delay < STOP_CHECK_S else STOP_CHECK_S)
-        return False
+    def _finish(self, batch: Batch) -> None:
+        if batch in self._live:
+            self._live.remove(batch)
+        self._pending -= batch.pending
+        batch.pending = 0
+        if self._on_batch_done is not None:
+            self._on_batch_done(batch)
 
-    def _run_call_safely(self, call: int) -> None:
+    # -- a call's greenlet -------------------------------------------------------------------
+
+    def _run_call_safely(self, call: int, batch: Batch, i: int, first: bool) -> None:
         """A bug in one call must not end the others: log it; its unsent messages stay unsent."""
         try:
-            self._run_call(call)
+            self._run_call(call, batch, i, first)
         except Exception:
             self.calls_failed += 1
+            self._failed.add(call)
+            self._call_ended(call)
             logger.exception("call %d of the plan stopped on an unexpected error", call)
+        finally:
+            self._greenlets -= 1
+            if self._joining and not self._greenlets:
+                self._wake.set()
 
-    def _run_call(self, call: int) -> None:
-        plan = self._plan
-        lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
-        if self._lifecycle and not self._create(call, lo, hi):
+    def _run_call(self, call: int, batch: Batch, i: int, first: bool) -> None:
+        whole = self._batch is not None and not self._paced  # speed max, whole calls
+        if first and self._lifecycle and not self._create(batch, call):
             return
-        recorder, clock, due_s, waits = self._recorder, self._clock, self.due_s, self.waits
-        path = self._builder.messages_path(lo)
-        for i in range(lo, hi):
-            if plan.paced:
+        clock, backlog, paced, waits = self._clock, self._backlog[call], self._paced, self.waits
+        path = batch.builder.messages_path(i)
+        while True:
+            recorder, due_s = batch.recorder, batch.due_s
+            if paced:
                 due = float(due_s[i])
                 if not self._wait_until(due):
                     return
@@ -174,46 +356,94 @@ class Replayer:
             if self._bulk is not None:  # --bulk: the poster records the message's outcome
                 if not self._bulk.add(call, i, anchor_ms=clock.epoch_ms(due)):
                     return
-                continue
-            request = self._builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
-            recorder.sent(i, clock.now_s())
-            result = self._sender.send(request, on_retry=lambda t, i=i: recorder.retried(i, t))
-            recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
-            if result.retry_wait_s:
-                waits.retry_s[i] = result.retry_wait_s
-            if result.token_wait_s > TOKEN_WAIT_NOTED_S:
-                waits.token_s[i] = result.token_wait_s
+            else:
+                request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
+                recorder.sent(i, clock.now_s())
+                result = self._sender.send(
+                    request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
+                recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
+                if waits is not None:
+                    if result.retry_wait_s:
+                        waits.retry_s[i] = result.retry_wait_s
+                    if result.token_wait_s > TOKEN_WAIT_NOTED_S:
+                        waits.token_s[i] = result.token_wait_s
+            last = bool(batch.last[i])
+            self._message_done(batch)
+            if last:
+                break
+            if whole:
+                i += 1
+            elif backlog:
+                batch, i = backlog.popleft()
+            else:
+                del self._backlog[call]  # idle until its next message is due
+                return
         if self._bulk is not None:
             self._bulk.finish_call(call)
         if self._lifecycle:
-            self._end(call, lo, hi)
+            self._end(batch, call, i)
         self.calls_done += 1
+        self._call_ended(call)
 
-    def _create(self, call: int, lo: int, hi: int) -> bool:
+    def _message_done(self, batch: Batch) -> None:
+        batch.pending -= 1
+        self._pending -= 1
+        if not batch.pending and batch.dispatched:
+            self._finish(batch)
+        if self._want_room and self._pending <= self._max_pending // 2:
+            self._wake.set()
+
+    def _wait_until(self, due: float) -> bool:
+        """A message handed over early (--lifecycle lead) waits for its due time here."""
+        delay = due - self._clock.now_s()
+        if delay > 0 and not self._stop.is_set():
+            self._sleep(delay, self._stop)
+        return not self._stopping()
+
+    def _call_ended(self, call: int) -> None:
+        self._backlog.pop(call, None)
+        self._running_calls -= 1
+        if not self._paced:
+            self._wake.set()  # a slot is free: at speed max the scheduler waits for one
+        if self._held and not self._stopping():
+            held, since = self._held.popleft()
+            waited = self._clock.now_s() - since
+            self.calls_waiting_for_slot += waited
+            if self.waits is not None:
+                self.waits.slot_s[held] = waited
+            backlog = self._backlog.pop(held)
+            batch, i = backlog.popleft()
+            self._start(held, batch, i, first=True)
+            self._backlog[held] = backlog
+
+    def _create(self, batch: Batch, call: int) -> bool:
+        """--lifecycle (whole plans only): POST /voiceCalls before the call's first message."""
         wait_s = self._pacer.reserve(self._clock.now_s())
-        if wait_s > 0 and self._stop.wait(wait_s):
-            return False
-        first = self.due_s[lo] if self._plan.paced else self._clock.now_s()
-        last = self.due_s[hi - 1] if self._plan.paced else first
-        start_ms, _ = self._window(call, first, last)
-        result = self._sender.send(self._builder.create_call(call, start_ms=start_ms))
-        self.waits.created_s[call] = self._clock.now_s()
+        if wait_s > 0:
+            self._sleep(wait_s, self._stop)
+            if self._stop.is_set():
+                return False
+        plan = batch.plan
+        lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
+        first = batch.due_s[lo] if self._paced else self._clock.now_s()
+        last = batch.due_s[hi - 1] if self._paced else first
+        start_ms, _ = self._window(batch, call, first, last)
+        result = self._sender.send(batch.builder.create_call(call, start_ms=start_ms))
+        if self.waits is not None:
+            self.waits.created_s[call] = self._clock.now_s()
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)
         return True
 
-    def _end(self, call: int, lo: int, hi: int) -> None:
-        _, end_ms = self._window(call, self.due_s[lo], self.due_s[hi - 1])
+    def _end(self, batch: Batch, call: int, last_i: int) -> None:
+        lo = int(batch.plan.call_start[call])
+        _, end_ms = self._window(batch, call, batch.due_s[lo], batch.due_s[last_i])
         end_ms = max(end_ms, self._clock.epoch_ms(self._clock.now_s()))
-        self._sender.send(self._builder.end_call(call, end_ms=end_ms))
+        self._sender.send(batch.builder.end_call(call, end_ms=end_ms))
 
-    def _window(self, call: int, first_s: float, last_s: float) -> tuple[int, int]:
-        return self._builder.call_window_ms(
+    def _window(self, batch: Batch, call: int, first_s: float, last_s: float) -> tuple[int, int]:
+        return batch.builder.call_window_ms(
             call, first_anchor_ms=self._clock.epoch_ms(first_s),
             last_anchor_ms=self._clock.epoch_ms(last_s),
         )
-
-    def _mark_unsent(self) -> None:
-        if self.stop_reason is not None:
-            self._recorder.mark_unsent(self.stop_reason)

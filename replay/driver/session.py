@@ -46,6 +46,7 @@ from replay.driver.loopprobe import LoopProbe
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
     EXIT_STOPPED,
+    OutcomeSink,
     RunRecord,
     dataset_block,
     exit_code_for,
@@ -61,6 +62,7 @@ from replay.driver.retry import RetryPolicy
 from replay.driver.roles import Role
 from replay.driver.runtime import freeze_loaded_data
 from replay.driver.sender import Sender
+from replay.driver.stream import StreamTally
 from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
@@ -195,16 +197,19 @@ class ReplaySession:
                 freeze_loaded_data()
             started_at = datetime.now(UTC)
             clock = RunClock.starting_at(time.time() + START_DELAY_S)
-            record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
-            run = run_block(config, started_at=started_at, clock=clock, workers=1,
-                            stop_reason=replayer.stop_reason,
-                            unsent=record.recorder.size - record.recorder.sent_count)
-            summary = write_outputs(
-                config=config, outcomes=outcomes_table(record), run=run,
-                dataset=dataset_block(config, prepared.plan),
-                skipped=prepared.transcripts.skipped.count * config.plan.loops,
-                tokens=record.tokens, lateness=record.lateness,
-            )
+            if prepared.stream is not None:
+                summary, replayer = self._stream_and_write(prepared, started_at, clock)
+            else:
+                record, replayer = self.replay_share(prepared, clock, check_endpoint=True)
+                run = run_block(config, started_at=started_at, clock=clock, workers=1,
+                                stop_reason=replayer.stop_reason,
+                                unsent=record.recorder.size - record.recorder.sent_count)
+                summary = write_outputs(
+                    config=config, outcomes=outcomes_table(record), run=run,
+                    dataset=dataset_block(config, prepared.plan),
+                    skipped=prepared.transcripts.skipped.count * config.plan.loops,
+                    tokens=record.tokens, lateness=record.lateness,
+                )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
             self.finish(summary, stop_reason=replayer.stop_reason,
@@ -218,6 +223,30 @@ class ReplaySession:
         except Exception:
             logger.exception("the replay failed unexpectedly")
             self.exit_code = ExitCode.FAILED
+
+    def _stream_and_write(self, prepared: Prepared, started_at: datetime,
+                          clock: RunClock) -> tuple[dict[str, Any], Replayer]:
+        """A local run of a prepared directory: outcomes written batch by batch as calls end."""
+        config = self.config
+        sink = OutcomeSink(path=os.path.join(config.run_dir, "outcomes.parquet"))
+        try:
+            replayer = self.replay_share(prepared, clock, check_endpoint=True, sink=sink)
+            sink.close()
+        except BaseException:
+            sink.abort()
+            raise
+        stream = prepared.stream
+        run = run_block(config, started_at=started_at, clock=clock, workers=1,
+                        stop_reason=replayer.stop_reason,
+                        unsent=sink.measures.rows - sink.measures.sent)
+        summary = write_outputs(
+            config=config, outcomes=None, measures=sink.measures, run=run,
+            dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
+                     "span_s": stream.span_s},
+            skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,
+            tokens=sink.tokens,
+        )
+        return summary, replayer
 
     def finish(self, summary: dict[str, Any], *, stop_reason: str | None,
                concurrency_cap: int | None = None) -> None:
@@ -244,34 +273,47 @@ class ReplaySession:
     # -- sending, the same in every mode -----------------------------------------------------
 
     def replay_share(self, prepared: Prepared, clock: RunClock, *, check_endpoint: bool,
-                     worker: int = 0) -> tuple[RunRecord, Replayer]:
-        """Send this process's share of the plan on `clock`; returns what happened."""
-        config, plan = self.config, prepared.plan
+                     worker: int = 0, sink: OutcomeSink | None = None) -> Any:
+        """Send this process's share of the plan on `clock`; returns (RunRecord, Replayer),
+        or for a streamed dataset the Replayer alone (the outcomes went to `sink`)."""
+        config, plan, stream = self.config, prepared.plan, prepared.stream
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
                             timeout_s=config.timeout_s, connections=self.connection_limit(),
                             ca_bundle=config.ca_bundle, insecure=config.insecure,
                             proxy=config.proxy)
-        recorder = OutcomeRecorder(plan.messages)
         health = EndpointHealth(now=clock.now_s)
         sender = Sender(
             client=client, builder=prepared.builder, policy=RetryPolicy(retries=config.retries),
             stop=self.stop, health=health, now_s=clock.now_s, seed=config.plan.seed + worker,
         )
         concurrency = config.max_concurrency
-        if not plan.paced and concurrency is None:
-            concurrency = max(plan.peak_concurrency, 1)
-        bulk = None
-        if config.bulk_settings is not None:
-            bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
-                              sender=sender, recorder=recorder, clock=clock, stop=self.stop)
-        replayer = Replayer(
-            plan=plan, builder=prepared.builder, recorder=recorder, sender=sender, clock=clock,
-            stop=self.stop, health=health, concurrency=concurrency,
-            lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
-            bulk=bulk,
-        )
-        self.progress = Progress(recorder=recorder, due_s=replayer.due_s, span_s=plan.span_s,
-                                 clock=clock)
+        if stream is not None:
+            if config.plan.speed is None and concurrency is None:
+                concurrency = max(int(stream.dataset.manifest["peak_concurrency"]), 1)
+            tally = StreamTally(sink)
+            replayer = Replayer(
+                batches=tally.watch(stream.batches()), paced=config.plan.speed is not None,
+                sender=sender, clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                on_batch_done=tally.done,
+            )
+            self.progress = Progress(recorder=tally, due_s=None, span_s=stream.span_s,
+                                     clock=clock)
+        else:
+            recorder = OutcomeRecorder(plan.messages)
+            if not plan.paced and concurrency is None:
+                concurrency = max(plan.peak_concurrency, 1)
+            bulk = None
+            if config.bulk_settings is not None:
+                bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
+                                  sender=sender, recorder=recorder, clock=clock, stop=self.stop)
+            replayer = Replayer(
+                plan=plan, builder=prepared.builder, recorder=recorder, sender=sender,
+                clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
+                bulk=bulk,
+            )
+            self.progress = Progress(recorder=recorder, due_s=replayer.due_s,
+                                     span_s=plan.span_s, clock=clock)
         if check_endpoint:
             problem = unreachable(config.endpoint.origin, timeout_s=min(config.timeout_s, 10.0),
                                   proxy=config.proxy)
@@ -288,6 +330,10 @@ class ReplaySession:
         probe = LoopProbe().start()
         try:
             replayer.run()
+            if stream is not None:
+                tally.close()
+                if replayer.stop_reason is not None:
+                    sink.never_read(stream.rest_rows(), replayer.stop_reason)
         finally:
             probe.stop()
             client.close()
@@ -298,6 +344,9 @@ class ReplaySession:
         tokens = token_stats(prepared.tokens)
         if tokens is not None:
             tokens.update(sender.refusals.as_dict())
+        if stream is not None:
+            sink.tokens = tokens
+            return replayer
         lateness = attribute(replayer.due_s, recorder.sent_s, recorder.done_s, plan.call_start,
                              plan.call_end, replayer.waits, loop=probe.stats())
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,

@@ -3,17 +3,15 @@
     run = load_run(Path("reports/20261125-170000"))
     run.summary["counts"]["planned"], run.outcomes["due_s"], run.locust_stats
 
-In: the files described in docs/architecture.md ("Run outputs"). `summary.json` must carry
-`"schema": "replay-summary/1"`; `outcomes.parquet` must have the columns in `OUTCOME_COLUMNS`
-(extra columns are ignored; `final_sent_s`, when present, times the final attempt of a retried
-message and otherwise equals `sent_s`). Locust's `*_stats.csv` is optional.
+In: the files described in docs/architecture.md ("Run outputs"), read by `replay.results`
+(`read_summary`, `read_outcomes`: one reader and one schema for each file). The report keeps
+the columns in `OUTCOME_COLUMNS` plus `final_sent_s`. Locust's `*_stats.csv` is optional.
 Out: a frozen `RunFiles`. Anything missing or unreadable raises `ConfigError` naming the file, what
 is wrong and how to get a good one; never a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from replay.errors import ConfigError
+from replay.results.outcomes import read_outcomes
+from replay.results.summary import read_summary
 
 logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "summary.json"
 OUTCOMES_FILE = "outcomes.parquet"
-SUMMARY_SCHEMA = "replay-summary/1"
 SUMMARY_SECTIONS = ("run", "counts", "latency_ms", "reconciliation", "verdict")
 
 # column -> pandas dtype the report works with (repetitive strings as categories: less memory)
@@ -80,23 +78,14 @@ def load_run(run_dir: Path) -> RunFiles:
 
 
 def load_summary(path: Path) -> dict[str, Any]:
-    """Parse and check `summary.json` (also accepts a run directory)."""
+    """Read `summary.json` through `replay.results.read_summary` (also accepts a run directory),
+    and check it has the sections the report shows."""
     path = Path(path)
     if path.is_dir():
         path = path / SUMMARY_FILE
     if not path.exists() and path.name != SUMMARY_FILE:
         raise ConfigError(f"{path}: no such run directory or summary file")
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found; {_REMEDY}")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConfigError(f"{path}: not valid JSON ({error}); {_REMEDY}") from None
-    if not isinstance(summary, dict) or summary.get("schema") != SUMMARY_SCHEMA:
-        found = summary.get("schema") if isinstance(summary, dict) else type(summary).__name__
-        raise ConfigError(
-            f"{path}: expected a run summary with \"schema\": \"{SUMMARY_SCHEMA}\", found {found!r}"
-        )
+    summary = read_summary(path)
     for section in SUMMARY_SECTIONS:
         if not isinstance(summary.get(section), dict):
             raise ConfigError(f"{path}: section {section!r} is missing or not an object; {_REMEDY}")
@@ -104,30 +93,15 @@ def load_summary(path: Path) -> dict[str, Any]:
 
 
 def load_outcomes(path: Path) -> pd.DataFrame:
-    """Read the outcome columns of `outcomes.parquet` into a DataFrame with the report's dtypes."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found; {_REMEDY}")
+    """Read `outcomes.parquet` through `replay.results.read_outcomes` (its one schema), as a
+    DataFrame of the report's columns and dtypes."""
+    table = read_outcomes(path)
     try:
-        schema = pq.read_schema(path)
-        missing = [name for name in OUTCOME_COLUMNS if name not in schema.names]
-        if missing:
-            raise ConfigError(
-                f"{path}: column(s) {', '.join(missing)} missing; an outcomes file has "
-                f"{', '.join(OUTCOME_COLUMNS)} (see docs/architecture.md, outcomes.parquet)"
-            )
-        columns = list(OUTCOME_COLUMNS)
-        if FINAL_SENT in schema.names:
-            columns.append(FINAL_SENT)
-        frame = pq.read_table(path, columns=columns).to_pandas().astype(OUTCOME_COLUMNS)
-        if FINAL_SENT not in frame.columns:
-            frame[FINAL_SENT] = frame["sent_s"]
-        return frame.astype({FINAL_SENT: "float64"})
-    except ConfigError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, TypeError) as error:
-        raise ConfigError(
-            f"{path}: not a readable outcomes Parquet file ({error}); {_REMEDY}"
-        ) from None
+        return table.select([*OUTCOME_COLUMNS, FINAL_SENT]).to_pandas().astype(
+            {**OUTCOME_COLUMNS, FINAL_SENT: "float64"})
+    except (pa.ArrowException, ValueError, TypeError) as error:
+        raise ConfigError(f"{path}: a column cannot be read as the report needs it ({error}); "
+                          f"{_REMEDY}") from None
 
 
 def latencies_ms(outcomes: pd.DataFrame) -> dict[str, np.ndarray]:

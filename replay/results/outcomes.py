@@ -173,3 +173,48 @@ def read_outcomes(path: str | os.PathLike[str]) -> pa.Table:
         return table.select(SCHEMA.names).cast(SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise ConfigError(f"{path}: a column has the wrong type ({error})") from None
+
+
+class OutcomesWriter:
+    """outcomes.parquet written a table at a time (a row group or more each), never held whole.
+
+        with OutcomesWriter(path) as writer:
+            writer.write(table)          # e.g. one streamed batch's outcomes
+        # renamed into place on a clean exit; the temp file removed on an error
+
+    The file is the one `write_outcomes` writes, in the order the tables were given.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._temp, SCHEMA, compression="zstd",
+                                            use_dictionary=_DICTIONARY_COLUMNS)
+        self._writer.write_table(table.cast(SCHEMA))
+        self.rows += table.num_rows
+
+    def close(self) -> Path:
+        if self._writer is None:
+            self.write(SCHEMA.empty_table())
+        self._writer.close()
+        os.replace(self._temp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> OutcomesWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

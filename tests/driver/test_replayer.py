@@ -1,13 +1,15 @@
-"""The scheduler with a fake sender: order within calls, calls side by side, caps, stops, lifecycle.
+"""The scheduler with a fake sender on a fake clock: order within calls, caps, stops, lifecycle.
 
 gevent runs here without monkey-patching and without a network: the sender only records what
-it was asked to send and sleeps to imitate a response time. Assertions are about order, never
-about how precise the timing was.
+it was asked to send, and a response "takes" fake seconds. The fake clock moves only when every
+greenlet waits, straight to the next moment one of them waits for, so these tests take no real
+time and their times are exact.
 """
 
 from __future__ import annotations
 
-import time
+import heapq
+import itertools
 from collections import defaultdict
 
 import gevent
@@ -17,7 +19,6 @@ import pandas as pd
 from gevent.event import Event
 
 from replay.client import Endpoint, RequestBuilder, RequestSettings
-from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.replayer import CreatePacer, Lifecycle, Replayer
 from replay.driver.sender import Result
@@ -53,44 +54,92 @@ def call_key(request) -> str:
     return request.path.split("/voiceCalls/")[1].split("/")[0]
 
 
+class FakeClock:
+    """Run-clock time that moves only when every greenlet waits (`sleep`, `block_for`).
+
+    `sleep(seconds, wake)` is the Replayer's injected sleep; `block_for(seconds)` is how a fake
+    response takes time. When nothing can run (gevent.idle), time jumps to the earliest moment
+    someone waits for.
+    """
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self._waiting: list[tuple[float, int, Event]] = []
+        self._seq = itertools.count()
+        self.sleeps: list[float] = []
+
+    def now_s(self) -> float:
+        return self.t
+
+    def epoch_ms(self, run_s: float) -> int:
+        return round((1_800_000_000.0 + float(run_s)) * 1000.0)
+
+    def block_for(self, seconds: float) -> None:
+        event = Event()
+        heapq.heappush(self._waiting, (self.t + seconds, next(self._seq), event))
+        event.wait()
+
+    def sleep(self, seconds: float, wake: Event) -> None:
+        self.sleeps.append(seconds)
+        until = self.t + seconds
+        while not wake.is_set():
+            gevent.idle()
+            if wake.is_set():
+                return
+            if self._waiting and self._waiting[0][0] <= until:
+                at, _, event = heapq.heappop(self._waiting)
+                self.t = max(self.t, at)
+                event.set()
+                continue
+            assert until < 1e6, "fake clock: everyone waits for ever"
+            self.t = until
+            return
+
+
 class FakeSender:
     """Records each request; `delays` maps vendorCallKey -> seconds each response takes."""
 
-    def __init__(self, delays: dict[str, float] | None = None, on_send=None):
+    def __init__(self, delays: dict[str, float] | None = None, on_send=None, clock=None):
+        self.clock = clock
         self.delays = delays or {}
         self.on_send = on_send
         self.log: list[tuple[str, str, str, str]] = []  # (event, method, key, messageId)
         self.in_flight: dict[str, int] = defaultdict(int)
         self.most_calls_in_flight = 0
+        self.times: list[tuple[str, float | None]] = []
 
     def send(self, request, on_retry=None):
         key = call_key(request)
         message = orjson.loads(request.body).get("messageId", "")
         self.log.append(("start", request.method, key, message))
+        self.times.append((message, self.clock.now_s() if self.clock else None))
         self.in_flight[key] += 1
         assert self.in_flight[key] == 1, "two requests of one call in flight at once"
         self.most_calls_in_flight = max(self.most_calls_in_flight,
                                         sum(1 for n in self.in_flight.values() if n))
         if self.on_send:
             self.on_send(self)
-        gevent.sleep(self.delays.get(key, 0.0))
+        if self.delays.get(key):
+            self.clock.block_for(self.delays[key])
         self.in_flight[key] -= 1
         self.log.append(("done", request.method, key, message))
         return Result(202, None, 1)
 
 
-def replay(rows, *, speed=20.0, concurrency=None, lifecycle=False, sender=None, stop=None):
+def replay(rows, *, speed=20.0, concurrency=None, lifecycle=False, sender=None, stop=None,
+           clock=None):
     data = table(rows)
     plan = build_plan(data, PlanOptions(speed=speed))
     builder = RequestBuilder(table=data, plan=plan, endpoint=Endpoint.from_host("http://h"),
                              settings=RequestSettings(call_center="cc"), minter=None)
-    clock = RunClock.starting_at(time.time())
+    clock = clock or FakeClock()
     recorder = OutcomeRecorder(plan.messages)
     sender = sender or FakeSender()
+    sender.clock = clock
     replayer = Replayer(
         plan=plan, builder=builder, recorder=recorder, sender=sender, clock=clock,
         stop=stop or Event(), health=EndpointHealth(now=clock.now_s), concurrency=concurrency,
-        lifecycle=Lifecycle(create_rate=1000.0) if lifecycle else None,
+        lifecycle=Lifecycle(create_rate=1000.0) if lifecycle else None, sleep=clock.sleep,
     )
     replayer.run()
     return replayer, recorder, sender
@@ -174,3 +223,48 @@ def test_create_pacer_spaces_creations_by_the_rate():
     pacer = CreatePacer(rate=10.0)
     assert [round(pacer.reserve(0.0), 3) for _ in range(3)] == [0.0, 0.1, 0.2]
     assert pacer.reserve(5.0) == 0.0
+
+
+def test_each_message_goes_out_exactly_when_due_on_the_clock():
+    rows = [("A", 0), ("B", 500), ("A", 1000), ("B", 4000)]
+    replayer, recorder, sender = replay(rows, speed=2.0)
+    assert sender.times == [("A-0", 0.0), ("B-0", 0.25), ("A-1", 0.5), ("B-1", 2.0)]
+    assert (recorder.sent_s == replayer.due_s).all()
+
+
+def test_a_message_due_while_its_call_waits_for_a_response_goes_right_after_it():
+    # A-0's response takes 3 s; A-1 is due at 1 s: it goes out when A-0 is done, at 3 s.
+    rows = [("A", 0), ("A", 1000), ("A", 5000)]
+    _, recorder, sender = replay(rows, speed=1.0, sender=FakeSender(delays={"A": 3.0}))
+    assert sender.times == [("A-0", 0.0), ("A-1", 3.0), ("A-2", 6.0)]
+    assert recorder.accepted_count == 3
+
+
+def test_waiting_calls_cost_no_wake_ups_only_one_sleep_per_distinct_due_time():
+    # 200 calls, each waiting 100 s between its two messages: the scheduler sleeps once per
+    # due time, never once a second per waiting call.
+    rows = [(f"c{k:03d}", k) for k in range(200)] + [(f"c{k:03d}", 100_000 + k) for k in range(200)]
+    clock = FakeClock()
+    _, recorder, _ = replay(rows, speed=1.0, clock=clock)
+    assert recorder.accepted_count == 400
+    assert len(clock.sleeps) <= 400
+
+
+def test_a_stop_wakes_the_scheduler_at_once_even_in_a_long_wait():
+    stop = Event()
+    clock = FakeClock()
+    gevent.spawn(lambda: (clock.block_for(5.0), stop.set()))
+    rows = [("A", 0), ("A", 3_600_000)]
+    replayer, recorder, _ = replay(rows, speed=1.0, stop=stop, clock=clock)
+    assert clock.now_s() == 5.0
+    assert replayer.stop_reason == "stopped"
+    assert recorder.done_count == 1
+
+
+def test_a_call_held_for_a_concurrency_slot_keeps_its_order_and_starts_when_one_frees():
+    rows = [("A", 0), ("B", 100), ("A", 2000), ("B", 2100)]
+    replayer, recorder, sender = replay(rows, speed=1.0, concurrency=1)
+    assert sent_ids(sender) == ["A-0", "A-1", "B-0", "B-1"]
+    assert dict(sender.times)["B-0"] == 2.0  # when A ended
+    assert replayer.calls_waiting_for_slot == 1.9
+    assert recorder.accepted_count == 4

@@ -1,0 +1,215 @@
+"""Section scale: memory and start-up flat in the dataset's size; 50,000 concurrent calls on time.
+
+    section = run(ctx)                       # python -m bench --only scale
+
+Parts, each a real process pinned to the generator core (the mock on the server core):
+  prepare    `replay prepare` of generated datasets (bench/bigdata.py; Parquet, and CSV for
+             the sizes in CSV_SIZES): messages per second and peak RSS.
+  dry run    `locust --dry-run` on each prepared directory: peak RSS and seconds.
+  speed max  `locust --speed max -t 30s` on each prepared directory against the mock (no
+             auth): peak RSS, and the time from the process's start to its first message.
+  burst      the 50,000-concurrent-call dataset (bench/burstdata.py) at --speed 0.5 during its
+             burst of first messages (the first 20 s, 2,500 new calls a second): the replay's
+             lag p99 and max, beside a naive gevent sender (bench/naive_sender.py) posting the
+             same first messages on the same schedule to a mock of its own, in the same run.
+Sizes by profile in SIZES; the datasets are written into the run's temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from bench.bigdata import write_big_dataset
+from bench.burstdata import write_burst_dataset
+from bench.context import Context
+from bench.replay_run import LOCUSTFILE, REPO
+from bench.results import Figure, Section, Target
+from bench.target import start_mock
+
+log = logging.getLogger(__name__)
+SIZES = {"full": (1_000_000, 10_000_000, 50_000_000), "quick": (1_000_000, 10_000_000),
+         "smoke": (100_000, 300_000)}
+CSV_SIZES = {"full": (10_000_000,), "quick": (1_000_000,), "smoke": (100_000,)}
+SPEED_MAX_S = {"full": 30, "quick": 30, "smoke": 5}
+BURST = {"full": dict(calls=50_000), "quick": dict(calls=50_000), "smoke": dict(calls=2_000)}
+BURST_SPEED, BURST_WINDOW_S = 0.5, 20.0
+TIME_RE = re.compile(r"BENCH_TIME (\d+) ([\d.]+)")
+MIB = 1024.0
+
+
+def run(ctx: Context) -> Section:
+    name = ctx.profile.name
+    details: dict = {"setup": f"{ctx.cores_text}; sizes {SIZES[name]}, CSV {CSV_SIZES[name]}"}
+    figures: list[Figure] = []
+    figures += _burst(ctx, details)
+    prepared = {}
+    for size in SIZES[name]:
+        formats = ("parquet", "csv") if size in CSV_SIZES[name] else ("parquet",)
+        for fmt in formats:
+            out, measured = _prepare(ctx, size, fmt)
+            details[f"prepare.{fmt}.{size}"] = measured
+            figures += [
+                _figure(f"scale.prepare.{fmt}.{size}.mps", f"prepare {fmt} {size:,}: msg/s",
+                        "msg/s", "higher", measured["mps"]),
+                _figure(f"scale.prepare.{fmt}.{size}.peak_mib",
+                        f"prepare {fmt} {size:,}: peak RSS", "MiB", "lower",
+                        measured["peak_mib"], Target(op="<=", value=1024)),
+            ]
+            prepared[size] = out
+    for size, out in prepared.items():
+        dry = _dry_run(ctx, out)
+        fast = _speed_max(ctx, out, f"max-{size}")
+        details[f"dry_run.{size}"], details[f"speed_max.{size}"] = dry, fast
+        figures += [
+            _figure(f"scale.dry_run.{size}.peak_mib", f"dry run {size:,}: peak RSS", "MiB",
+                    "lower", dry["peak_mib"], Target(op="<=", value=1024)),
+            _figure(f"scale.dry_run.{size}.seconds", f"dry run {size:,}: seconds", "s",
+                    "lower", dry["seconds"]),
+            _figure(f"scale.speed_max.{size}.peak_mib", f"--speed max {size:,}: peak RSS",
+                    "MiB", "lower", fast["peak_mib"], Target(op="<=", value=1024)),
+            _figure(f"scale.speed_max.{size}.first_message_s",
+                    f"--speed max {size:,}: time to first message", "s", "lower",
+                    fast["first_message_s"]),
+            _figure(f"scale.speed_max.{size}.achieved_mps", f"--speed max {size:,}: msg/s",
+                    "msg/s", "higher", fast["achieved_mps"]),
+        ]
+    sizes = sorted(prepared)
+    if len(sizes) > 1:
+        for part in ("dry_run", "speed_max"):
+            ratio = details[f"{part}.{sizes[-1]}"]["peak_mib"] / details[
+                f"{part}.{sizes[0]}"]["peak_mib"]
+            figures.append(_figure(f"scale.{part}.peak_ratio",
+                                   f"{part}: peak RSS {sizes[-1]:,} / {sizes[0]:,}", "x",
+                                   "lower", ratio, Target(op="<=", value=1.2)))
+    return Section(name="scale", status="ok", figures=tuple(figures), details=details)
+
+
+def _figure(key, label, unit, better, value, target=None) -> Figure:
+    return Figure(key=key, label=label, unit=unit, better=better, samples=(round(value, 3),),
+                  target=target)
+
+
+def _timed(ctx: Context, argv: list[str], *, timeout_s: float, log_name: str) -> dict:
+    """Run argv pinned to the generator core under /usr/bin/time: peak RSS, seconds, output."""
+    wrapped = ["taskset", "-c", str(ctx.generator_core), "/usr/bin/time", "-f",
+               "BENCH_TIME %M %e", *argv]
+    started = time.time()
+    done = subprocess.run(wrapped, capture_output=True, text=True, timeout=timeout_s, cwd=REPO)
+    (ctx.run_dir / f"{log_name}.log").write_text(done.stdout + done.stderr)
+    found = TIME_RE.findall(done.stderr)
+    if not found:
+        raise RuntimeError(f"{log_name}: no timing (exit {done.returncode}): "
+                           f"{done.stderr[-800:]}")
+    peak_kib, seconds = found[-1]
+    return {"peak_mib": int(peak_kib) / MIB, "seconds": float(seconds), "started": started,
+            "returncode": done.returncode, "stdout": done.stdout}
+
+
+def _prepare(ctx: Context, size: int, fmt: str) -> tuple[Path, dict]:
+    source = ctx.run_dir / f"big-{size}.{fmt}"
+    log.info("scale: writing %s (%d messages)", source.name, size)
+    write_big_dataset(source, messages=size, fmt=fmt)
+    out = ctx.run_dir / f"prepared-{size}-{fmt}"
+    result = _timed(ctx, [sys.executable, "-m", "replay", "prepare", str(source), "--out",
+                          str(out)], timeout_s=3600, log_name=f"prepare-{fmt}-{size}")
+    if result["returncode"]:
+        raise RuntimeError(f"replay prepare {source.name} failed: see prepare-{fmt}-{size}.log")
+    source.unlink()
+    measured = {"messages": size, "source_format": fmt, "seconds": result["seconds"],
+                "mps": size / result["seconds"], "peak_mib": result["peak_mib"]}
+    log.info("scale: prepare %s %d: %.0f msg/s, peak %.0f MiB", fmt, size, measured["mps"],
+             measured["peak_mib"])
+    return out, measured
+
+
+def _locust(dataset: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--only-summary", "--dataset", str(dataset), *extra]
+
+
+def _dry_run(ctx: Context, prepared: Path) -> dict:
+    result = _timed(ctx, _locust(prepared, "--dry-run", "--host", "http://127.0.0.1:9"),
+                    timeout_s=600, log_name=f"dry-{prepared.name}")
+    if result["returncode"]:
+        raise RuntimeError(f"dry run of {prepared.name} failed (exit {result['returncode']})")
+    return {"peak_mib": result["peak_mib"], "seconds": result["seconds"]}
+
+
+def _speed_max(ctx: Context, prepared: Path, name: str) -> dict:
+    duration = SPEED_MAX_S[ctx.profile.name]
+    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                      name=f"{name}-mock")
+    try:
+        result = _timed(ctx, _locust(prepared, "--speed", "max", "--host", mock.url,
+                                     "-t", f"{duration}s", "--report-dir",
+                                     str(ctx.run_dir / "reports"), "--run-id", name),
+                        timeout_s=duration + 600, log_name=name)
+    finally:
+        mock.child.stop()
+    run_dir = ctx.run_dir / "reports" / name
+    summary = json.loads((run_dir / "summary.json").read_text())
+    sent = pq.read_table(run_dir / "outcomes.parquet", columns=["sent_s"]).column(0).to_numpy()
+    first = summary["run"]["t0_epoch_s"] + float(np.nanmin(sent))
+    return {"peak_mib": result["peak_mib"], "seconds": result["seconds"],
+            "first_message_s": first - result["started"],
+            "sent": summary["counts"]["sent"], "achieved_mps": summary["rates"]["achieved_mps"]}
+
+
+def _burst(ctx: Context, details: dict) -> list[Figure]:
+    dataset = ctx.run_dir / "burst.parquet"
+    write_burst_dataset(dataset, **BURST[ctx.profile.name])
+    name = "burst"
+    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                      name="burst-mock")
+    try:
+        result = _timed(ctx, _locust(dataset, "--speed", str(BURST_SPEED), "--host", mock.url,
+                                     "-t", f"{BURST_WINDOW_S + 4:g}s", "--report-dir",
+                                     str(ctx.run_dir / "reports"), "--run-id", name),
+                        timeout_s=300, log_name=name)
+    finally:
+        mock.child.stop()
+    outcomes = pq.read_table(ctx.run_dir / "reports" / name / "outcomes.parquet",
+                             columns=["due_s", "sent_s", "done_s"]).to_pandas()
+    burst = outcomes[(outcomes.due_s < BURST_WINDOW_S) & outcomes.sent_s.notna()]
+    lag = np.maximum(burst.sent_s - burst.due_s, 0.0).to_numpy() * 1000.0
+    service = (burst.done_s - burst.sent_s).to_numpy() * 1000.0
+    replay = {"count": int(lag.size), "lag_p50_ms": float(np.percentile(lag, 50)),
+              "lag_p99_ms": float(np.percentile(lag, 99)), "lag_max_ms": float(lag.max()),
+              "service_p99_ms": float(np.nanpercentile(service, 99)),
+              "peak_mib": result["peak_mib"]}
+    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                      name="naive-mock")
+    try:
+        naive = _timed(ctx, [sys.executable, str(REPO / "bench" / "naive_sender.py"),
+                             str(dataset), mock.url, str(BURST_SPEED), str(BURST_WINDOW_S)],
+                       timeout_s=300, log_name="naive-sender")
+    finally:
+        mock.child.stop()
+    reference = json.loads(naive["stdout"].split("BENCH_JSON ", 1)[1])
+    details["burst"] = {"replay": replay, "naive_sender": reference,
+                        "setup": f"{BURST[ctx.profile.name]['calls']:,} calls of 10 messages "
+                                 f"at --speed {BURST_SPEED}, first {BURST_WINDOW_S:g} s"}
+    log.info("scale: burst lag p99 %.1f ms (max %.1f); naive sender p99 %.1f ms (max %.1f)",
+             replay["lag_p99_ms"], replay["lag_max_ms"], reference["lag_p99_ms"],
+             reference["lag_max_ms"])
+    return [
+        _figure("scale.burst.lag_p99_ms", "50k calls burst: lag p99", "ms", "lower",
+                replay["lag_p99_ms"], Target(op="<=", value=10)),
+        _figure("scale.burst.lag_max_ms", "50k calls burst: lag max", "ms", "lower",
+                replay["lag_max_ms"]),
+        _figure("scale.burst.peak_mib", "50k calls burst: peak RSS", "MiB", "lower",
+                replay["peak_mib"]),
+        _figure("scale.burst.naive_lag_p99_ms", "50k calls burst: naive sender lag p99", "ms",
+                "lower", reference["lag_p99_ms"]),
+        _figure("scale.burst.naive_lag_max_ms", "50k calls burst: naive sender lag max", "ms",
+                "lower", reference["lag_max_ms"]),
+    ]

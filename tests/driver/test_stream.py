@@ -1,0 +1,181 @@
+"""Streaming a prepared directory through the Replayer: order, timeline, and bounded memory.
+
+A fake sender (no network) records what it was asked to send; the prepared directory is real.
+"""
+
+from __future__ import annotations
+
+import time
+
+import gevent
+import orjson
+import pandas as pd
+from gevent.event import Event
+
+from replay.client import RequestBuilder, RequestSettings
+from replay.dataset import LoadOptions
+from replay.dataset import prepare as prepare_module
+from replay.dataset.prepare import prepare_dataset
+from replay.dataset.prepared import open_prepared
+from replay.driver.clock import RunClock
+from replay.driver.health import EndpointHealth
+from replay.driver.options import ReplayConfig
+from replay.driver.replayer import Replayer, wait_or_wake
+from replay.driver.sender import Result
+from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally
+
+from .test_replayer import FakeClock
+
+BASE = 1_764_000_000_000
+
+
+def write_prepared(tmp_path, *, calls: int, messages: int, gap_ms: int = 1000):
+    rows = []
+    for c in range(calls):
+        for m in range(messages):
+            end = BASE + c * 37 + m * gap_ms
+            rows.append({"vendorCallKey": f"c{c:04d}", "participantId": "p",
+                         "messageId": f"c{c:04d}-m{m:02d}", "startTime": end - 100,
+                         "endTime": end, "content": "hi", "senderType": "END_USER"})
+    pd.DataFrame(rows).to_parquet(tmp_path / "t.parquet")
+    prepare_dataset([tmp_path / "t.parquet"], tmp_path / "prepared", LoadOptions())
+    return open_prepared(tmp_path / "prepared")
+
+
+class RecordingSender:
+    def __init__(self, clock=None):
+        self.clock = clock
+        self.sent: list[tuple[str, str, float | None]] = []
+
+    def send(self, request, on_retry=None):
+        body = orjson.loads(request.body)
+        key = request.path.split("/voiceCalls/")[1].split("/")[0]
+        self.sent.append((key, body["messageId"], self.clock.now_s() if self.clock else None))
+        gevent.sleep(0)
+        return Result(202, None, 1)
+
+
+class Sink:
+    def __init__(self):
+        self.batches = []
+
+    def add(self, batch):
+        self.batches.append((batch.plan.messages, batch.recorder.accepted_count))
+
+
+def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
+                  sender=None, real_clock=False):
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops)
+    made = resident if resident is not None else {}
+    made.update(rows=0, most=0)
+
+    def make_builder(table, plan):
+        made["rows"] += len(table)
+        made["most"] = max(made["most"], made["rows"] - finished["rows"])
+        return RequestBuilder(table=table, plan=plan, endpoint=config.endpoint,
+                              settings=RequestSettings(), minter=None)
+
+    finished = {"rows": 0}
+    stream = PreparedStream(dataset, config, make_builder)
+    sink = Sink()
+    tally = StreamTally(sink)
+
+    def done(batch):
+        made["most"] = max(made["most"], made["rows"] - finished["rows"])
+        finished["rows"] += len(batch.table)
+        tally.done(batch)
+
+    clock = RunClock.starting_at(time.time()) if real_clock else FakeClock()
+    sender = sender or RecordingSender()
+    sender.clock = clock
+    replayer = Replayer(
+        batches=tally.watch(stream.batches()), paced=speed is not None, sender=sender,
+        clock=clock, stop=Event(), health=EndpointHealth(now=clock.now_s),
+        concurrency=None if speed else int(dataset.manifest["peak_concurrency"]),
+        sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
+        max_pending=max_pending,
+    )
+    replayer.run()
+    tally.close()
+    return replayer, sender, sink
+
+
+def test_a_streamed_replay_sends_every_message_once_each_call_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 50)
+    dataset = write_prepared(tmp_path, calls=40, messages=6)
+    _, sender, sink = stream_replay(dataset, speed=10.0)
+    assert len(sender.sent) == 240
+    by_call = pd.DataFrame(sender.sent, columns=["key", "id", "t"]).groupby("key")["id"]
+    assert all(ids.tolist() == sorted(ids) for _, ids in by_call)
+    assert sum(accepted for _, accepted in sink.batches) == 240
+    assert len(sink.batches) > 1
+
+
+def test_each_message_is_sent_at_its_due_time_on_the_whole_datasets_timeline(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 7)
+    dataset = write_prepared(tmp_path, calls=5, messages=4, gap_ms=2000)
+    _, sender, _ = stream_replay(dataset, speed=2.0, loops=2)
+    times = {(key, message): t for key, message, t in sender.sent}
+    assert times["c0000", "c0000-m00"] == 0.0
+    assert times["c0003", "c0003-m02"] == (3 * 37 + 2 * 2000) / 2000
+    span = (4 * 37 + 3 * 2000) / 2000
+    assert times["c0003-p1", "c0003-m02-p1"] == span + 1.0 + (3 * 37 + 2 * 2000) / 2000
+    assert len(times) == 40
+
+
+def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_path,
+                                                                          monkeypatch):
+    # Fails if a replay reads (much) more of the dataset than it is sending: with every
+    # response held back, reading stops after the pending window (1,000) plus the read-ahead
+    # (a few row groups of 500), far below the 20,000 messages.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 500)
+    dataset = write_prepared(tmp_path, calls=2_000, messages=10, gap_ms=1_000)
+    release = Event()
+    seen: dict = {}
+
+    class HeldSender(RecordingSender):
+        def send(self, request, on_retry=None):
+            if not release.is_set():
+                release.wait()
+            return super().send(request, on_retry)
+
+    def watch():
+        for _ in range(200):
+            gevent.sleep(0.01)
+        seen.update(made)
+        release.set()
+
+    made: dict = {}
+    checker = gevent.spawn(watch)
+    _, sender, sink = stream_replay(dataset, speed=None, max_pending=1_000, resident=made,
+                                    sender=HeldSender(), real_clock=True)
+    checker.join()
+    # the pending window and the batch over it, the queue, the reader's batch in hand
+    assert seen["rows"] <= 1_000 + 500 * (READ_AHEAD + 3)
+    assert len(sender.sent) == 20_000
+    assert sum(accepted for _, accepted in sink.batches) == 20_000
+
+
+def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=30, messages=10, gap_ms=1_000)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0)
+    stream = PreparedStream(dataset, config, lambda table, plan: RequestBuilder(
+        table=table, plan=plan, endpoint=config.endpoint, settings=RequestSettings(),
+        minter=None))
+    sink = Sink()
+    tally = StreamTally(sink)
+    clock, stop = FakeClock(), Event()
+    gevent.spawn(lambda: (clock.block_for(3.5), stop.set()))
+    sender = RecordingSender()
+    sender.clock = clock
+    replayer = Replayer(batches=tally.watch(stream.batches()), paced=True, sender=sender,
+                        clock=clock, stop=stop, health=EndpointHealth(now=clock.now_s),
+                        concurrency=None, sleep=clock.sleep, on_batch_done=tally.done)
+    replayer.run()
+    tally.close()
+    read = sum(messages for messages, _ in sink.batches)
+    assert replayer.stop_reason == "stopped"
+    assert 0 < len(sender.sent) < read < 300
+    assert read + stream.rest_rows() == 300
