@@ -231,6 +231,10 @@ class ReplayConfig(DatasetOptions):
             if not self.bulk and value != default:  # would silently do nothing
                 raise ConfigError(f"{flag} {value:g} applies only with --bulk (batches to POST "
                                   f"/voiceCalls/messages): add --bulk, or drop {flag}")
+        if self.jwt_mode == "shared" and self.jwt_minters != 1:  # would silently do nothing
+            raise ConfigError(f"--jwt-minters {self.jwt_minters} applies only with --jwt-mode "
+                              "per-request (shared mode signs one token at a time itself): "
+                              "drop --jwt-minters or --jwt-mode shared")
         if self.bulk and self.content_type != "json":
             raise ConfigError("--bulk posts JSON only (the bulk endpoint takes no XML): drop "
                               f"--content-type {self.content_type} or --bulk")
