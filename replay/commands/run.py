@@ -20,6 +20,7 @@ a free loopback port (not Locust's default 5557, so two runs on one machine stay
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -221,12 +222,16 @@ def _replay(command: list[str], run_dir: Path) -> int:
     """Run locust, echoing its output (stdout to stdout, its log on stderr to stderr) and
     copying both to run.log; forward SIGTERM to it.
 
+    Locust runs in a session of its own, so a Ctrl-C reaches it once, from here, whether it
+    came from a terminal (to this whole process group) or was sent to this process alone (a
+    supervisor's `kill -INT`). Its stdin is empty, so it never reads the terminal's keys.
     Returns its exit code (128 + N when a signal N ended it).
     """
     with open(run_dir / "run.log", "w", encoding="utf-8") as log:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, bufsize=1, cwd=os.getcwd(),
-                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, bufsize=1, cwd=os.getcwd(),
+                                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                 start_new_session=True)
         previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
         lock = threading.Lock()
         errors = threading.Thread(target=_copy, args=(child.stderr, sys.stderr, log, lock),
@@ -250,9 +255,9 @@ def _copy(source: TextIO, console: TextIO, log: TextIO, lock: threading.Lock) ->
 
 
 def _echo(child: subprocess.Popen, log: TextIO, lock: threading.Lock) -> None:
-    """Copy the child's stdout until it ends. Ctrl-C reaches the child too (same process
-    group): keep copying while it writes its outputs, for CHILD_STOP_TIMEOUT_S at most; a
-    second Ctrl-C kills it."""
+    """Copy the child's stdout until it ends. A Ctrl-C is passed on to the child's process
+    group (Locust and its workers), as a terminal would: keep copying while it writes its
+    outputs, for CHILD_STOP_TIMEOUT_S at most; a second Ctrl-C kills them."""
     deadline: threading.Timer | None = None
     try:
         while True:
@@ -261,13 +266,21 @@ def _echo(child: subprocess.Popen, log: TextIO, lock: threading.Lock) -> None:
                 return
             except KeyboardInterrupt:
                 if deadline is None:
-                    deadline = threading.Timer(CHILD_STOP_TIMEOUT_S, child.kill)
+                    _signal_group(child, signal.SIGINT)
+                    deadline = threading.Timer(CHILD_STOP_TIMEOUT_S, _signal_group,
+                                               args=(child, signal.SIGKILL))
                     deadline.start()
                 else:
-                    child.kill()
+                    _signal_group(child, signal.SIGKILL)
     finally:
         if deadline is not None:
             deadline.cancel()
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    """Send `signum` to the child's process group (it leads one: start_new_session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
 
 
 def _ledger_line(mock: MockProcess, run_dir: Path) -> str:

@@ -36,8 +36,12 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
 
 
-def ctrl_c_when(args: list[str], cwd, line_wanted: str) -> tuple[int, str]:
+def ctrl_c_when(args: list[str], cwd, line_wanted: str, *,
+                to_group: bool = True) -> tuple[int, str]:
     """Run `replay run args`; Ctrl-C it as soon as it prints `line_wanted`. (code, output).
+
+    `to_group=False` sends SIGINT to the `replay run` process alone, as a supervisor's
+    `kill -INT` does, instead of to its whole process group as a terminal does.
 
     Raw reads of the pipe: a buffered reader (gevent's, once a test imported Locust) may hold
     a line back until more output comes, and the moment would be gone.
@@ -53,7 +57,10 @@ def ctrl_c_when(args: list[str], cwd, line_wanted: str) -> tuple[int, str]:
             if not chunk:
                 break
             seen += chunk
-        os.killpg(child.pid, signal.SIGINT)
+        if to_group:
+            os.killpg(child.pid, signal.SIGINT)
+        else:
+            os.kill(child.pid, signal.SIGINT)
         rest, _ = child.communicate(timeout=TIMEOUT_S)
     finally:
         if child.poll() is None:
@@ -82,7 +89,7 @@ def big_csv(tmp_path_factory):
 
 
 def _assert_clean(output: str) -> None:
-    assert "Traceback" not in output and "failed with" not in output, output[-3000:]
+    assert "Traceback" not in output and "failed with " not in output, output[-3000:]
 
 
 def test_a_dataset_error_prints_one_clear_error_and_no_traceback(tmp_path):
@@ -135,6 +142,18 @@ def test_ctrl_c_while_the_outputs_are_written_keeps_them(big_csv, tmp_path):
     assert summary["verdict"]["passed"] is False
     assert ("Verdict: FAILED: the run is partial (endpoint_down: 600,000 messages not sent)"
             in output)
+
+
+def test_ctrl_c_sent_to_replay_run_alone_stops_locust_and_keeps_the_outputs(tmp_path):
+    code, output = ctrl_c_when([str(REPO / "datasets" / "sample.parquet"), "--speed", "20",
+                                "--run-id", "alone", "--progress-interval", "1"], tmp_path,
+                               "progress: sent", to_group=False)
+    assert code == 130, output[-3000:]
+    _assert_clean(output)
+    summary = json.loads((tmp_path / "reports" / "alone" / "summary.json").read_text())
+    assert summary["run"]["partial"] is True
+    assert summary["counts"]["unsent"] > 0
+    assert (tmp_path / "reports" / "alone" / "report.html").is_file()
 
 
 def test_a_run_that_could_not_send_anything_does_not_pass(tmp_path):
