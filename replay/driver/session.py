@@ -41,7 +41,7 @@ from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
 from replay.driver.health import EndpointHealth, unreachable
 from replay.driver.http import HttpClient
-from replay.driver.interrupt import on_ctrl_c
+from replay.driver.interrupt import call_on_ctrl_c, on_ctrl_c
 from replay.driver.loopprobe import LoopProbe
 from replay.driver.options import ReplayConfig, add_options, config_from_options
 from replay.driver.outputs import (
@@ -121,6 +121,11 @@ class ReplaySession:
                 self.start_metrics()
                 self.prepared = prepare(self.config)
                 freeze_loaded_data()
+                if environment.parsed_options.headless:
+                    # From here a Ctrl-C asks the run to stop, also before the run's greenlet
+                    # starts: Locust's own handling would end the process with exit code 0
+                    # and no outputs.
+                    call_on_ctrl_c(self._stop_on_ctrl_c)
         except ReplayError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
