@@ -2,10 +2,11 @@
 
     write_synthetic_run(tmp_path / "run", messages=20_000, seed=7)
 
-Writes summary.json, outcomes.parquet and series.json (and, with `locust_csv=True`, a Locust stats CSV with
-call-lifecycle rows) the way a real run does: the outcome arrays go through `OutcomeRecorder` /
-`build_outcomes`, the summary through `build_summary`, the series through `SeriesBuilder` one
-slice at a time (`series=False` leaves it out: a run directory from before series.json). The numbers tell a story a report must
+Writes summary.json, outcomes.parquet and series.json (and, with `locust_csv=True`, a Locust
+stats CSV with call-lifecycle rows) the way a real run does: the outcome arrays go through
+`OutcomeRecorder` / `build_outcomes`, the summary through `build_summary`, the series through
+`SeriesBuilder` a slice at a time (`series=False` leaves it out, as in a run directory written
+before series.json existed). The numbers tell a story a report must
 show: a steady replay with a slow patch (service time climbs, 503s and timeouts) a little after
 the middle, 429s sprinkled throughout, and the last call never sent.
 """

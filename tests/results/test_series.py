@@ -105,7 +105,7 @@ def test_lag_is_measured_per_due_second_and_early_sends_count_as_zero():
         ("a", 0, "END_USER", 0.0, 0.010, 0.02, 202, "accepted", ""),
         ("a", 1, "END_USER", 0.5, 0.490, 0.6, 202, "accepted", ""),
         ("a", 2, "END_USER", 1.0, 1.300, 1.4, 202, "accepted", ""),
-    ], duration_s=2.0)
+    ], duration_s=3.0)
     assert series["lines"]["lag_max_ms"][0] == pytest.approx(10.0)
     assert series["lines"]["lag_p50_ms"][0] == 0.0
     assert series["lines"]["lag_p50_ms"][1] == pytest.approx(300.0, rel=0.02)  # a 3.3% bucket
