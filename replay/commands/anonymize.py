@@ -12,6 +12,7 @@ an example of what was replaced.
 from __future__ import annotations
 
 import argparse
+import os
 
 from replay.anonymize.dataset import anonymize_dataset
 from replay.anonymize.keys import write_new_key
@@ -51,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give the DATASET to anonymize, or --new-key PATH to make a key")
     if not args.out:
         raise ConfigError("--out is required: the anonymized dataset to write")
+    if os.path.exists(args.out) and os.path.exists(args.path) and os.path.samefile(args.out,
+                                                                                  args.path):
+        raise ConfigError(f"--out {args.out} is the dataset being anonymized: write the "
+                          "anonymized copy to another file (the input is never replaced)")
     options = build(AnonymizeOptions, args)
     load = build(DatasetOptions, args).load_options()
     settings = options.settings(load.max_content_length)

@@ -73,6 +73,9 @@ def parse_precision(text: str) -> float:
     except ValueError:
         raise ConfigError(f"--precision {text!r}: expected a percentage like 10% or a "
                           "fraction like 0.1") from None
+    if not percent and value >= 1:  # "--precision 10" meant 10%, not 1000%
+        raise ConfigError(f"--precision {text!r}: a bare number is a fraction below 1; for "
+                          f"{value:g} percent write {value:g}%")
     value = value / 100 if percent else value
     if not (math.isfinite(value) and value > 0):
         raise ConfigError(f"--precision {text!r}: must be more than 0, e.g. 10%")

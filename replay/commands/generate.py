@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -70,9 +71,16 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.hours <= 24 * 366:
         raise ConfigError(f"--hours must be a positive number of hours, not {args.hours}")
     start = parse_start(args.start)
+    if os.path.isdir(args.out):
+        raise ConfigError(f"--out {args.out}: is a directory; give the path of the file to "
+                          "write, e.g. transcripts.parquet")
     progress = args.calls >= PROGRESS_FROM_CALLS and sys.stderr.isatty()
     frame = generate_transcripts(args.calls, args.seed, start, hours=args.hours, progress=progress)
-    path = write_transcripts(frame, args.out)
+    try:
+        path = write_transcripts(frame, args.out)
+    except OSError as error:
+        raise ConfigError(f"--out {args.out}: cannot write it ({error.strerror}); give a path "
+                          "in a folder you can write to") from None
     calls = frame["vendorCallKey"].nunique()
     print(f"wrote {path}: {calls:,} calls, {len(frame):,} messages")
     return 0

@@ -16,6 +16,8 @@ import sys
 
 from replay.anonymize.options import AnonymizeOptions
 from replay.anonymize.step import AnonymizeStep
+from replay.dataset.load import LoadOptions
+from replay.dataset.prepare import prepare_dataset
 from replay.errors import ConfigError
 from replay.importers import FORMATS, ImportOptions, TimeBaseOptions, format_module, import_sources
 from replay.importers.options import DEFAULT_TURN_GAP_S, load_call_keys
@@ -58,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "an object-store URL such as s3://bucket/prefix/")
     parser.add_argument("--out", metavar="PATH", required=True,
                         help="the dataset to write (.parquet)")
+    parser.add_argument("--prepare", metavar="DIR",
+                        help="also prepare the imported dataset into DIR (as `replay prepare` "
+                        "does) for streaming replays of large histories")
     parser.add_argument("--on-invalid", choices=("fail", "skip"), default="fail",
                         help="a malformed file stops the import (fail, default) or is skipped "
                         "and counted (skip)")
@@ -172,4 +177,8 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(transform, AnonymizeStep):
         print("anonymized while importing:")
         print(transform.finish(args.out).describe())
+    if args.prepare:
+        manifest = prepare_dataset([args.out], args.prepare, LoadOptions())
+        print(f"prepared {args.prepare}: {manifest['messages']:,} messages in "
+              f"{manifest['calls']:,} calls, {len(manifest['parts'])} part file(s)")
     return 0

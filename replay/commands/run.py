@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     except ReplayError:
         _forget(run_dir, fresh)
         raise
-    if code == ExitCode.BAD_INPUT:  # Locust stopped on bad input
+    if code == ExitCode.BAD_INPUT or config.dry_run:  # bad input, or nothing was run
         _forget(run_dir, fresh)
     return code
 

@@ -224,6 +224,17 @@ class ReplayConfig(DatasetOptions):
         if not self.dataset:
             raise ConfigError("--dataset is required (or REPLAY_DATASET): the transcripts to "
                               "replay")
+        batching = (("--bulk-max-calls", self.bulk_max_calls, BulkSettings.max_calls),
+                    ("--bulk-max-messages", self.bulk_max_messages, BulkSettings.max_messages),
+                    ("--bulk-window", self.bulk_window_s, BulkSettings.window_s))
+        for flag, value, default in batching:
+            if not self.bulk and value != default:  # would silently do nothing
+                raise ConfigError(f"{flag} {value:g} applies only with --bulk (batches to POST "
+                                  f"/voiceCalls/messages): add --bulk, or drop {flag}")
+        if self.jwt_mode == "shared" and self.jwt_minters != 1:  # would silently do nothing
+            raise ConfigError(f"--jwt-minters {self.jwt_minters} applies only with --jwt-mode "
+                              "per-request (shared mode signs one token at a time itself): "
+                              "drop --jwt-minters or --jwt-mode shared")
         if self.bulk and self.content_type != "json":
             raise ConfigError("--bulk posts JSON only (the bulk endpoint takes no XML): drop "
                               f"--content-type {self.content_type} or --bulk")

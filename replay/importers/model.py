@@ -48,13 +48,16 @@ class Call:
 
 
 class SourceProblem(Exception):
-    """A source file that cannot be imported: where in it, what is wrong, and a short reason."""
+    """A source file that cannot be imported: where in it, what is wrong, a short reason, and
+    the fix (when it is not in the file itself: an option, the --contact-times records)."""
 
-    def __init__(self, where: str, message: str, reason: str = "invalid file") -> None:
+    def __init__(self, where: str, message: str, reason: str = "invalid file",
+                 fix: str = "fix the file") -> None:
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
         self.reason = reason
+        self.fix = fix
 
 
 def shown(value: object) -> str:

@@ -45,7 +45,8 @@ class ImportReport:
 
     def describe(self) -> str:
         lines = [
-            f"wrote {self.out}: {self.calls:,} calls, {self.messages:,} messages",
+            f"wrote {self.out}: {self.calls:,} call{'s' if self.calls != 1 else ''}, "
+            f"{self.messages:,} message{'s' if self.messages != 1 else ''}",
             f"  files read   {self.files - sum(self.skipped_files.values()):,} of {self.files:,}",
             f"  time base    {self.time_base}",
         ]
@@ -93,7 +94,7 @@ def import_sources(
                 where = f"{source.display}, {problem.where}" if problem.where else source.display
                 if options.on_invalid == "fail":
                     raise DatasetError(
-                        f"{where}: {problem.message}; fix the file, or pass --on-invalid skip "
+                        f"{where}: {problem.message}; {problem.fix}, or pass --on-invalid skip "
                         "to skip such files"
                     ) from None
                 report.skip(problem.reason)

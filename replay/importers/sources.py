@@ -125,9 +125,9 @@ def _expand_remote(url: str, suffixes: tuple[str, ...]) -> list[Source]:
     except DatasetError:
         raise
     except ImportError as error:
+        missing = error.name or str(error)  # fsspec's own says which: "Please install gcsfs ..."
         raise DatasetError(
-            f"{url}: reading this store needs a package that is not installed ({error.name}); "
-            "for s3:// install s3fs"
+            f"{url}: reading this store needs a package that is not installed ({missing})"
         ) from None
     except Exception as error:  # the store's own errors: credentials, network, permissions
         raise DatasetError(f"{url}: cannot list the store ({_short(error)})") from None

@@ -78,7 +78,7 @@ class TimeBase:
         if self.kind == "contact-times":
             return (
                 f"contact times from {options.contact_times} (column {options.time_column}, "
-                f"{len(self._times):,} contacts)"
+                f"{len(self._times):,} contact{'s' if len(self._times) != 1 else ''})"
             )
         if self.kind == "start-at":
             start = options.start_at.isoformat().replace("+00:00", "Z")
@@ -92,8 +92,8 @@ class TimeBase:
                 raise SourceProblem(
                     "",
                     f"contact {contact} is not in {self.options.contact_times} (or has no "
-                    f"{self.options.time_column}); add it, or pass --on-invalid skip",
-                    "no contact time",
+                    f"{self.options.time_column})",
+                    "no contact time", fix=f"add it to {self.options.contact_times}",
                 )
             return self._times[contact]
         if self.kind == "start-at":

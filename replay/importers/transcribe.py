@@ -167,8 +167,8 @@ def _unknown_speaker(item: dict, label: object, at: str) -> None:
         raise SourceProblem(at, "the word has no speaker_label or channel_label; run the "
                             "job with speaker or channel identification", "no speaker")
     raise SourceProblem(f"{at}.speaker_label" if "speaker_label" in item else at,
-                        f"speaker {label!r} is not in --speakers; add {label}=TYPE",
-                        "speaker not in --speakers")
+                        f"speaker {label!r} is not in --speakers", "speaker not in --speakers",
+                        fix=f"add {label}=TYPE to --speakers")
 
 
 def _content(item: dict, at: str) -> str:

@@ -67,8 +67,8 @@ def read(data: bytes, source: Source, options: ImportOptions) -> list[Call]:
                                 "no voice tag")
         voice = voice.strip()
         if voice not in options.speakers:
-            raise SourceProblem(at, f"voice {voice!r} is not in --speakers; add {voice}=TYPE",
-                                "speaker not in --speakers")
+            raise SourceProblem(at, f"voice {voice!r} is not in --speakers",
+                                "speaker not in --speakers", fix=f"add {voice}=TYPE to --speakers")
         start, end = _ms(caption.start_time), _ms(caption.end_time)
         if end < start:
             raise SourceProblem(at, f"ends at {caption.end_time}, before it starts",

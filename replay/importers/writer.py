@@ -47,6 +47,9 @@ class DatasetWriter:
         self.path = Path(path)
         if not self.path.name.lower().endswith(".parquet"):
             raise ConfigError(f"--out {path}: expected a file name ending .parquet")
+        if self.path.is_dir():
+            raise ConfigError(f"--out {path}: is a directory; give the path of the file to "
+                              "write, e.g. calls.parquet")
         self.transform = transform
         self.row_group_rows = row_group_rows
         self.rows = 0
@@ -56,10 +59,13 @@ class DatasetWriter:
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> DatasetWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
+        except OSError as error:
+            raise self._unwritable(error) from None
         os.close(handle)
         self._temporary = Path(name)
         self._writer = pq.ParquetWriter(
@@ -115,6 +121,13 @@ class DatasetWriter:
                 self._writer.close()
             if kind is None:
                 os.chmod(self._temporary, 0o644)
-                os.replace(self._temporary, self.path)
+                try:
+                    os.replace(self._temporary, self.path)
+                except OSError as error:
+                    raise self._unwritable(error) from None
         finally:
             self._temporary.unlink(missing_ok=True)
+
+    def _unwritable(self, error: OSError) -> ConfigError:
+        return ConfigError(f"--out {self.path}: cannot write it ({error.strerror}); give a "
+                           "path in a folder you can write to")

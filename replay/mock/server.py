@@ -67,12 +67,14 @@ def uvicorn_config(app: MockApp) -> uvicorn.Config:
     )
 
 
-async def _write_ready_file_when_started(server: uvicorn.Server, path: Path, url: str) -> None:
+async def _announce_when_started(server: uvicorn.Server, path: Path | None, url: str) -> None:
+    """Once serving: write the ready file (if asked) and say where the mock listens."""
     while not server.started:
         if server.should_exit:
             return
         await asyncio.sleep(0.01)
-    write_ready_file(path, url)
+    if path is not None:
+        write_ready_file(path, url)
     logger.info("mock listening on %s", url)
 
 
@@ -85,10 +87,8 @@ async def _tell_app_when_stopping(server: uvicorn.Server, app: MockApp) -> None:
 
 async def _serve(server: uvicorn.Server, app: MockApp, sockets: list[socket.socket],
                  ready_file: Path | None, url: str) -> None:
-    watchers = [asyncio.create_task(_tell_app_when_stopping(server, app))]
-    if ready_file is not None:
-        watchers.append(
-            asyncio.create_task(_write_ready_file_when_started(server, ready_file, url)))
+    watchers = [asyncio.create_task(_tell_app_when_stopping(server, app)),
+                asyncio.create_task(_announce_when_started(server, ready_file, url))]
     try:
         await server.serve(sockets=sockets)
     finally:

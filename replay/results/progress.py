@@ -107,7 +107,8 @@ def _bulk_window_ms(summary: Mapping[str, Any]) -> float | None:
 
 
 def token_note(summary: Mapping[str, Any]) -> str | None:
-    """Plain words when 401s point at reused tokens, or requests waited for tokens; else None."""
+    """Plain words when 401s point at reused tokens or at tokens never accepted, or requests
+    waited for tokens; else None."""
     tokens = summary.get("tokens")
     if not tokens:
         return None
@@ -131,6 +132,15 @@ def token_note(summary: Mapping[str, Any]) -> str | None:
                       " again")
         notes.append("Tokens were refused as reused: " + " and ".join(evidence) + "; " + advice
                      + ".")
+    unauthorized = tokens.get("unauthorized") or 0
+    accepted = (summary.get("counts") or {}).get("accepted")
+    if unauthorized and not (after or named) and accepted == 0:
+        notes.append(
+            f"No token was accepted: {format_count(unauthorized)} requests got 401 and no"
+            " message was accepted. Check that --org-id and --call-center (and --jwt-audience)"
+            " are right and that the public half of --jwt-key is the certificate registered for"
+            " this call center."
+        )
     waited = tokens.get("requests_waited") or 0
     if waited and (tokens.get("wait_s") or 0) >= TOKEN_WAIT_NOTED_S:
         notes.append(

@@ -222,3 +222,14 @@ def test_the_same_key_gives_the_same_ids_for_two_files_of_the_same_calls(tmp_pat
     for name in ("vendorCallKey", "participantId", "messageId"):
         assert first[name].tolist() == second[name].tolist()
         assert not set(first[name]) & set(third[name])
+
+
+def test_out_naming_the_input_is_refused_and_the_input_is_untouched(tmp_path, key, capsys):
+    dataset = tmp_path / "calls.parquet"
+    dataset.write_bytes(SAMPLE.read_bytes())
+    code, _, err = _main(capsys, str(dataset), "--out", str(dataset),
+                         "--key-file", str(key))
+    assert code == 2
+    assert err == (f"error: --out {dataset} is the dataset being anonymized: write the "
+                   "anonymized copy to another file (the input is never replaced)\n")
+    assert dataset.read_bytes() == SAMPLE.read_bytes()

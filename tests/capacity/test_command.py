@@ -14,6 +14,8 @@ from replay.cli import main
          '--fail-on "error_rate>1%,p99>500ms,lag_p99>50ms"'),
     (["--fail-on", "p99>1s", "--precision", "ten"],
      "error: --precision 'ten': expected a percentage like 10% or a fraction like 0.1"),
+    (["--fail-on", "p99>1s", "--precision", "10"],
+     "error: --precision '10': a bare number is a fraction below 1; for 10 percent write 10%"),
     (["--fail-on", "p99>1s", "--precision", "0%"],
      "error: --precision '0%': must be more than 0, e.g. 10%"),
     (["--fail-on", "p99>1s", "--start-speed", "0"],

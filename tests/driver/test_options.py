@@ -211,3 +211,21 @@ def test_bad_bulk_values_are_refused_naming_the_option(argv, message):
     with pytest.raises(ConfigError) as error:
         config(["--bulk", *argv])
     assert str(error.value) == message
+
+
+def test_a_bulk_batch_option_without_bulk_is_refused():
+    with pytest.raises(ConfigError) as error:
+        config(["--bulk-max-calls", "3"])
+    assert str(error.value) == ("--bulk-max-calls 3 applies only with --bulk (batches to POST "
+                                "/voiceCalls/messages): add --bulk, or drop --bulk-max-calls")
+    assert config(["--bulk", "--bulk-max-calls", "3"]).bulk_settings.max_calls == 3
+    assert config(["--bulk-window", "0.2"]).bulk_settings is None  # the default is harmless
+
+
+def test_jwt_minters_with_a_shared_token_is_refused():
+    with pytest.raises(ConfigError) as error:
+        config(["--jwt-mode", "shared", "--jwt-minters", "2"])
+    assert str(error.value) == ("--jwt-minters 2 applies only with --jwt-mode per-request "
+                                "(shared mode signs one token at a time itself): drop "
+                                "--jwt-minters or --jwt-mode shared")
+    assert config(["--jwt-minters", "2"]).jwt_minters == 2

@@ -65,3 +65,15 @@ def test_options_come_from_replay_environment_variables(tmp_path):
            "REPLAY_SEND_AT": "start"}
     line = dry_run_plan_line(tmp_path, ["--host", "http://127.0.0.1:9"], env)
     assert "speed 3, send at start" in line
+
+
+def test_replay_run_dry_run_leaves_no_run_directory(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=2, messages=3, span_s=10)
+    done = subprocess.run(
+        [sys.executable, "-m", "replay", "run", str(dataset), "--dry-run", "--run-id", "dry"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "first requests (nothing is sent in a dry run):" in done.stdout
+    assert not (tmp_path / "reports" / "dry").exists()

@@ -27,6 +27,20 @@ def test_importing_the_same_sources_twice_gives_identical_bytes_that_validate_ac
     assert f"{outs[0]}: valid" in capsys.readouterr().out
 
 
+def test_prepare_also_writes_a_prepared_directory_of_the_imported_rows(tmp_path, run_import):
+    import pyarrow.parquet as pq
+
+    from replay.dataset.prepared import open_prepared
+
+    out, prepared = tmp_path / "calls.parquet", tmp_path / "prepared"
+    done = run_import("contact-lens", FIXTURES / "contact-lens", "--out", out,
+                      "--agent-id", AGENT, "--start-at", START, "--prepare", prepared)
+    assert done.code == 0, done.err
+    rows = pq.read_table(out).num_rows
+    assert f"prepared {prepared}: {rows:,} messages in " in done.out
+    assert open_prepared(prepared).manifest["messages"] == rows
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["transcribe", "--redacted"], "--redacted does not apply to transcribe; it is read by "
      "contact-lens"),

@@ -265,3 +265,28 @@ def test_chat_analyses_beside_the_voice_ones_are_skipped(tree, tmp_path, run_imp
     assert done.code == 0, done.err
     assert "chat analysis (Analysis/Chat/), not a voice call: 1" in done.out
     assert len(rows(out)) == 10
+
+
+def test_a_contact_missing_from_contact_times_names_the_records_file_as_the_fix(
+    tmp_path, run_import
+):
+    records = tmp_path / "ctr.jsonl"
+    records.write_text('{"ContactId": "someone-else", "InitiationTimestamp": 1764061200000}\n')
+    out = tmp_path / "x.parquet"
+    done = run_import("contact-lens", DANA_FILE, "--out", out, "--agent-id", AGENT,
+                      "--contact-times", records)
+    assert done.code == 2
+    assert done.err == (
+        f"error: {DANA_FILE}: contact 7c1e2f3a-4b5d-4e6f-8a9b-0c1d2e3f4a5b is not in {records} "
+        f"(or has no InitiationTimestamp); add it to {records}, or pass --on-invalid skip to "
+        "skip such files\n"
+    )
+    assert not out.exists()
+
+
+def test_one_call_is_reported_in_the_singular(tmp_path, run_import):
+    out = tmp_path / "one.parquet"
+    done = run_import("contact-lens", DANA_FILE, "--out", out, "--agent-id", AGENT,
+                      "--start-at", "2025-11-25T09:00:00Z")
+    assert done.code == 0, done.err
+    assert done.out.startswith(f"wrote {out}: 1 call, 5 messages\n")

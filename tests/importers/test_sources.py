@@ -6,6 +6,7 @@ What reads S3 runs in a fresh interpreter (see conftest.py for why).
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import shutil
 
@@ -138,3 +139,15 @@ def test_a_gzipped_tree_imports_like_the_plain_one(tmp_path, run_import):
         assert done.code == 0, done.err
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_a_store_whose_package_is_missing_names_that_package():
+    pytest.importorskip("fsspec")
+    if importlib.util.find_spec("gcsfs") is not None:
+        pytest.skip("gcsfs is installed here")
+    with pytest.raises(DatasetError) as error:
+        find_sources(["gs://bucket/transcripts/"], (".json",))
+    assert str(error.value).startswith("gs://bucket/transcripts/: reading this store needs a "
+                                       "package that is not installed (")
+    assert "gcsfs" in str(error.value)
+    assert "s3fs" not in str(error.value)

@@ -35,9 +35,8 @@ def test_json_lines_contact_records_are_read_through_a_dotted_time_column(tmp_pa
     with pytest.raises(SourceProblem) as problem:
         base.start_ms(_call("c-2"), SOURCE)
     assert str(problem.value) == (
-        f"contact c-2 is not in {records} (or has no Agent.ConnectedToAgentTimestamp); add it, "
-        "or pass --on-invalid skip")
-    assert problem.value.reason == "no contact time"
+        f"contact c-2 is not in {records} (or has no Agent.ConnectedToAgentTimestamp)")
+    assert (problem.value.reason, problem.value.fix) == ("no contact time", f"add it to {records}")
 
 
 def test_a_csv_export_with_other_column_names(tmp_path):

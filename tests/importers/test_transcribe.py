@@ -94,7 +94,7 @@ def test_a_speaker_missing_from_speakers_names_the_item(tmp_path, run_import):
     assert done.code == 2
     assert done.err == (
         f"error: {TREE / 'call-0192-standard.json'}, results.items[4].speaker_label: speaker "
-        "'spk_1' is not in --speakers; add spk_1=TYPE; fix the file, or pass --on-invalid "
+        "'spk_1' is not in --speakers; add spk_1=TYPE to --speakers, or pass --on-invalid "
         "skip to skip such files\n"
     )
 

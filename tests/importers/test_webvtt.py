@@ -30,7 +30,7 @@ def test_a_voice_missing_from_speakers_names_the_cue(tmp_path, run_import):
     assert done.code == 2
     assert done.err == (
         f"error: {SOURCE}, cue 2 (00:00:03.900): voice 'Caller' is not in --speakers; add "
-        "Caller=TYPE; fix the file, or pass --on-invalid skip to skip such files\n"
+        "Caller=TYPE to --speakers, or pass --on-invalid skip to skip such files\n"
     )
 
 

@@ -86,3 +86,21 @@ def test_a_failing_transform_leaves_nothing_behind(tmp_path):
     with pytest.raises(ValueError, match="cannot anonymise"):
         _write(tmp_path / "calls.parquet", _calls(3), transform=broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_directory_as_out_is_refused(tmp_path):
+    (tmp_path / "calls.parquet").mkdir()
+    with pytest.raises(ConfigError) as error:
+        DatasetWriter(tmp_path / "calls.parquet")
+    assert str(error.value) == (f"--out {tmp_path / 'calls.parquet'}: is a directory; give the "
+                                "path of the file to write, e.g. calls.parquet")
+
+
+def test_an_unwritable_place_is_a_config_error_and_leaves_nothing(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(ConfigError) as error:
+        _write(blocker / "calls.parquet", _calls(1))
+    assert str(error.value).startswith(f"--out {blocker / 'calls.parquet'}: cannot write it (")
+    assert str(error.value).endswith("); give a path in a folder you can write to")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]

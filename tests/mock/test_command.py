@@ -67,3 +67,18 @@ def test_replay_mock_serves_until_sigterm(tmp_path):
         _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0
     assert b"Traceback" not in stderr
+
+
+def test_replay_mock_says_where_it_listens_without_a_ready_file():
+    import select
+    import signal
+
+    process = subprocess.Popen([sys.executable, "-m", "replay", "mock", "--no-auth", "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        readable, _, _ = select.select([process.stderr], [], [], 20)
+        line = process.stderr.readline() if readable else ""
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+    assert "replay.mock.server: mock listening on http://127.0.0.1:" in line

@@ -113,3 +113,14 @@ def test_the_token_note_says_when_requests_waited_for_tokens():
         " did not keep up; raise --jwt-minters."
     )
     assert token_note({"tokens": None}) is None
+
+
+def test_the_token_note_says_when_no_token_was_ever_accepted():
+    tokens = {"mode": "per-request", "unauthorized": 157, "refused_after_accepted": 0,
+              "refused_naming_reuse": 0}
+    assert token_note({"tokens": tokens, "counts": {"accepted": 0}}) == (
+        "No token was accepted: 157 requests got 401 and no message was accepted. Check that"
+        " --org-id and --call-center (and --jwt-audience) are right and that the public half"
+        " of --jwt-key is the certificate registered for this call center."
+    )
+    assert token_note({"tokens": tokens, "counts": {"accepted": 3}}) is None

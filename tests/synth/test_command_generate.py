@@ -58,3 +58,21 @@ def test_bad_options_exit_2_with_a_message(tmp_path, capsys, argv, expected):
 def test_an_unknown_output_type_exits_2(tmp_path, capsys):
     assert cli.main(["generate", "--calls", "1", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "unknown file type" in capsys.readouterr().err
+
+
+def test_a_directory_as_out_exits_2_before_generating(tmp_path, capsys):
+    (tmp_path / "x.parquet").mkdir()
+    out = str(tmp_path / "x.parquet")
+    assert cli.main(["generate", "--calls", "1", "--out", out]) == 2
+    assert capsys.readouterr().err == (f"error: --out {out}: is a directory; give the path of "
+                                       "the file to write, e.g. transcripts.parquet\n")
+
+
+def test_an_unwritable_out_exits_2_and_leaves_nothing(tmp_path, capsys):
+    (tmp_path / "file").write_text("a file where a folder should be")
+    out = str(tmp_path / "file" / "x.parquet")
+    assert cli.main(["generate", "--calls", "1", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out {out}: cannot write it (")
+    assert err.endswith("); give a path in a folder you can write to\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
