@@ -73,8 +73,9 @@ def render_outputs() -> str:
         "",
         "## series.json",
         "",
-        "`\"schema\": \"replay-series/1\"`. What the report draws, aggregated from the outcome rows as they are written (never "
-        "holding them all), so `replay report` reads this small file instead of "
+        "`\"schema\": \"replay-series/1\"`. What the report draws, aggregated from the "
+        "outcome rows as they are written (never holding them all), so `replay report` "
+        "reads this small file instead of "
         "outcomes.parquet. Run directories written before it existed have no series.json; "
         "the report then reads outcomes.parquet.",
         "",
