@@ -126,9 +126,10 @@ class SeriesBuilder:
             return
         keys = seconds * 1_000_000 + bucket_indexes(values) // COARSE
         unique, counts = np.unique(keys, return_counts=True)
-        self._buckets[kind].append(pd.Series(counts, index=unique))
-        if sum(len(part) for part in self._buckets[kind]) > _COMPACT_ROWS:
-            self._buckets[kind] = [_compact(self._buckets[kind])]
+        parts = self._buckets[kind]
+        parts.append(pd.Series(counts, index=unique))
+        if sum(map(len, parts)) > 2 * max(len(parts[0]), _COMPACT_ROWS):  # amortised
+            self._buckets[kind] = [_compact(parts)]
         top = self._max.get(kind, np.full(0, -np.inf))
         size = int(seconds.max()) + 1
         if top.size < size:

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+import replay.results.series as series_module
 from replay.errors import ConfigError
 from replay.results.outcomes import read_outcomes
 from replay.results.series import (
@@ -41,6 +42,13 @@ def test_series_from_many_batches_equals_the_series_from_one(synthetic_outcomes)
         builder.add(synthetic_outcomes.slice(start, 777))
     assert json.dumps(builder.finish(duration_s=125.0), sort_keys=True) == \
         json.dumps(whole, sort_keys=True)
+
+
+def test_compacting_the_aggregates_changes_nothing(synthetic_outcomes, monkeypatch):
+    whole = series_of_table(synthetic_outcomes, duration_s=125.0)
+    monkeypatch.setattr(series_module, "_COMPACT_ROWS", 50)  # compact after almost every batch
+    compacted = series_of_table(synthetic_outcomes, duration_s=125.0, batch_rows=500)
+    assert json.dumps(compacted, sort_keys=True) == json.dumps(whole, sort_keys=True)
 
 
 def test_counts_and_rates_match_the_per_message_definitions(synthetic_outcomes):
