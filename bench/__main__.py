@@ -2,7 +2,7 @@
 
     python -m bench [--quick | --smoke]
                     [--only mock,generator,fidelity,data,import,soak,metrics,tokens,proxy,bulk,
-                            anonymize,scale]
+                            anonymize,scale,report]
                     [--results-dir bench/results]
 
 Sections (default: mock, generator, fidelity, data, import; the others only when named in
@@ -21,6 +21,8 @@ Sections (default: mock, generator, fidelity, data, import; the others only when
   bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
              adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
   anonymize  replay anonymize's messages/s on one core per content mode (bench/anonymize.py)
+  report     replay report's time and peak memory on 2M messages: from series.json, and from
+             outcomes.parquet alone as the reference (bench/report_run.py)
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes
@@ -55,6 +57,7 @@ from bench import (
     metrics_section,
     mock,
     proxy,
+    report_section,
     scale,
     soak,
     tokens,
@@ -82,7 +85,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "data": data_section.run, "import": import_section.run, "soak": soak.run,
     "metrics": metrics_section.run, "tokens": tokens.run, "proxy": proxy.run,
     "bulk": bulk.run, "scale": scale.run,
-    "anonymize": anonymize_section.run,
+    "anonymize": anonymize_section.run, "report": report_section.run,
 }
 DEFAULT_SECTIONS = ("mock", "generator", "fidelity", "data", "import")
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"

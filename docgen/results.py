@@ -13,7 +13,13 @@ from docgen.markdown import cell, code, table
 
 
 def render_outputs() -> str:
-    from replay.results.schema import LATENCY_STATS, OUTCOME_COLUMNS, REASONS, SUMMARY_FIELDS
+    from replay.results.schema import (
+        LATENCY_STATS,
+        OUTCOME_COLUMNS,
+        REASONS,
+        SERIES_FIELDS,
+        SUMMARY_FIELDS,
+    )
     from replay.results.summary import SCHEMA as SUMMARY_SCHEMA
     from replay.results.verdict import COUNT_METRICS, LATENCY_METRICS, RATIO_METRICS
 
@@ -23,6 +29,7 @@ def render_outputs() -> str:
     fields = [(code(f.path), cell(f.type), cell(f.meaning + (" (not in every run)"
                                                               if f.optional else "")))
               for f in SUMMARY_FIELDS]
+    series = [(code(f.path), cell(f.type), cell(f.meaning)) for f in SERIES_FIELDS]
     metrics = [
         (", ".join(code(m) for m in RATIO_METRICS), "shares: `%`, or a fraction from 0 to 1"),
         (", ".join(code(m) for m in COUNT_METRICS), "message counts"),
@@ -63,6 +70,16 @@ def render_outputs() -> str:
         "### Reasons",
         "",
         table(("reason", "outcome", "meaning"), reasons),
+        "",
+        "## series.json",
+        "",
+        "`\"schema\": \"replay-series/1\"`. What the report draws, aggregated from the "
+        "outcome rows as they are written (never holding them all), so `replay report` "
+        "reads this small file instead of "
+        "outcomes.parquet. Run directories written before it existed have no series.json; "
+        "the report then reads outcomes.parquet.",
+        "",
+        table(("field", "type", "meaning"), series),
         "",
     ])
 

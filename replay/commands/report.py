@@ -1,4 +1,4 @@
-"""`replay report RUN_DIR`: rebuild a run's report.html from summary.json and outcomes.parquet."""
+"""`replay report RUN_DIR`: rebuild a run's report.html from summary.json and series.json."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report",
         help="rebuild a run's HTML report from its files",
         description="Rebuild RUN_DIR/report.html from RUN_DIR/summary.json and "
-        "RUN_DIR/outcomes.parquet (and Locust's *_stats.csv when present). The page is "
+        "RUN_DIR/series.json (and Locust's *_stats.csv when present); a run directory written "
+        "before series.json existed is reported from its outcomes.parquet. The page is "
         "self-contained: it opens offline and fetches nothing.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path,

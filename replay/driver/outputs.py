@@ -37,8 +37,14 @@ from replay.errors import ConfigError
 from replay.exit_codes import ExitCode
 from replay.plan import Plan, ids_as_sent
 from replay.results.measures import Measures, measure_outcomes
-from replay.results.outcomes import OutcomesWriter, build_outcomes, write_outcomes
+from replay.results.outcomes import (
+    OutcomesWriter,
+    build_outcomes,
+    concat_outcomes,
+    write_outcomes,
+)
 from replay.results.recorder import OutcomeRecorder
+from replay.results.series import SERIES_FILE, SeriesBuilder, series_of_table, write_series
 from replay.results.summary import build_summary, write_summary
 
 logger = logging.getLogger(__name__)
@@ -121,6 +127,7 @@ class OutcomeSink:
         self.chunks: list[bytes] = []
         self.worker = worker
         self.measures = Measures()
+        self.series = SeriesBuilder() if path else None  # series.json, built as rows are written
         self.rows = 0
         self.tokens: dict[str, Any] | None = None  # summary.json `tokens`, set at the end
 
@@ -131,6 +138,7 @@ class OutcomeSink:
         self.rows += table.num_rows
         if self._writer is not None:
             self._writer.write(table)
+            self.series.add(table)
         else:
             self.chunks.append(table_to_bytes(table))
         batch.table = batch.builder = None  # the batch's rows go as soon as they are written
@@ -168,12 +176,14 @@ def write_outputs(
     *, config: ReplayConfig, outcomes: pa.Table | None, run: dict[str, Any],
     dataset: dict[str, Any], skipped: int, planned: int | None = None,
     measures: Measures | None = None, tokens: dict[str, Any] | None = None,
-    lateness: dict[str, Any] | None = None,
+    lateness: dict[str, Any] | None = None, series: SeriesBuilder | None = None,
 ) -> dict[str, Any]:
     """Write outcomes.parquet (unless `outcomes` is None: already written, by an
     OutcomeSink), summary.json and report.html; return the summary.
 
-    `measures` (merged from workers or batches) replaces measuring `outcomes` again; `planned`
+    series.json (replay.results.series) comes from `series`, the builder an OutcomeSink fed
+    batch by batch, or else from `outcomes` a slice at a time. `measures` (merged from workers
+    or batches) replaces measuring `outcomes` again; `planned`
     counts messages that have no outcome row (a lost worker's share).
     """
     run_dir = config.run_dir
@@ -193,8 +203,21 @@ def write_outputs(
         lateness=lateness,
     )
     write_summary(os.path.join(run_dir, "summary.json"), summary)
+    _write_series(run_dir, series, outcomes, duration_s=float(run.get("duration_s") or 0.0))
     _write_report(run_dir)
     return summary
+
+
+def _write_series(run_dir: str, series: SeriesBuilder | None, outcomes: pa.Table | None, *,
+                  duration_s: float) -> None:
+    try:
+        content = (series.finish(duration_s=duration_s) if series is not None else
+                   series_of_table(outcomes if outcomes is not None else concat_outcomes([]),
+                                   duration_s=duration_s))
+        write_series(os.path.join(run_dir, SERIES_FILE), content)
+    except Exception:  # like the report: a broken series must not lose the run's numbers
+        logger.exception("could not write %s/%s (the report falls back to outcomes.parquet)",
+                         run_dir, SERIES_FILE)
 
 
 def _write_report(run_dir: str) -> None:

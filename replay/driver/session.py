@@ -245,7 +245,7 @@ class ReplaySession:
                         stop_reason=replayer.stop_reason,
                         unsent=sink.measures.rows - sink.measures.sent)
         summary = write_outputs(
-            config=config, outcomes=None, measures=sink.measures, run=run,
+            config=config, outcomes=None, measures=sink.measures, series=sink.series, run=run,
             dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
                      "span_s": stream.span_s},
             skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,

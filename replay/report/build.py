@@ -2,9 +2,11 @@
 
     write_report(Path("reports/20261125-170000"))  # -> reports/20261125-170000/report.html
 
-In: a run directory holding `summary.json` and `outcomes.parquet` (Locust's `*_stats.csv` is used
-when present). Out: `report.html`, written atomically (a temporary file in the same directory,
-then renamed), so a reader never sees half a page. Bad or missing inputs raise `ConfigError`.
+In: a run directory holding `summary.json` and `series.json` (Locust's `*_stats.csv` is used
+when present); `outcomes.parquet` is read only when series.json is absent (a run directory
+written before series.json existed; see replay.report.data). Out: `report.html`, written
+atomically (a temporary file in the same directory, then renamed), so a reader never sees half
+a page. Bad or missing inputs raise `ConfigError`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 
 from replay.atomic import write_atomically
 from replay.report.charts import report_charts
-from replay.report.data import latencies_ms, load_run
-from replay.report.distributions import log_histogram
+from replay.report.data import load_run
+from replay.report.distributions import distributions
 from replay.report.page import render_page
 from replay.report.series import time_series
 from replay.report.tables import report_tables
@@ -28,11 +30,9 @@ REPORT_FILE = "report.html"
 def build_report(run_dir: Path) -> str:
     """The report page for `run_dir`, as HTML text."""
     run = load_run(run_dir)
-    outcomes = run.outcomes
-    series = time_series(outcomes, duration_s=float(run.summary["run"].get("duration_s") or 0))
-    histograms = {name: log_histogram(values) for name, values in latencies_ms(outcomes).items()}
-    return render_page(run.summary, report_charts(series, histograms), report_tables(run),
-                       outcome_rows=len(outcomes))
+    charts = report_charts(time_series(run.series), distributions(run.series))
+    return render_page(run.summary, charts, report_tables(run),
+                       outcome_rows=int(run.series["rows"]))
 
 
 def write_report(run_dir: Path) -> Path:

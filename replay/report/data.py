@@ -1,11 +1,13 @@
-"""Read a run directory's files for the report: summary.json, outcomes.parquet, Locust's CSV.
+"""Read a run directory's files for the report: summary.json, series.json, Locust's CSV.
 
     run = load_run(Path("reports/20261125-170000"))
-    run.summary["counts"]["planned"], run.outcomes["due_s"], run.locust_stats
+    run.summary["counts"]["planned"], run.series["lines"]["sent_mps"], run.locust_stats
 
 In: the files described in docs/architecture.md ("Run outputs"), read by `replay.results`
-(`read_summary`, `read_outcomes`: one reader and one schema for each file). The report keeps
-the columns in `OUTCOME_COLUMNS` plus `final_sent_s`. Locust's `*_stats.csv` is optional.
+(`read_summary`, `read_series`: one reader and one schema for each file). The report never
+reads outcomes.parquet when series.json is there; a run directory written before series.json
+existed has only outcomes.parquet, whose series is then computed here (`read_outcomes`, then
+`series_of_table`: memory grows with the run). Locust's `*_stats.csv` is optional.
 Out: a frozen `RunFiles`. Anything missing or unreadable raises `ConfigError` naming the file, what
 is wrong and how to get a good one; never a traceback.
 """
@@ -17,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from replay.errors import ConfigError
 from replay.results.outcomes import read_outcomes
+from replay.results.series import SERIES_FILE, read_series, series_of_table
 from replay.results.summary import read_summary
 
 logger = logging.getLogger(__name__)
@@ -31,22 +32,6 @@ SUMMARY_FILE = "summary.json"
 OUTCOMES_FILE = "outcomes.parquet"
 SUMMARY_SECTIONS = ("run", "counts", "latency_ms", "reconciliation", "verdict")
 
-# column -> pandas dtype the report works with (repetitive strings as categories: less memory)
-OUTCOME_COLUMNS: dict[str, str] = {
-    "vendorCallKey": "category",
-    "messageId": "string",
-    "senderType": "category",
-    "call_seq": "int32",
-    "worker": "int16",
-    "due_s": "float64",
-    "sent_s": "float64",
-    "done_s": "float64",
-    "status": "int16",
-    "outcome": "category",
-    "reason": "category",
-}
-
-FINAL_SENT = "final_sent_s"
 LOCUST_STATS_COLUMNS = ("Type", "Name", "Request Count", "Failure Count", "50%", "95%", "99%")
 
 _REMEDY = "rebuild the run with `replay run`, or point at a directory that holds its outputs"
@@ -54,11 +39,11 @@ _REMEDY = "rebuild the run with `replay run`, or point at a directory that holds
 
 @dataclass(frozen=True, kw_only=True)
 class RunFiles:
-    """One run's files, checked; `outcomes` has the `OUTCOME_COLUMNS` and `final_sent_s`."""
+    """One run's files, checked; `series` is series.json's content (replay.results.series)."""
 
     run_dir: Path
     summary: dict[str, Any]
-    outcomes: pd.DataFrame
+    series: dict[str, Any]
     locust_stats: pd.DataFrame | None
 
 
@@ -69,10 +54,11 @@ def load_run(run_dir: Path) -> RunFiles:
         raise ConfigError(
             f"{run_dir}: not a directory; give the run's directory (reports/<run-id>)"
         )
+    summary = load_summary(run_dir / SUMMARY_FILE)
     return RunFiles(
         run_dir=run_dir,
-        summary=load_summary(run_dir / SUMMARY_FILE),
-        outcomes=load_outcomes(run_dir / OUTCOMES_FILE),
+        summary=summary,
+        series=load_series(run_dir, duration_s=float(summary["run"].get("duration_s") or 0)),
         locust_stats=load_locust_stats(run_dir),
     )
 
@@ -92,31 +78,14 @@ def load_summary(path: Path) -> dict[str, Any]:
     return summary
 
 
-def load_outcomes(path: Path) -> pd.DataFrame:
-    """Read `outcomes.parquet` through `replay.results.read_outcomes` (its one schema), as a
-    DataFrame of the report's columns and dtypes."""
-    table = read_outcomes(path)
-    try:
-        return table.select([*OUTCOME_COLUMNS, FINAL_SENT]).to_pandas().astype(
-            {**OUTCOME_COLUMNS, FINAL_SENT: "float64"})
-    except (pa.ArrowException, ValueError, TypeError) as error:
-        raise ConfigError(f"{path}: a column cannot be read as the report needs it ({error}); "
-                          f"{_REMEDY}") from None
-
-
-def latencies_ms(outcomes: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per-message milliseconds, NaN where unmeasured, as the summary defines them:
-    lag = sent - due (early counts as 0), service = done - final attempt's start,
-    from_schedule = done - due."""
-    due = outcomes["due_s"].to_numpy(dtype=float)
-    sent = outcomes["sent_s"].to_numpy(dtype=float)
-    done = outcomes["done_s"].to_numpy(dtype=float)
-    final_sent = outcomes[FINAL_SENT].to_numpy(dtype=float)
-    return {
-        "lag": np.maximum(sent - due, 0.0) * 1000.0,
-        "service": (done - final_sent) * 1000.0,
-        "from_schedule": (done - due) * 1000.0,
-    }
+def load_series(run_dir: Path, *, duration_s: float = 0.0) -> dict[str, Any]:
+    """series.json, or for a run written before it existed, the series of outcomes.parquet."""
+    path = Path(run_dir) / SERIES_FILE
+    if path.exists():
+        return read_series(path)
+    logger.info("%s: no %s (a run written by an older version): computing it from %s",
+                run_dir, SERIES_FILE, OUTCOMES_FILE)
+    return series_of_table(read_outcomes(Path(run_dir) / OUTCOMES_FILE), duration_s=duration_s)
 
 
 def load_locust_stats(run_dir: Path) -> pd.DataFrame | None:

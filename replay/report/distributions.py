@@ -1,22 +1,25 @@
 """Log-scale histograms of a run's latencies, for the report's distribution charts.
 
-    hist = log_histogram(lag_ms)
-    hist.edges_ms (len n+1), hist.counts (len n)
+    hists = distributions(run.series)     # {"lag": Histogram, "service": ..., "from_schedule": ...}
+    hists["lag"].edges_ms (len n+1), hists["lag"].counts (len n)
 
-In: a float array of milliseconds (NaN ignored). Out: `Histogram` with `BINS_PER_DECADE` bins per
-power of ten from `FLOOR_MS` up to the largest value; values at or below `FLOOR_MS` (including a
-slightly negative schedule lag, which clock jitter can produce) fall into the first bin.
+In: series.json's `distributions` (replay.results.series counts every message as it is written):
+`BINS_PER_DECADE` bins per power of ten from `FLOOR_MS` up to the largest value; values at or
+below `FLOOR_MS` (including a slightly negative schedule lag, which clock jitter can produce) are
+in the first bin. Out: one `Histogram` per latency.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-FLOOR_MS = 0.01
-BINS_PER_DECADE = 10
+from replay.results.series import DIST_BINS_PER_DECADE as BINS_PER_DECADE
+from replay.results.series import DIST_FLOOR_MS as FLOOR_MS
+
+__all__ = ["BINS_PER_DECADE", "FLOOR_MS", "Histogram", "distributions"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,13 +32,9 @@ class Histogram:
         return int(self.counts.sum())
 
 
-def log_histogram(values_ms: np.ndarray) -> Histogram:
-    finite = values_ms[np.isfinite(values_ms)]
-    top = max(float(finite.max()) if finite.size else 1.0, FLOOR_MS * 10)
-    first = math.log10(FLOOR_MS)
-    decades = math.ceil(math.log10(top) - first + 1e-9)
-    edges = 10.0 ** (first + np.arange(decades * BINS_PER_DECADE + 1) / BINS_PER_DECADE)
-    index = np.searchsorted(edges, np.maximum(finite, FLOOR_MS), side="right") - 1
-    index = np.clip(index, 0, len(edges) - 2)
-    counts = np.bincount(index, minlength=len(edges) - 1)
-    return Histogram(edges_ms=edges, counts=counts)
+def distributions(series: dict[str, Any]) -> dict[str, Histogram]:
+    return {
+        kind: Histogram(edges_ms=np.array(hist["edges_ms"], dtype=float),
+                        counts=np.array(hist["counts"], dtype=np.int64))
+        for kind, hist in series["distributions"].items()
+    }

@@ -1,6 +1,6 @@
 """Assemble the report's single self-contained HTML page.
 
-    html = render_page(summary, charts, tables, outcome_rows=len(outcomes))
+    html = render_page(summary, charts, tables, outcome_rows=series["rows"])
 
 In: the run's summary dict (schema replay-summary/1), `Chart`s (replay.report.charts) and `Table`s
 (replay.report.tables). Out: one HTML string with its CSS, its data and plotly.js inline (see

@@ -1,12 +1,14 @@
-"""The report's tables, computed from the outcomes (and Locust's stats CSV for other endpoints).
+"""The report's tables, from series.json (and Locust's stats CSV for other endpoints).
 
     for table in report_tables(run): table.title, table.columns, table.rows
 
-In: `RunFiles` from `replay.report.data`. Out: `Table`s whose rows are dicts keyed by the columns'
-keys, raw values (formatting is the page's job); each `Column.kind` says how to show a value:
-`text`, `int`, `ms`, `share` (a fraction shown as a percentage) or `s` (run-clock seconds).
+In: `RunFiles` from `replay.report.data`, whose `series` (replay.results.series) holds the
+groups' counts and percentiles, every error reason with its first example, and the slowest calls,
+all aggregated batch by batch during the run. Out: `Table`s whose rows are dicts keyed by the
+columns' keys, raw values (formatting is the page's job); each `Column.kind` says how to show a
+value: `text`, `int`, `ms`, `share` (a fraction shown as a percentage) or `s` (run-clock seconds).
 
-- By endpoint: the transcript endpoint from the outcomes (service time); any other request Locust
+- By endpoint: the transcript endpoint from the series (service time); any other request Locust
   recorded (call lifecycle) from its stats CSV, whose percentiles Locust rounds.
 - By senderType: messages, error share, service-time p50/p95/p99 and latency-from-schedule p99.
 - By worker (distributed runs only): the same, plus schedule-lag p99, per Locust worker.
@@ -16,17 +18,17 @@ keys, raw values (formatting is the page's job); each `Column.kind` says how to 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from replay.report.data import RunFiles, latencies_ms
+from replay.report.data import RunFiles
+from replay.results.series import MAX_SLOW_CALLS
 
 TRANSCRIPT_ENDPOINT = "POST /voiceCalls/{vendorCallKey}/messages"
 MAX_ERROR_ROWS = 20
-MAX_SLOW_CALLS = 15
 
 
 @dataclass(frozen=True)
@@ -55,23 +57,19 @@ LATENCY_COLUMNS = (
 
 
 def report_tables(run: RunFiles) -> list[Table]:
-    frame = _with_latencies(run.outcomes)
-    tables = [by_endpoint(frame, run.locust_stats), by_sender_type(frame)]
-    if frame["worker"].nunique() > 1:
-        tables.append(by_worker(frame))
-    return [*tables, error_reasons(frame), slowest_calls(frame)]
+    groups = run.series["groups"]
+    whole = groups.get("all", {}).get("all", {"count": 0, "errors": 0})
+    tables = [by_endpoint(whole, run.locust_stats), by_sender_type(groups.get("senderType", {}))]
+    workers = groups.get("worker", {})
+    if len(workers) > 1:
+        tables.append(by_worker(workers))
+    return [*tables, error_reasons(run.series["error_reasons"], whole["count"]),
+            slowest_calls(run.series["slowest_calls"])]
 
 
-def nearest_rank(values: np.ndarray, q: float) -> float:
-    values = values[np.isfinite(values)]
-    if not values.size:
-        return float("nan")
-    rank = max(int(np.ceil(q * values.size)), 1) - 1
-    return float(np.partition(values, rank)[rank])
-
-
-def by_endpoint(frame: pd.DataFrame, locust_stats: pd.DataFrame | None) -> Table:
-    rows = [{"endpoint": TRANSCRIPT_ENDPOINT, "source": "outcomes", **_group_stats(frame)}]
+def by_endpoint(whole: dict[str, Any], locust_stats: pd.DataFrame | None) -> Table:
+    """`whole`: the series' group of every message (count, errors, percentiles)."""
+    rows = [{"endpoint": TRANSCRIPT_ENDPOINT, "source": "outcomes", **_group_stats(whole)}]
     note = "Service time (response minus send) of the final attempt."
     if locust_stats is not None:
         others = locust_stats[
@@ -95,11 +93,9 @@ def by_endpoint(frame: pd.DataFrame, locust_stats: pd.DataFrame | None) -> Table
     return Table(title="By endpoint", key="endpoints", columns=columns, rows=rows, note=note)
 
 
-def by_sender_type(frame: pd.DataFrame) -> Table:
-    rows = [
-        {"senderType": sender, **_group_stats(group)}
-        for sender, group in frame.groupby("senderType", sort=True, observed=True)
-    ]
+def by_sender_type(senders: dict[str, dict[str, Any]]) -> Table:
+    rows = [{"senderType": sender, **_group_stats(group)}
+            for sender, group in sorted(senders.items())]
     columns = (
         Column("senderType", "senderType"),
         *LATENCY_COLUMNS,
@@ -111,12 +107,9 @@ def by_sender_type(frame: pd.DataFrame) -> Table:
     )
 
 
-def by_worker(frame: pd.DataFrame) -> Table:
-    rows = [
-        {"worker": int(worker), **_group_stats(group),
-         "lag_p99": nearest_rank(group["lag_ms"].to_numpy(dtype=float), 0.99)}
-        for worker, group in frame.groupby("worker", sort=True)
-    ]
+def by_worker(workers: dict[str, dict[str, Any]]) -> Table:
+    rows = [{"worker": int(worker), **_group_stats(group), "lag_p99": _ms(group.get("lag_p99"))}
+            for worker, group in sorted(workers.items(), key=lambda item: int(item[0]))]
     columns = (
         Column("worker", "worker", "int"),
         *LATENCY_COLUMNS,
@@ -128,26 +121,12 @@ def by_worker(frame: pd.DataFrame) -> Table:
     )
 
 
-def error_reasons(frame: pd.DataFrame, limit: int = MAX_ERROR_ROWS) -> Table:
-    failed = frame[frame["outcome"] != "accepted"]
-    rows = []
-    if len(failed):
-        groups = failed.groupby(["reason", "status"], sort=False, observed=True)
-        counts = groups.size().sort_values(ascending=False, kind="stable")
-        firsts = groups.head(1).set_index(["reason", "status"])
-        for (reason, status), count in counts.head(limit).items():
-            example = firsts.loc[(reason, status)]
-            rows.append({
-                "reason": reason,
-                "status": int(status),
-                "count": int(count),
-                "share": count / len(frame),
-                "example": f"{example['vendorCallKey']} / {example['messageId']}",
-                "due_s": float(example["due_s"]),
-            })
-        hidden = len(counts) - len(rows)
-    else:
-        hidden = 0
+def error_reasons(reasons: list[dict[str, Any]], messages: int,
+                  limit: int = MAX_ERROR_ROWS) -> Table:
+    """`reasons`: the series' error reasons, commonest first; `messages`: every outcome row."""
+    rows = [{**reason, "share": reason["count"] / messages if messages else 0.0}
+            for reason in reasons[:limit]]
+    hidden = len(reasons) - len(rows)
     columns = (
         Column("reason", "reason"),
         Column("status", "status", "int"),
@@ -160,25 +139,8 @@ def error_reasons(frame: pd.DataFrame, limit: int = MAX_ERROR_ROWS) -> Table:
     return Table(title="Error reasons", key="errors", columns=columns, rows=rows, note=note)
 
 
-def slowest_calls(frame: pd.DataFrame, limit: int = MAX_SLOW_CALLS) -> Table:
-    rows = []
-    if len(frame):
-        calls = frame.groupby("vendorCallKey", sort=False, observed=True).agg(
-            messages=("messageId", "size"),
-            errors=("is_error", "sum"),
-            worst_ms=("from_schedule_ms", "max"),
-        )
-        final = frame.sort_values("call_seq").groupby("vendorCallKey", observed=True).tail(1)
-        calls["final_ms"] = final.set_index("vendorCallKey")["from_schedule_ms"]
-        ranked = calls.dropna(subset=["worst_ms"]).nlargest(limit, "worst_ms")
-        for key, call in ranked.iterrows():
-            rows.append({
-                "vendorCallKey": key,
-                "messages": int(call["messages"]),
-                "errors": int(call["errors"]),
-                "worst_ms": float(call["worst_ms"]),
-                "final_ms": float(call["final_ms"]),
-            })
+def slowest_calls(calls: list[dict[str, Any]], limit: int = MAX_SLOW_CALLS) -> Table:
+    rows = [{**call, "final_ms": _ms(call["final_ms"])} for call in calls[:limit]]
     columns = (
         Column("vendorCallKey", "vendorCallKey"),
         Column("messages", "messages", "int"),
@@ -193,24 +155,17 @@ def slowest_calls(frame: pd.DataFrame, limit: int = MAX_SLOW_CALLS) -> Table:
     )
 
 
-def _with_latencies(outcomes: pd.DataFrame) -> pd.DataFrame:
-    latency = latencies_ms(outcomes)
-    return outcomes.assign(
-        service_ms=latency["service"],
-        lag_ms=latency["lag"],
-        from_schedule_ms=latency["from_schedule"],
-        is_error=outcomes["outcome"] != "accepted",
-    )
-
-
-def _group_stats(group: pd.DataFrame) -> dict[str, float]:
-    service = group["service_ms"].to_numpy(dtype=float)
-    count = len(group)
+def _group_stats(group: dict[str, Any]) -> dict[str, float]:
+    count = int(group.get("count", 0))
     return {
         "count": count,
-        "error_share": float(group["is_error"].sum()) / count if count else 0.0,
-        "p50": nearest_rank(service, 0.5),
-        "p95": nearest_rank(service, 0.95),
-        "p99": nearest_rank(service, 0.99),
-        "from_schedule_p99": nearest_rank(group["from_schedule_ms"].to_numpy(dtype=float), 0.99),
+        "error_share": group.get("errors", 0) / count if count else 0.0,
+        "p50": _ms(group.get("service_p50")),
+        "p95": _ms(group.get("service_p95")),
+        "p99": _ms(group.get("service_p99")),
+        "from_schedule_p99": _ms(group.get("from_schedule_p99")),
     }
+
+
+def _ms(value: float | None) -> float:
+    return math.nan if value is None else float(value)

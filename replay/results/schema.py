@@ -219,3 +219,28 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 LATENCY_STATS = ("count", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
+
+# series.json ("schema": "replay-series/1", replay.results.series): what the report draws. Arrays
+# under `t`, `lines` and `errors` have one value per interval of `bin_s` seconds; null = empty.
+SERIES_FIELDS: tuple[Field, ...] = (
+    Field("schema", "string", "`replay-series/1`"),
+    Field("rows", "integer", "outcome rows aggregated (one per planned message with a row)"),
+    Field("bin_s", "number", "interval width in seconds: 1 for runs up to 2,000 s, wider for "
+          "longer runs (at most 2,000 intervals)"),
+    Field("t", "array", "each interval's start, run-clock seconds"),
+    Field("lines", "object", "per interval: `intended_mps`, `sent_mps`, `accepted_mps`, "
+          "`failed_mps` (messages per second, placed by due, send and answer time), "
+          "`lag_p50/p95/p99/max_ms`, `service_p50/p95/p99_ms`, `from_schedule_p50/p95/p99_ms`, "
+          "`active_calls`, `planned_calls`"),
+    Field("errors", "object (map)", "per reason (the 8 commonest, then `other`): failed or "
+          "unsent messages per second, placed by answer time (due time if never sent)"),
+    Field("distributions", "object", "`lag`, `service`, `from_schedule`: `edges_ms` and "
+          "`counts` of a log histogram, 10 bins a decade from 0.01 ms"),
+    Field("groups", "object", "`all`, `senderType`, `worker`: per value `count`, `errors` and "
+          "`lag`/`service`/`from_schedule` `_p50`/`_p95`/`_p99` in ms"),
+    Field("error_reasons", "array", "every (reason, status) of a failed or unsent message, "
+          "commonest first: `reason`, `status`, `count`, `example` (vendorCallKey / messageId "
+          "of the first), `due_s`"),
+    Field("slowest_calls", "array", "the 15 calls with the worst latency from schedule: "
+          "`vendorCallKey`, `messages`, `errors`, `worst_ms`, `final_ms`"),
+)  # fmt: skip

@@ -62,30 +62,33 @@ def distributed(tmp_path_factory):
         ledger = mock.ledger()
     summary = json.loads((run_dir / "summary.json").read_text())
     outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
-    return master.returncode, stderr, summary, outcomes, ledger
+    series = json.loads((run_dir / "series.json").read_text())
+    return master.returncode, stderr, summary, outcomes, ledger, series
 
 
 def test_the_master_writes_one_balanced_summary_for_both_workers(distributed):
-    returncode, stderr, summary, _, ledger = distributed
+    returncode, stderr, summary, _, ledger, series = distributed
     assert returncode == 0, stderr[-3000:]
     counts = summary["counts"]
     assert summary["run"]["workers"] == 2
     assert counts["planned"] == counts["accepted"] == CALLS * MESSAGES
     assert summary["reconciliation"]["balanced"] is True
     assert summary["reconciliation"]["mock"]["matches"] is True
+    assert series["rows"] == CALLS * MESSAGES
+    assert series["groups"]["worker"].keys() == {"0", "1"}  # the master's series of both shares
     assert len(ledger) == CALLS * MESSAGES
     assert summary["latency_ms"]["lag"]["count"] == CALLS * MESSAGES
 
 
 def test_each_call_belongs_to_exactly_one_worker_and_both_worked(distributed):
-    _, _, _, outcomes, _ = distributed
+    _, _, _, outcomes, _, _ = distributed
     workers_per_call = outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique()
     assert (workers_per_call == 1).all()
     assert sorted(outcomes["worker"].unique().tolist()) == [0, 1]
 
 
 def test_each_calls_messages_arrive_in_order_across_workers(distributed):
-    _, _, _, _, ledger = distributed
+    _, _, _, _, ledger, _ = distributed
     arrivals = defaultdict(list)
     for row in sorted(ledger, key=lambda row: row["call_seq"]):
         arrivals[row["vendorCallKey"]].append(row["messageId"])
@@ -94,7 +97,7 @@ def test_each_calls_messages_arrive_in_order_across_workers(distributed):
 
 
 def test_workers_share_one_timeline(distributed):
-    _, _, _, outcomes, _ = distributed
+    _, _, _, outcomes, _, _ = distributed
     # due times on both workers come from the same T0 and t0: the earliest is 0 overall
     assert outcomes["due_s"].min() == 0.0
     by_worker = outcomes.groupby("worker")["due_s"].max()

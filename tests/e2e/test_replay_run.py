@@ -28,8 +28,12 @@ def test_replay_run_on_the_bundled_sample_passes_and_reconciles_with_the_mock(tm
     assert counts["planned"] == counts["accepted"] > 0
     assert summary["reconciliation"]["mock"]["matches"] is True
     assert summary["options"]["lifecycle"] is True
-    for name in ("outcomes.parquet", "report.html", "locust.html", "locust_stats.csv", "run.log"):
+    for name in ("outcomes.parquet", "series.json", "report.html", "locust.html",
+                 "locust_stats.csv", "run.log"):
         assert (run_dir / name).is_file(), name
+    series = json.loads((run_dir / "series.json").read_text())
+    assert series["rows"] == counts["planned"]
+    assert sum(series["lines"]["accepted_mps"]) * series["bin_s"] == counts["accepted"]
     assert "matches the" in done.stdout
     assert "Verdict: PASSED" in done.stdout  # results on stdout, Locust's log on stderr
     assert "Starting Locust" in done.stderr and "Starting Locust" not in done.stdout

@@ -75,6 +75,10 @@ def test_a_streamed_replay_with_loops_reconciles_exactly_and_keeps_each_calls_or
     outcomes = pq.read_table(run_dir / "outcomes.parquet")
     assert outcomes.num_rows == 2 * CALLS * MESSAGES
     assert pq.ParquetFile(run_dir / "outcomes.parquet").metadata.num_row_groups > 1
+    series = json.loads((run_dir / "series.json").read_text())  # built batch by batch
+    assert series["rows"] == outcomes.num_rows
+    assert sum(series["lines"]["sent_mps"]) * series["bin_s"] == outcomes.num_rows
+    assert series["groups"]["all"]["all"]["errors"] == 0
 
 
 def test_two_workers_stream_their_shares_of_one_prepared_directory(prepared, tmp_path):

@@ -2,9 +2,11 @@
 
     write_synthetic_run(tmp_path / "run", messages=20_000, seed=7)
 
-Writes summary.json and outcomes.parquet (and, with `locust_csv=True`, a Locust stats CSV with
-call-lifecycle rows) the way a real run does: the outcome arrays go through `OutcomeRecorder` /
-`build_outcomes`, the summary through `build_summary`. The numbers tell a story a report must
+Writes summary.json, outcomes.parquet and series.json (and, with `locust_csv=True`, a Locust
+stats CSV with call-lifecycle rows) the way a real run does: the outcome arrays go through
+`OutcomeRecorder` / `build_outcomes`, the summary through `build_summary`, the series through
+`SeriesBuilder` a slice at a time (`series=False` leaves it out, as in a run directory written
+before series.json existed). The numbers tell a story a report must
 show: a steady replay with a slow patch (service time climbs, 503s and timeouts) a little after
 the middle, 429s sprinkled throughout, and the last call never sent.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
-from replay.results.outcomes import build_outcomes, write_outcomes
+from replay.results.outcomes import SCHEMA, build_outcomes, write_outcomes
 from replay.results.recorder import OutcomeRecorder
+from replay.results.series import SERIES_FILE, series_of_table, write_series
 from replay.results.summary import build_summary, write_summary
 from replay.results.verdict import parse_fail_on
 
@@ -38,6 +42,7 @@ def write_synthetic_run(
     mock: bool = True,
     locust_csv: bool = True,
     run_id: str = "synthetic",
+    series: bool = True,
 ) -> Path:
     rng = np.random.default_rng(seed)
     run_dir = Path(run_dir)
@@ -99,6 +104,9 @@ def write_synthetic_run(
         thresholds=parse_fail_on(fail_on),
     )
     write_summary(run_dir / "summary.json", summary)
+    if series:
+        write_series(run_dir / SERIES_FILE,
+                     series_of_table(table, duration_s=span_s + 5.0, batch_rows=50_000))
     if locust_csv:
         (run_dir / "locust_stats.csv").write_text("\n".join([
             LOCUST_CSV_HEADER,
@@ -118,3 +126,23 @@ def _per_call_cumsum(values: np.ndarray, call: np.ndarray) -> np.ndarray:
     total = np.cumsum(values)
     first = np.searchsorted(call, call)
     return total - np.concatenate(([0.0], total))[first]
+
+
+def outcomes_from_rows(rows: list[tuple]) -> pa.Table:
+    """An outcomes table (replay.results.outcomes.SCHEMA) from a few hand-written rows:
+    (vendorCallKey, call_seq, senderType, due_s, sent_s, done_s, status, outcome, reason)
+    with an optional tenth field, the worker (else 0); messageIds are m0, m1, ..."""
+    names = ["vendorCallKey", "call_seq", "senderType", "due_s", "sent_s", "done_s", "status",
+             "outcome", "reason"]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    sent = np.array(columns["sent_s"], dtype=float)
+    return pa.table({
+        **{name: columns[name] for name in ("vendorCallKey", "senderType", "call_seq")},
+        "messageId": [f"m{i}" for i in range(len(rows))],
+        "pass": [0] * len(rows),
+        "worker": [row[9] if len(row) > 9 else 0 for row in rows],
+        "due_s": columns["due_s"], "sent_s": sent, "final_sent_s": sent,
+        "done_s": np.array(columns["done_s"], dtype=float),
+        "status": columns["status"], "outcome": columns["outcome"], "reason": columns["reason"],
+        "attempts": np.where(np.isnan(sent), 0, 1),
+    }).select(SCHEMA.names).cast(SCHEMA)

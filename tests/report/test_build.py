@@ -12,12 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 
 import replay.report
+import replay.report.data
 from replay import cli
 from replay.errors import ConfigError
 from replay.report import REPORT_FILE, build_report, write_report
 from replay.report.formatting import show
 from replay.report.series import MAX_POINTS
 from replay.results.outcomes import SCHEMA, write_outcomes
+from replay.results.series import SERIES_FILE
 from replay.results.summary import build_summary, write_summary
 
 from .synthetic import write_synthetic_run
@@ -160,6 +162,7 @@ def test_replay_report_command_rebuilds_the_page(tmp_path, small_run, capsys):
 def test_replay_report_command_names_the_missing_file(tmp_path, small_run, capsys):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run, run_dir)
+    (run_dir / SERIES_FILE).unlink()  # a run directory from before series.json
     (run_dir / "outcomes.parquet").unlink()
     assert cli.main(["report", str(run_dir)]) == 2
     err = capsys.readouterr().err
@@ -172,6 +175,7 @@ def test_replay_report_command_names_the_missing_file(tmp_path, small_run, capsy
 def test_report_names_a_missing_outcomes_column(tmp_path, small_run, column):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run, run_dir)
+    (run_dir / SERIES_FILE).unlink()  # a run directory from before series.json
     table = pq.read_table(run_dir / "outcomes.parquet")
     pq.write_table(table.drop_columns([column]), run_dir / "outcomes.parquet")
     expected = rf"outcomes.parquet: not an outcomes file, column\(s\) missing: {column}"
@@ -182,6 +186,7 @@ def test_report_names_a_missing_outcomes_column(tmp_path, small_run, column):
 def test_report_refuses_an_outcomes_file_with_a_wrongly_typed_column(tmp_path, small_run):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run, run_dir)
+    (run_dir / SERIES_FILE).unlink()  # a run directory from before series.json
     table = pq.read_table(run_dir / "outcomes.parquet")
     words = pa.array(["late"] * len(table))
     table = table.set_column(table.schema.get_field_index("due_s"), "due_s", words)
@@ -204,3 +209,28 @@ def test_report_of_a_partial_run_says_failed_and_why(tmp_path, small_run):
     (run_dir / "summary.json").write_text(json.dumps(summary))
     text = _text(build_report(run_dir))
     assert f"FAILED: {problem}" in text
+
+
+def test_replay_report_never_reads_outcomes_when_series_json_exists(tmp_path, small_run,
+                                                                     monkeypatch):
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run, run_dir)
+    (run_dir / "outcomes.parquet").write_bytes(b"PAR1 not read")
+
+    def refuse(path, *args, **kwargs):
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(replay.report.data, "read_outcomes", refuse)
+    monkeypatch.setattr(pq, "read_table", refuse)
+    monkeypatch.setattr(pq, "ParquetFile", refuse)
+    assert cli.main(["report", str(run_dir)]) == 0
+    planned = _summary(run_dir)["counts"]["planned"]
+    assert f"planned {planned:,}" in _text((run_dir / REPORT_FILE).read_text())
+
+
+def test_report_from_series_json_matches_the_report_from_outcomes(tmp_path, small_run):
+    """series.json written in slices during the run gives the page the whole outcomes give."""
+    old = tmp_path / "old"
+    shutil.copytree(small_run, old)
+    (old / SERIES_FILE).unlink()
+    assert build_report(old) == build_report(small_run)

@@ -10,6 +10,7 @@ import pytest
 
 from replay.errors import ConfigError
 from replay.report.data import load_run, load_summary
+from replay.results.series import SERIES_FILE, series_of_table
 
 
 def _copy(tmp_path, small_run):
@@ -31,11 +32,16 @@ def _copy(tmp_path, small_run):
         ("outcomes.parquet", None, r"outcomes.parquet: no such file"),
         ("outcomes.parquet", b"PAR1 this is not parquet",
          r"outcomes.parquet: not a readable Parquet file"),
+        ("series.json", b"{not json", r"series.json: not a readable series file \(Expecting"),
+        ("series.json", b'{"schema": "replay-summary/1"}',
+         r"series.json: not a replay-series/1 file; delete it to report from outcomes.parquet"),
     ],
 )
 def test_bad_run_files_raise_a_config_error_naming_the_file(tmp_path, small_run, file, content,
                                                             message):
     run_dir = _copy(tmp_path, small_run)
+    if file == "outcomes.parquet":  # read only for a run directory from before series.json
+        (run_dir / SERIES_FILE).unlink()
     if content is None:
         (run_dir / file).unlink()
     else:
@@ -62,8 +68,16 @@ def test_unreadable_locust_csv_is_ignored_not_fatal(tmp_path, small_run):
 
 def test_outcomes_without_final_sent_use_the_first_attempt(tmp_path, small_run):
     run_dir = _copy(tmp_path, small_run)
-    table = pq.read_table(run_dir / "outcomes.parquet").drop_columns(["final_sent_s"])
-    pq.write_table(table, run_dir / "outcomes.parquet")
-    outcomes = load_run(run_dir).outcomes
-    assert outcomes["final_sent_s"].equals(outcomes["sent_s"])
-    assert json.loads((run_dir / "summary.json").read_text())["schema"] == "replay-summary/1"
+    (run_dir / SERIES_FILE).unlink()  # a run directory from before series.json
+    table = pq.read_table(run_dir / "outcomes.parquet")
+    pq.write_table(table.drop_columns(["final_sent_s"]), run_dir / "outcomes.parquet")
+    as_first = table.set_column(table.schema.get_field_index("final_sent_s"), "final_sent_s",
+                                table["sent_s"])
+    duration_s = json.loads((run_dir / "summary.json").read_text())["run"]["duration_s"]
+    assert load_run(run_dir).series == series_of_table(as_first, duration_s=duration_s)
+
+
+def test_a_run_directory_without_series_json_is_reported_from_its_outcomes(tmp_path, small_run):
+    run_dir = _copy(tmp_path, small_run)
+    (run_dir / SERIES_FILE).unlink()
+    assert load_run(run_dir).series == load_run(small_run).series

@@ -1,36 +1,24 @@
-"""Log-scale histograms of latencies."""
+"""The distribution charts' histograms, read from series.json (counted in replay.results.series,
+tested in tests/results/test_series.py)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from replay.report.distributions import BINS_PER_DECADE, FLOOR_MS, log_histogram
+from replay.report.distributions import BINS_PER_DECADE, FLOOR_MS, distributions
+from replay.results.series import series_of_table
 
-
-def test_every_finite_value_is_counted_once():
-    values = np.array([0.5, 1.0, 7.0, 250.0, np.nan, 3_000.0])
-    histogram = log_histogram(values)
-    assert histogram.total == 5
+from .synthetic import outcomes_from_rows
 
 
-def test_bins_are_equal_on_a_log_scale_from_the_floor():
-    histogram = log_histogram(np.array([0.02, 99.0]))
-    ratios = histogram.edges_ms[1:] / histogram.edges_ms[:-1]
-    assert np.allclose(ratios, 10 ** (1 / BINS_PER_DECADE))
-    assert histogram.edges_ms[0] == FLOOR_MS
-    assert histogram.edges_ms[-1] >= 99.0
-
-
-def test_zero_and_negative_values_fall_in_the_first_bin():
-    histogram = log_histogram(np.array([-0.3, 0.0, FLOOR_MS]))
-    assert histogram.counts[0] == 3
-
-
-def test_a_value_lands_in_the_bin_whose_edges_hold_it():
-    histogram = log_histogram(np.array([42.0]))
-    index = int(np.flatnonzero(histogram.counts)[0])
-    assert histogram.edges_ms[index] <= 42.0 < histogram.edges_ms[index + 1]
-
-
-def test_no_values_give_an_empty_histogram():
-    assert log_histogram(np.array([])).total == 0
+def test_every_latency_gets_a_histogram_with_equal_log_bins_from_the_floor():
+    rows = [("a", 0, "END_USER", 0.0, 0.0, 0.099, 202, "accepted", "")]
+    hists = distributions(series_of_table(outcomes_from_rows(rows)))
+    assert set(hists) == {"lag", "service", "from_schedule"}
+    service = hists["service"]
+    assert service.total == 1
+    assert service.edges_ms[0] == pytest.approx(FLOOR_MS)
+    assert np.allclose(np.diff(np.log10(service.edges_ms)), 1 / BINS_PER_DECADE)
+    assert service.edges_ms[-1] >= 99.0
+    assert len(service.counts) == len(service.edges_ms) - 1

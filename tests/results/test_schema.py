@@ -10,7 +10,13 @@ import pyarrow.parquet as pq
 
 from replay.results.outcomes import build_outcomes, write_outcomes
 from replay.results.recorder import KNOWN_REASONS
-from replay.results.schema import LATENCY_STATS, OUTCOME_COLUMNS, REASONS, SUMMARY_FIELDS
+from replay.results.schema import (
+    LATENCY_STATS,
+    OUTCOME_COLUMNS,
+    REASONS,
+    SERIES_FIELDS,
+    SUMMARY_FIELDS,
+)
 from replay.results.summary import build_summary, write_summary
 from replay.results.verdict import parse_fail_on
 from tests.results.test_outcomes import DUE, IDENTITY, _recorded
@@ -95,3 +101,10 @@ def test_every_summary_value_has_its_described_type(tmp_path):
 def test_latency_blocks_hold_the_described_statistics(tmp_path):
     latency = _written_summary(tmp_path)["latency_ms"]
     assert all(tuple(block) == LATENCY_STATS for block in latency.values())
+
+
+def test_the_series_file_has_exactly_the_described_fields():
+    from replay.results.series import series_of_table
+
+    table = build_outcomes(IDENTITY, worker=0, due_s=DUE, recorder=_recorded())
+    assert list(series_of_table(table)) == [field.path for field in SERIES_FIELDS]

@@ -1,0 +1,59 @@
+"""Section report: `replay report`'s time and peak memory from series.json vs outcomes.parquet.
+
+    section = run(ctx)
+
+Makes one synthetic run directory over one hour (2,000,000 messages; 1,000,000 with --quick;
+100,000 with --smoke; bench/report_run.py) and builds its report.html in a fresh process pinned
+to the generator core, once from series.json (how every run is reported now) and once from
+outcomes.parquet alone (the reference: a run directory written before series.json existed,
+the only way before). Goal (issue 13): the report of a huge run in well under 1 GiB and a minute,
+so the series figures must not grow with the run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from bench.context import Context
+from bench.replay_run import REPO
+from bench.results import Figure, Section
+
+TIMEOUT_S = 900
+MESSAGES = {"full": 2_000_000, "quick": 1_000_000, "smoke": 100_000}
+SOURCES = {"series": "from series.json", "outcomes": "from outcomes.parquet (reference)"}
+
+
+def run(ctx: Context) -> Section:
+    messages = MESSAGES[ctx.profile.name]
+    run_dir = ctx.run_dir / "report-run"
+    _child(ctx, "report-make", ["--make", str(run_dir), "--messages", str(messages)])
+    measured = [
+        {source: _child(ctx, f"report-{source}-{repeat}",
+                        ["--build", str(run_dir if source == "series" else
+                                        f"{run_dir}-outcomes")])
+         for source in SOURCES}
+        for repeat in range(ctx.profile.repeats)
+    ]
+    figures = tuple(
+        Figure(key=f"report.{source}.{field}", label=f"replay report, {label}: {text}",
+               unit=unit, better="lower",
+               samples=tuple(float(one[source][field]) for one in measured))
+        for source, label in SOURCES.items()
+        for field, text, unit in (("seconds", "time", "s"), ("peak_rss_mib", "peak RSS", "MiB"))
+    )
+    setup = (f"python -m bench.report_run --make DIR --messages {messages}, then --build DIR "
+             f"and --build DIR-outcomes on core {ctx.generator_core}, {len(measured)} time(s)")
+    return Section(name="report", status="ok", figures=figures,
+                   details={"setup": setup, "messages": messages, "runs": measured})
+
+
+def _child(ctx: Context, name: str, args: list[str]) -> dict | None:
+    child = ctx.procs.start(name, [sys.executable, "-m", "bench.report_run", *args],
+                            core=ctx.generator_core, cwd=REPO)
+    if child.wait(TIMEOUT_S) != 0:
+        raise child.failure("did not finish cleanly")
+    for line in child.log_path.read_text(errors="replace").splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    return None
