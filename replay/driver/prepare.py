@@ -30,6 +30,7 @@ from replay.driver.threads import in_thread
 from replay.driver.tokens import authorizer_for, wait_for_tokens
 from replay.errors import ConfigError
 from replay.plan import Plan, build_plan
+from replay.results.units import format_duration
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +143,8 @@ def stream_text(prepared: Prepared, config: ReplayConfig) -> str:
         + (" (before --calls/--sample)" if config.plan.calls or config.plan.sample else ""),
     ]
     if speed:
-        lines.append(f"timeline: {stream.span_s:,.1f} s; about {peak:,} msg/s in the busiest "
-                     "second")
+        lines.append(f"timeline: {format_duration(stream.span_s)}; about {peak:,} msg/s in "
+                     "the busiest second")
     lines.append(f"concurrency: peak {manifest['peak_concurrency']:,} calls at once"
                  + (f", capped at {config.max_concurrency:,}" if config.max_concurrency else ""))
     return "\n".join(lines)
@@ -159,8 +160,8 @@ def plan_text(prepared: Prepared, config: ReplayConfig) -> str:
     ]
     if plan.paced:
         lines.append(
-            f"timeline: {plan.span_s:,.1f} s; intended {plan.intended_mps:,.1f} msg/s on average,"
-            f" {plan.peak_intended_mps:,} in the busiest second"
+            f"timeline: {format_duration(plan.span_s)}; intended {plan.intended_mps:,.1f} msg/s "
+            f"on average, {plan.peak_intended_mps:,} in the busiest second"
         )
     lines.append(f"concurrency: peak {plan.peak_concurrency:,} calls at once"
                  + (f", capped at {config.max_concurrency:,}" if config.max_concurrency else ""))
