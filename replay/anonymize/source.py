@@ -88,7 +88,7 @@ class Source:
 
     def _parquet_tables(self) -> Iterator[pa.Table]:
         """Each file's batches with the fields, plus `row` (1-based) and `file` columns."""
-        files = _parquet_files(self.path)
+        files = parquet_files(self.path)
         if not files:
             load_transcripts(self.path, self.options)
         for index, file in enumerate(files):
@@ -134,7 +134,7 @@ class Source:
             raise DatasetError(f"{self.path}: invalid dataset; run replay validate on it")
 
 
-def _parquet_files(path: Path) -> list[Path]:
+def parquet_files(path: Path) -> list[Path]:
     if not path.is_dir():
         return [path] if path.is_file() else []
     return sorted(

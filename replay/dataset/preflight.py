@@ -22,11 +22,11 @@ import pyarrow.parquet as pq
 from replay.dataset.columns import resolve_columns
 from replay.dataset.read import (
     FORMATS,
-    _check_file,
-    _csv_header,
-    _open_text,
-    _parquet_files,
-    _short,
+    brief,
+    check_file,
+    csv_header,
+    open_text,
+    parquet_files,
 )
 from replay.errors import DatasetError
 
@@ -38,11 +38,11 @@ def check_readable(path: str | Path, column_map: Mapping[str, str]) -> None:
     display = str(path)
     path = Path(path)
     if path.is_dir():
-        files = _parquet_files(path, display)
+        files = parquet_files(path, display)
         rows = sum(_parquet_rows(file, os.path.join(display, str(file.relative_to(path))),
                                  column_map) for file in files)
     else:
-        _check_file(path, display)
+        check_file(path, display)
         name = path.name.lower()
         if name.endswith((".csv", ".csv.gz")):
             rows = _csv_has_rows(path, display, column_map, gzipped=name.endswith(".gz"))
@@ -63,16 +63,16 @@ def _parquet_rows(path: Path, display: str, column_map: Mapping[str, str]) -> in
         header = parquet.schema_arrow.names
         rows = parquet.metadata.num_rows
     except _READ_ERRORS as error:
-        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable Parquet file ({brief(error)})") from None
     resolve_columns(header, column_map, display)
     return rows
 
 
 def _csv_has_rows(path: Path, display: str, column_map: Mapping[str, str], *,
                   gzipped: bool) -> int:
-    resolve_columns(_csv_header(path, display, gzipped), column_map, display)
+    resolve_columns(csv_header(path, display, gzipped), column_map, display)
     try:
-        with _open_text(path, gzipped) as text:
+        with open_text(path, gzipped) as text:
             records = csv.reader(text)
             next(records, None)  # the header
             return int(any(any(field.strip() for field in record) for record in records))
@@ -80,4 +80,4 @@ def _csv_has_rows(path: Path, display: str, column_map: Mapping[str, str], *,
         return 1  # the loader names the row that is not UTF-8
     except _READ_ERRORS as error:
         kind = "gzip-compressed CSV" if gzipped else "CSV"
-        raise DatasetError(f"{display}: not a readable {kind} file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable {kind} file ({brief(error)})") from None

@@ -57,14 +57,14 @@ def read_raw(
     display = str(path)
     path = Path(path)
     if path.is_dir():
-        files = _parquet_files(path, display)
+        files = parquet_files(path, display)
         names = tuple(os.path.join(display, str(file.relative_to(path))) for file in files)
         pieces = [
             _read_parquet(file, name, index, column_map, partition)
             for index, (file, name) in enumerate(zip(files, names, strict=True))
         ]
         return RawTable(table=_concat(pieces), files=names)
-    _check_file(path, display)
+    check_file(path, display)
     name = path.name.lower()
     if name.endswith((".csv", ".csv.gz")):
         table = _read_csv(path, display, column_map, gzipped=name.endswith(".gz"))
@@ -79,7 +79,7 @@ def read_raw(
     raise DatasetError(f"{display}: unknown file type ({suffix}); expected {FORMATS}")
 
 
-def _check_file(path: Path, display: str) -> None:
+def check_file(path: Path, display: str) -> None:
     if not path.exists():
         raise DatasetError(f"{display}: no such file or directory; check the path")
     if not os.access(path, os.R_OK):
@@ -91,7 +91,7 @@ def _check_file(path: Path, display: str) -> None:
         )
 
 
-def _parquet_files(path: Path, display: str) -> list[Path]:
+def parquet_files(path: Path, display: str) -> list[Path]:
     files = sorted(
         file
         for file in path.rglob("*.parquet")
@@ -101,11 +101,12 @@ def _parquet_files(path: Path, display: str) -> list[Path]:
     if not files:
         raise DatasetError(f"{display}: the directory holds no .parquet files; expected {FORMATS}")
     for file in files:
-        _check_file(file, os.path.join(display, str(file.relative_to(path))))
+        check_file(file, os.path.join(display, str(file.relative_to(path))))
     return files
 
 
-def _short(error: BaseException) -> str:
+def brief(error: BaseException) -> str:
+    """An exception's message on one line, at most 160 characters, for a user-facing error."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 160 else text[:159] + "…"
 
@@ -113,22 +114,22 @@ def _short(error: BaseException) -> str:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _open_text(path: Path, gzipped: bool) -> io.TextIOBase:
+def open_text(path: Path, gzipped: bool) -> io.TextIOBase:
     raw = gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (closed by caller)
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
-def _csv_header(path: Path, display: str, gzipped: bool) -> list[str]:
+def csv_header(path: Path, display: str, gzipped: bool) -> list[str]:
     try:
-        with _open_text(path, gzipped) as text:
+        with open_text(path, gzipped) as text:
             header = next(csv.reader(text), None)
     except UnicodeDecodeError:
         raise DatasetError(_not_utf8(display)) from None
     except (OSError, EOFError, zlib.error) as error:
         kind = "gzip-compressed CSV" if gzipped else "CSV"
-        raise DatasetError(f"{display}: not a readable {kind} file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable {kind} file ({brief(error)})") from None
     except csv.Error as error:
-        raise DatasetError(f"{display}: not a readable CSV file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable CSV file ({brief(error)})") from None
     if not header:
         raise DatasetError(
             f"{display}: no header row; expected the first line to name the columns "
@@ -144,7 +145,7 @@ def _not_utf8(display: str) -> str:
 def _read_csv(
     path: Path, display: str, column_map: Mapping[str, str], *, gzipped: bool
 ) -> pa.Table:
-    header = _csv_header(path, display, gzipped)
+    header = csv_header(path, display, gzipped)
     wanted = resolve_columns(header, column_map, display)
     columns = list(dict.fromkeys(wanted.values()))
     ragged: list[int] = []
@@ -174,7 +175,7 @@ def _read_csv(
             raise DatasetError(_ragged_message(path, display, len(header), gzipped)) from None
         if "UTF8" in str(error) or isinstance(error, UnicodeError):
             raise DatasetError(_not_utf8(display)) from None
-        raise DatasetError(f"{display}: not a readable CSV file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable CSV file ({brief(error)})") from None
     rows = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
     table = pa.table(
         {field: table.column(wanted[field]) for field in FIELDS}
@@ -186,7 +187,7 @@ def _read_csv(
 def _ragged_message(path: Path, display: str, width: int, gzipped: bool) -> str:
     """Find the first row whose field count differs from the header's (error path only)."""
     try:
-        with _open_text(path, gzipped) as text:
+        with open_text(path, gzipped) as text:
             for number, record in enumerate(csv.reader(text), start=1):
                 if record and len(record) != width:
                     shown = ",".join(record)
@@ -232,7 +233,7 @@ def _read_parquet(
         parquet = pq.ParquetFile(path)
         header = parquet.schema_arrow.names
     except _READ_ERRORS as error:
-        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable Parquet file ({brief(error)})") from None
     wanted = resolve_columns(header, column_map, display)
     columns = list(dict.fromkeys(wanted.values()))
     pieces = []
@@ -253,7 +254,7 @@ def _read_parquet(
             piece = piece.append_column("row", pa.array([], pa.int64()))
             pieces.append(piece.append_column("file", pa.array([], pa.int32())))
     except _READ_ERRORS as error:
-        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable Parquet file ({brief(error)})") from None
     return _concat(pieces)
 
 
@@ -329,9 +330,9 @@ def raw_files(path: str | Path) -> tuple[tuple[Path, str], ...]:
     display = str(path)
     path = Path(path)
     if path.is_dir():
-        files = _parquet_files(path, display)
+        files = parquet_files(path, display)
         return tuple((file, os.path.join(display, str(file.relative_to(path)))) for file in files)
-    _check_file(path, display)
+    check_file(path, display)
     if not path.name.lower().endswith((".csv", ".csv.gz", ".parquet")):
         suffix = "".join(path.suffixes) or "no extension"
         raise DatasetError(f"{display}: unknown file type ({suffix}); expected {FORMATS}")
@@ -345,7 +346,7 @@ def times_are_integers(file: Path, display: str, column_map: Mapping[str, str]) 
     try:
         schema = pq.ParquetFile(file).schema_arrow
     except _READ_ERRORS as error:
-        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable Parquet file ({brief(error)})") from None
     wanted = resolve_columns(schema.names, column_map, display)
     return all(schema.field(wanted[field]).type == pa.int64() for field in TIME_FIELDS)
 
@@ -381,13 +382,13 @@ def _parquet_batches(
             piece = piece.append_column("row", pa.array(rows))
             yield piece.append_column("file", pa.array(np.full(len(rows), file_index, np.int32)))
     except _READ_ERRORS as error:
-        raise DatasetError(f"{display}: not a readable Parquet file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable Parquet file ({brief(error)})") from None
 
 
 def _csv_batches(
     file: Path, display: str, file_index: int, column_map: Mapping[str, str], *, gzipped: bool
 ) -> Iterator[pa.Table]:
-    header = _csv_header(file, display, gzipped)
+    header = csv_header(file, display, gzipped)
     wanted = resolve_columns(header, column_map, display)
     columns = list(dict.fromkeys(wanted.values()))
     ragged: list[int] = []
@@ -427,4 +428,4 @@ def _csv_batches(
             raise DatasetError(_ragged_message(file, display, len(header), gzipped)) from None
         if "UTF8" in str(error) or isinstance(error, UnicodeError):
             raise DatasetError(_not_utf8(display)) from None
-        raise DatasetError(f"{display}: not a readable CSV file ({_short(error)})") from None
+        raise DatasetError(f"{display}: not a readable CSV file ({brief(error)})") from None
