@@ -39,7 +39,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replay.auth import load_private_key
-from replay.dataset.cache import needs_preparing
 from replay.dataset.preflight import check_readable
 from replay.dataset.prepared import is_prepared, open_prepared
 from replay.driver.options import ReplayConfig, config_from_options
@@ -191,10 +190,7 @@ def _replay_against_mock(args: argparse.Namespace, command: list[str], extra: li
                 auth += ["--org-id", org_id]
             if not args.call_center:
                 auth += ["--call-center", call_center]
-            # A prepared directory (or a large file) streams, and a stream does not create
-            # VoiceCalls (yet).
-            streamed = is_prepared(args.dataset) or needs_preparing(args.dataset)
-            lifecycle = [] if args.lifecycle or streamed else ["--lifecycle"]
+            lifecycle = [] if args.lifecycle else ["--lifecycle"]
             endpoint = ["--host", mock.url, "--mock-admin", mock.url]
             code = _replay([*command, *endpoint, *auth, *lifecycle, *extra], run_dir)
             if (run_dir / "summary.json").is_file():
@@ -302,4 +298,7 @@ def _ledger_line(mock: MockProcess, run_dir: Path) -> str:
             f"duplicates); {state} the {accepted} the replay counted as accepted")
     if ambiguous:
         line += f" and up to {ambiguous} that got no response"
+    created, ended = stats.get("calls_created", 0), stats.get("calls_ended", 0)
+    if created or ended:  # --lifecycle
+        line += f"; VoiceCalls: {created} created, {ended} ended"
     return line

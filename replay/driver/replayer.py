@@ -339,7 +339,7 @@ class Replayer:
 
     def _run_call(self, call: int, batch: Batch, i: int, first: bool) -> None:
         whole = self._batch is not None and not self._paced  # speed max, whole calls
-        if first and self._lifecycle and not self._create(batch, call):
+        if first and self._lifecycle and not self._create(batch, call, i):
             return
         clock, backlog, paced, waits = self._clock, self._backlog[call], self._paced, self.waits
         path = batch.builder.messages_path(i)
@@ -381,7 +381,7 @@ class Replayer:
         if self._bulk is not None:
             self._bulk.finish_call(call)
         if self._lifecycle:
-            self._end(batch, call, i)
+            self._end(batch, i)
         self.calls_done += 1
         self._call_ended(call)
 
@@ -416,19 +416,22 @@ class Replayer:
             self._start(held, batch, i, first=True)
             self._backlog[held] = backlog
 
-    def _create(self, batch: Batch, call: int) -> bool:
-        """--lifecycle (whole plans only): POST /voiceCalls before the call's first message."""
+    def _create(self, batch: Batch, call: int, first_i: int) -> bool:
+        """--lifecycle: POST /voiceCalls before the call's first message (`first_i` of
+        `batch`). The builder knows the call by its number in the batch's own plan; a streamed
+        call's window is taken from its messages in that batch."""
         wait_s = self._pacer.reserve(self._clock.now_s())
         if wait_s > 0:
             self._sleep(wait_s, self._stop)
             if self._stop.is_set():
                 return False
         plan = batch.plan
-        lo, hi = int(plan.call_start[call]), int(plan.call_end[call])
+        local = int(plan.call[first_i])
+        lo, hi = int(plan.call_start[local]), int(plan.call_end[local])
         first = batch.due_s[lo] if self._paced else self._clock.now_s()
         last = batch.due_s[hi - 1] if self._paced else first
-        start_ms, _ = self._window(batch, call, first, last)
-        result = self._sender.send(batch.builder.create_call(call, start_ms=start_ms))
+        start_ms, _ = self._window(batch, local, first, last)
+        result = self._sender.send(batch.builder.create_call(local, start_ms=start_ms))
         if self.waits is not None:
             self.waits.created_s[call] = self._clock.now_s()
         if result.reason:
@@ -436,11 +439,13 @@ class Replayer:
                          call, result.reason)
         return True
 
-    def _end(self, batch: Batch, call: int, last_i: int) -> None:
-        lo = int(batch.plan.call_start[call])
-        _, end_ms = self._window(batch, call, batch.due_s[lo], batch.due_s[last_i])
+    def _end(self, batch: Batch, last_i: int) -> None:
+        """--lifecycle: PATCH the VoiceCall ended after its last message (`last_i` of `batch`)."""
+        local = int(batch.plan.call[last_i])
+        lo = int(batch.plan.call_start[local])
+        _, end_ms = self._window(batch, local, batch.due_s[lo], batch.due_s[last_i])
         end_ms = max(end_ms, self._clock.epoch_ms(self._clock.now_s()))
-        self._sender.send(batch.builder.end_call(call, end_ms=end_ms))
+        self._sender.send(batch.builder.end_call(local, end_ms=end_ms))
 
     def _window(self, batch: Batch, call: int, first_s: float, last_s: float) -> tuple[int, int]:
         return batch.builder.call_window_ms(

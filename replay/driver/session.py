@@ -299,6 +299,7 @@ class ReplaySession:
             replayer = Replayer(
                 batches=tally.watch(stream.batches()), paced=config.plan.speed is not None,
                 sender=sender, clock=clock, stop=self.stop, health=health, concurrency=concurrency,
+                lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
                 on_batch_done=tally.done,
             )
             self.progress = Progress(recorder=tally, due_s=None, span_s=stream.span_s,

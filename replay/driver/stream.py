@@ -14,8 +14,12 @@ Every message keeps the timeline of the whole dataset: due = (T - T0) / speed wi
 manifest's T0 (the same on every worker), plus the pass offset. Calls are numbered as they
 start; a call's first and last message come from the prepared columns `call_seq` and
 `call_last`. `--sample` is decided per call by the same seeded hash as an in-memory plan;
-`--calls N` keeps the first N calls to start. Not available on a stream (ConfigError):
-`--max-gap` (it reorders messages) and `--lifecycle` (it needs each call whole).
+`--calls N` keeps the first N calls to start. With `--lifecycle` the Replayer creates a
+call's VoiceCall before its first message (`call_seq == 0`) and ends it after its last
+(`call_last`), whichever batches they are in. Not available on a stream (ConfigError):
+`--max-gap` (shortening a call's silences moves its later messages before other calls'
+earlier ones: a stream read in send-time order would have to read ahead by the sum of the
+silences removed, unbounded) and `--bulk`.
 """
 
 from __future__ import annotations
@@ -50,9 +54,6 @@ def check_streamable(config: ReplayConfig, dataset: PreparedDataset) -> None:
     if config.bulk_settings is not None:
         raise ConfigError("--bulk cannot be used with a prepared dataset yet; replay the "
                           "source file (in memory) to post in batches")
-    if config.lifecycle:
-        raise ConfigError("--lifecycle cannot be used with a prepared dataset yet; replay the "
-                          "source file (in memory) to create and end VoiceCalls")
     if dataset.send_at != config.plan.send_at:
         raise ConfigError(f"{config.dataset} was prepared with --send-at {dataset.send_at}; "
                           f"run with --send-at {dataset.send_at}, or prepare it again")

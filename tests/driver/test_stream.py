@@ -20,7 +20,7 @@ from replay.dataset.prepared import open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.options import ReplayConfig
-from replay.driver.replayer import Replayer, wait_or_wake
+from replay.driver.replayer import Lifecycle, Replayer, wait_or_wake
 from replay.driver.sender import Result
 from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally
 
@@ -64,8 +64,9 @@ class Sink:
 
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
-                  sender=None, real_clock=False):
-    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops)
+                  sender=None, real_clock=False, lifecycle=None):
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
+                          lifecycle=lifecycle is not None)
     made = resident if resident is not None else {}
     made.update(rows=0, most=0)
 
@@ -93,7 +94,7 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
         clock=clock, stop=Event(), health=EndpointHealth(now=clock.now_s),
         concurrency=None if speed else int(dataset.manifest["peak_concurrency"]),
         sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
-        max_pending=max_pending,
+        max_pending=max_pending, lifecycle=lifecycle,
     )
     replayer.run()
     tally.close()
@@ -179,3 +180,39 @@ def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path
     assert replayer.stop_reason == "stopped"
     assert 0 < len(sender.sent) < read < 300
     assert read + stream.rest_rows() == 300
+
+
+class LifecycleSender(RecordingSender):
+    """Records creates and ends too: (method, key, messageId or "", time)."""
+
+    def send(self, request, on_retry=None):
+        body = orjson.loads(request.body)
+        key = body.get("vendorCallKey") or request.path.split("/voiceCalls/")[1].split("/")[0]
+        self.sent.append((request.method, key, body.get("messageId", ""), self.clock.now_s()))
+        gevent.sleep(0)
+        return Result(202, None, 1)
+
+
+def test_with_lifecycle_a_streamed_call_is_created_first_and_ended_after_its_last(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 7)  # calls span several batches
+    dataset = write_prepared(tmp_path, calls=6, messages=5, gap_ms=2000)
+    replayer, sender, sink = stream_replay(dataset, speed=4.0, sender=LifecycleSender(),
+                                           lifecycle=Lifecycle(create_rate=1000.0))
+    assert replayer.calls_done == 6
+    assert sum(accepted for _, accepted in sink.batches) == 30
+    for c in range(6):
+        key = f"c{c:04d}"
+        steps = [(method, message) for method, k, message, _ in sender.sent if k == key]
+        assert steps == [("POST", ""), *[("POST", f"{key}-m{m:02d}") for m in range(5)],
+                         ("PATCH", "")]
+
+
+def test_with_lifecycle_streamed_creations_are_paced_by_the_create_rate(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 7)
+    dataset = write_prepared(tmp_path, calls=4, messages=2)
+    _, sender, _ = stream_replay(dataset, speed=None, sender=LifecycleSender(),
+                                 lifecycle=Lifecycle(create_rate=2.0))
+    creates = [t for method, _, message, t in sender.sent if method == "POST" and not message]
+    assert len(creates) == 4
+    assert sorted(creates) == [0.0, 0.5, 1.0, 1.5]

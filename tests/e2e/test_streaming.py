@@ -17,6 +17,7 @@ from replay.dataset.prepare import prepare_dataset
 from replay.mock.process import start_mock
 
 from .conftest import (
+    CALL_CENTER,
     LOCUSTFILE,
     REPO,
     free_port,
@@ -116,3 +117,40 @@ def test_two_workers_stream_their_shares_of_one_prepared_directory(prepared, tmp
     assert (outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique() == 1).all()
     assert sorted(outcomes["worker"].unique().tolist()) == [0, 1]
     assert outcomes["due_s"].min() == 0.0
+
+
+def test_a_streamed_replay_with_lifecycle_creates_and_ends_every_call_around_its_messages(
+        prepared, tmp_path):
+    run_dir = tmp_path / "reports" / "lifecycle"
+    with start_mock(["--no-auth"]) as mock:
+        run = run_locust(locust_args(dataset=prepared, host=mock.url, key_pair=None,
+                                     run_dir=run_dir,
+                                     extra=["--speed", "20", "--loops", "2", "--lifecycle",
+                                            "--call-center", CALL_CENTER,
+                                            "--mock-admin", mock.url]),
+                         run_dir=run_dir)
+        stats, ledger = mock.stats(), mock.ledger()
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["counts"]["planned"] == summary["counts"]["accepted"] == 2 * CALLS * MESSAGES
+    assert summary["reconciliation"]["mock"]["matches"] is True
+    assert stats["calls_created"] == stats["calls_ended"] == 2 * CALLS
+    assert stats["after_end"] == 0  # every call ended after its last message
+    assert stats["lifecycle_rejected"] == {}
+    assert arrivals_in_order(ledger)
+
+
+def test_replay_run_on_a_prepared_directory_turns_the_lifecycle_on(prepared, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "replay", "run", str(prepared), "--speed", "20",
+         "--run-id", "prepared"],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((tmp_path / "reports" / "prepared" / "summary.json").read_text())
+    assert summary["options"]["lifecycle"] is True
+    assert summary["counts"]["planned"] == summary["counts"]["accepted"] == CALLS * MESSAGES
+    assert summary["reconciliation"]["mock"]["matches"] is True
+    assert (f"mock ledger: {CALLS * MESSAGES} messages taken ({CALLS * MESSAGES} stored, 0 "
+            f"outside the call window, 0 duplicates); matches the {CALLS * MESSAGES} the replay "
+            f"counted as accepted; VoiceCalls: {CALLS} created, {CALLS} ended") in done.stdout
