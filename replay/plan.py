@@ -168,7 +168,7 @@ def build_plan(table: pd.DataFrame, options: PlanOptions, *, t0_ms: int | None =
 
     starts = _group_starts(msg_call)
     if options.max_gap_s is not None:
-        times_ms = _cap_gaps(times_ms, starts, options.max_gap_s * 1000.0)
+        times_ms = cap_gaps(times_ms, starts, options.max_gap_s * 1000.0)
     if t0_ms is None:
         t0_ms = int(times_ms.min()) if times_ms.size else 0
     base_s = (times_ms - t0_ms) / 1000.0
@@ -209,7 +209,7 @@ def _group_starts(group: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, group[1:] != group[:-1]]).astype(np.int64)
 
 
-def _cap_gaps(times_ms: np.ndarray, starts: np.ndarray, max_gap_ms: float) -> np.ndarray:
+def cap_gaps(times_ms: np.ndarray, starts: np.ndarray, max_gap_ms: float) -> np.ndarray:
     """Shorten every silence inside a call to at most max_gap_ms, shifting later messages back."""
     gaps = np.diff(times_ms, prepend=times_ms[:1])
     gaps[starts] = 0.0

@@ -16,6 +16,7 @@ import time
 
 from replay.dataset.arguments import DatasetOptions
 from replay.dataset.prepare import prepare_dataset
+from replay.errors import ConfigError
 from replay.options import add_arguments, build
 
 
@@ -31,16 +32,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="dataset files or directories (.csv, .csv.gz, .parquet)")
     parser.add_argument("--out", metavar="DIR", required=True,
                         help="the prepared directory to write (replaced if it is one already)")
+    parser.add_argument("--max-gap", metavar="SECONDS", type=float, default=None,
+                        help="shorten every silence inside a call to at most SECONDS (a run "
+                             "of the directory then takes the same --max-gap)")
     add_arguments(parser, DatasetOptions, title="dataset")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     options = build(DatasetOptions, args).load_options()
+    if args.max_gap is not None and not args.max_gap >= 0:
+        raise ConfigError(f"--max-gap must be 0 or more seconds, got {args.max_gap:g}")
     bar = ProgressBar() if sys.stderr.isatty() else None
     started = time.monotonic()
     manifest = prepare_dataset(args.sources, args.out, options,
-                               progress=bar.update if bar else None)
+                               progress=bar.update if bar else None, max_gap_s=args.max_gap)
     if bar:
         bar.close()
     elapsed = time.monotonic() - started

@@ -44,22 +44,24 @@ def needs_preparing(path: str | os.PathLike[str]) -> bool:
     return path.is_file() and path.stat().st_size >= PREPARE_FROM_BYTES
 
 
-def cache_key(path: str | os.PathLike[str], options: LoadOptions) -> str:
+def cache_key(path: str | os.PathLike[str], options: LoadOptions,
+              max_gap_s: float | None = None) -> str:
     stat = Path(path).stat()
     identity = {"path": str(Path(path).resolve()), "bytes": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns, "column_map": dict(options.column_map),
                 "on_invalid": options.on_invalid,
                 "max_content_length": options.max_content_length,
-                "order_by": options.order_by}
+                "order_by": options.order_by, "max_gap_s": max_gap_s}
     text = json.dumps(identity, sort_keys=True)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def prepared_in_cache(path: str | os.PathLike[str], options: LoadOptions, *,
-                      root: Path | None = None) -> Path:
-    """The cache's prepared directory for `path`, prepared now unless a valid one exists."""
+                      root: Path | None = None, max_gap_s: float | None = None) -> Path:
+    """The cache's prepared directory for `path` (silences inside calls shortened to
+    `max_gap_s`), prepared now unless a valid one exists."""
     root = root or cache_root()
-    entry = root / f"{Path(path).name}-{cache_key(path, options)}"
+    entry = root / f"{Path(path).name}-{cache_key(path, options, max_gap_s)}"
     try:
         root.mkdir(parents=True, exist_ok=True)
         with open(root / f".{entry.name}.lock", "w") as lock:
@@ -74,7 +76,7 @@ def prepared_in_cache(path: str | os.PathLike[str], options: LoadOptions, *,
                                    path, error)
             logger.info("%s is large (%.0f MB): preparing it once into %s for streaming; "
                         "the next run reuses it", path, Path(path).stat().st_size / 1e6, entry)
-            prepare_dataset([path], entry, options)
+            prepare_dataset([path], entry, options, max_gap_s=max_gap_s)
     except OSError as error:
         raise DatasetError(f"{path}: cannot prepare it into the cache {root} ({error}); set "
                            "REPLAY_CACHE_DIR to a writable directory, or run `replay prepare` "

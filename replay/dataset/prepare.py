@@ -49,6 +49,7 @@ from replay.dataset.prepared import (
 from replay.dataset.read import RawTable, iter_raw_batches, raw_files, times_are_integers
 from replay.dataset.validate import find_problems, render
 from replay.errors import ConfigError, DatasetError
+from replay.plan import cap_gaps
 
 BUCKET_BYTES = 192 << 20  # source bytes per bucket: a bucket is validated and sorted in memory
 BUCKET_ROWS = 300_000  # and at most about this many rows (Parquet compresses well)
@@ -76,9 +77,12 @@ class _Totals:
 
 def prepare_dataset(
     sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], options: LoadOptions,
-    *, progress: Callable[[str, int], None] | None = None,
+    *, progress: Callable[[str, int], None] | None = None, max_gap_s: float | None = None,
 ) -> dict:
     """Prepare `sources` into the directory `out` (replaced if it was a prepared directory).
+
+    `max_gap_s`: shorten every silence inside a call to at most that many seconds (as a run's
+    `--max-gap` does in memory), so the parts are in the order the run sends them.
 
     `progress(stage, rows)` is told the rows done so far in each stage (spill, check, merge).
     Returns the manifest. DatasetError for bad input, named as `replay validate` names it.
@@ -106,14 +110,14 @@ def prepare_dataset(
         # that size are read (nearly) once, not many times over.
         run_group_rows = min(ROW_GROUP_ROWS, max(2_048, MERGE_ROWS // buckets))
         runs = [_check_bucket(work / "spill", b, names, label, options, totals, report,
-                              run_group_rows) for b in range(buckets)]
+                              run_group_rows, max_gap_s) for b in range(buckets)]
         runs = [run for run in runs if run is not None]
         if totals.messages == 0:
             raise DatasetError(f"{', '.join(map(str, sources))}: no transcript rows; expected "
                                "one row per utterance after the header")
         parts = _merge(runs, work, totals, report)
         shutil.rmtree(work / "spill")
-        manifest = _manifest(files, options, totals, parts, work)
+        manifest = _manifest(files, options, totals, parts, max_gap_s)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if out.exists():
             shutil.rmtree(out)
@@ -182,7 +186,7 @@ def _uniform(batch: pa.Table, text_times: bool) -> pa.Table:
 
 def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
                   options: LoadOptions, totals: _Totals, report, run_group_rows: int,
-                  ) -> Path | None:
+                  max_gap_s: float | None) -> Path | None:
     """Validate one bucket, sort it by send time and write it as a run; None if it is empty."""
     path = spill / f"bucket-{bucket:05d}.arrows"
     if not path.exists():
@@ -219,6 +223,10 @@ def _check_bucket(spill: Path, bucket: int, names: tuple[str, ...], label: str,
     sizes = np.diff(np.r_[starts, sorted_calls.size])
     seq = np.empty(call.size, np.int32)
     seq[by_call] = np.arange(call.size) - np.repeat(starts, sizes)
+    if max_gap_s is not None:  # a bucket holds whole calls: shorten their silences here
+        capped = cap_gaps(send[by_call].astype(np.float64), starts, max_gap_s * 1000.0)
+        send = send.copy()
+        send[by_call] = np.round(capped).astype(np.int64)
     last = np.zeros(call.size, bool)
     last[by_call[np.r_[starts[1:], sorted_calls.size] - 1]] = True
     totals.call_first_ms.append(send[by_call[starts]])
@@ -317,7 +325,8 @@ def _row_group_ranges(run: Path) -> list[tuple[int, int]]:
     return ranges
 
 
-def _manifest(files, options: LoadOptions, totals: _Totals, parts: list[dict], work: Path) -> dict:
+def _manifest(files, options: LoadOptions, totals: _Totals, parts: list[dict],
+              max_gap_s: float | None) -> dict:
     seconds, counts = totals.seconds[0], totals.counts[0]
     first_ms = np.concatenate(totals.call_first_ms)
     last_ms = np.concatenate(totals.call_last_ms)
@@ -329,6 +338,7 @@ def _manifest(files, options: LoadOptions, totals: _Totals, parts: list[dict], w
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sources": [source_identity(file, name) for file, name in files],
         "send_at": "end" if options.order_by == "endTime" else "start",
+        "max_gap_s": max_gap_s,
         "column_map": dict(options.column_map),
         "on_invalid": options.on_invalid,
         "max_content_length": options.max_content_length,

@@ -15,10 +15,14 @@ at most 65,536 rows, with the columns
     row, file               int64, int32: where the message was in its source
     call_seq                int32: the message's place in its call, from 0
     call_last               bool: the call's last message
+    send_ms                 int64 epoch ms: the send time the parts are sorted by and a run
+                            plans with (startTime or endTime, less the silences removed
+                            inside its call when prepared with `--max-gap`)
 
-The manifest (`"schema": "replay-prepared/1"`) says what a run needs before reading a row:
+The manifest (`"schema": "replay-prepared/2"`) says what a run needs before reading a row:
 message and call counts, T0 (`t0_ms`), `span_s`, `peak_concurrency`, messages per whole second
-of send time (`per_second`), the sources' identities, the send-time field and the checks used,
+of send time (`per_second`), the sources' identities, the send-time field, `max_gap_s` (null
+when prepared without `--max-gap`) and the checks used,
 and every part's rows, bytes and BLAKE2b digest, all covered by `checksum`. `open_prepared`
 recomputes them: a part changed, missing or added, or an edited manifest, is refused before
 anything is sent.
@@ -40,10 +44,10 @@ import pyarrow.parquet as pq
 from replay.dataset.partition import call_partition
 from replay.errors import DatasetError
 
-SCHEMA = "replay-prepared/1"
+SCHEMA = "replay-prepared/2"  # 2: send_ms and max_gap_s
 MANIFEST = "_manifest.json"  # "_": Arrow and Spark readers of the directory skip it
 COLUMNS = ("vendorCallKey", "participantId", "messageId", "startTime", "endTime", "content",
-           "senderType", "row", "file", "call_seq", "call_last")
+           "senderType", "row", "file", "call_seq", "call_last", "send_ms")
 _DIGEST_BLOCK = 8 << 20
 _REPREPARE = "run `replay prepare` again"
 
@@ -90,6 +94,12 @@ class PreparedDataset:
     @property
     def send_at(self) -> str:
         return str(self.manifest["send_at"])
+
+    @property
+    def max_gap_s(self) -> float | None:
+        """The `--max-gap` the silences inside calls were shortened to when prepared (None)."""
+        value = self.manifest["max_gap_s"]
+        return None if value is None else float(value)
 
     def per_second(self) -> np.ndarray:
         """Messages per whole second of send time, from T0's second."""

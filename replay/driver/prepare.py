@@ -97,7 +97,8 @@ def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
     if is_prepared(config.dataset):
         return in_thread(open_prepared, config.dataset)
     if needs_preparing(config.dataset):
-        entry = in_thread(prepared_in_cache, config.dataset, config.load_options())
+        entry = in_thread(prepared_in_cache, config.dataset, config.load_options(),
+                          max_gap_s=config.plan.max_gap_s)
         return in_thread(open_prepared, entry)
     return None
 

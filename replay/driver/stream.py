@@ -16,10 +16,10 @@ start; a call's first and last message come from the prepared columns `call_seq`
 `call_last`. `--sample` is decided per call by the same seeded hash as an in-memory plan;
 `--calls N` keeps the first N calls to start. With `--lifecycle` the Replayer creates a
 call's VoiceCall before its first message (`call_seq == 0`) and ends it after its last
-(`call_last`), whichever batches they are in. Not available on a stream (ConfigError):
-`--max-gap` (shortening a call's silences moves its later messages before other calls'
-earlier ones: a stream read in send-time order would have to read ahead by the sum of the
-silences removed, unbounded) and `--bulk`.
+(`call_last`), whichever batches they are in. `--max-gap` is applied when the directory is
+prepared (`send_ms`, the order of the parts): a run plans with `send_ms` and must ask for
+the `--max-gap` the directory was prepared with (ConfigError otherwise). Not available on a
+stream (ConfigError): `--bulk`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from replay.driver.options import ReplayConfig
 from replay.driver.replayer import Batch
 from replay.driver.threads import in_thread
 from replay.errors import ConfigError
-from replay.plan import PASS_GAP_S, PlanOptions, build_plan
+from replay.plan import PASS_GAP_S, SEND_AT_COLUMNS, PlanOptions, build_plan
 from replay.results.recorder import OutcomeRecorder
 
 READ_AHEAD = 4  # slices read and planned ahead of the scheduler
@@ -48,9 +48,14 @@ _END = object()
 
 def check_streamable(config: ReplayConfig, dataset: PreparedDataset) -> None:
     """ConfigError for options a stream cannot honour."""
-    if config.plan.max_gap_s is not None:
-        raise ConfigError("--max-gap cannot be used with a prepared dataset (it would reorder "
-                          "messages); replay the source file, or leave --max-gap out")
+    if dataset.max_gap_s != config.plan.max_gap_s:
+        prepared = (f"with --max-gap {dataset.max_gap_s:g}" if dataset.max_gap_s is not None
+                    else "without --max-gap")
+        wanted = (f"--max-gap {config.plan.max_gap_s:g}" if config.plan.max_gap_s is not None
+                  else "no --max-gap")
+        raise ConfigError(f"{config.dataset} was prepared {prepared}; run with the same, or "
+                          f"prepare it again with {wanted} (`replay prepare` shortens the "
+                          "silences inside calls, so that the directory is in sending order)")
     if config.bulk_settings is not None:
         raise ConfigError("--bulk cannot be used with a prepared dataset yet; replay the "
                           "source file (in memory) to post in batches")
@@ -133,7 +138,10 @@ class PreparedStream:
         `numbered=False` for a look at them that does not count (the dry run's)."""
         frame = table.to_pandas()
         options = PlanOptions(speed=self._options.speed, send_at=self._options.send_at)
-        plan = build_plan(frame, options, t0_ms=self.dataset.t0_ms)
+        # Planned on send_ms (silences already shortened by --max-gap when prepared); the
+        # builder keeps the rows' own startTime and endTime.
+        timeline = frame.assign(**{SEND_AT_COLUMNS[options.send_at]: frame["send_ms"]})
+        plan = build_plan(timeline, options, t0_ms=self.dataset.t0_ms)
         if loop:
             plan = dataclasses.replace(
                 plan, due_s=plan.due_s + loop * self.pass_offset_s,

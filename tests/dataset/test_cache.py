@@ -49,3 +49,15 @@ def test_the_cache_entry_is_reused_until_the_file_changes(tmp_path):
 def test_the_cache_lives_where_the_environment_says(tmp_path):
     assert cache_root({"REPLAY_CACHE_DIR": str(tmp_path)}) == tmp_path
     assert cache_root({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "replay" / "prepared"
+
+
+def test_a_run_with_max_gap_gets_its_own_entry_prepared_with_that_max_gap(tmp_path):
+    source = tmp_path / "t.csv"
+    write(source, calls=2)
+    root = tmp_path / "cache"
+    plain = prepared_in_cache(source, LoadOptions(), root=root)
+    capped = prepared_in_cache(source, LoadOptions(), root=root, max_gap_s=0.002)
+    assert capped != plain
+    assert open_prepared(plain).max_gap_s is None
+    assert open_prepared(capped).max_gap_s == 0.002
+    assert prepared_in_cache(source, LoadOptions(), root=root, max_gap_s=0.002) == capped

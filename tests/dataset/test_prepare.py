@@ -14,6 +14,7 @@ from replay.dataset import prepare as prepare_module
 from replay.dataset.prepare import prepare_dataset
 from replay.dataset.prepared import MANIFEST, open_prepared
 from replay.errors import ConfigError, DatasetError
+from replay.plan import PlanOptions, build_plan
 
 BASE = 1_764_000_000_000
 
@@ -128,3 +129,33 @@ def test_preparing_again_replaces_an_earlier_prepared_directory(tmp_path):
     transcripts(calls=4).to_parquet(source)
     prepare_dataset([source], tmp_path / "out", LoadOptions())
     assert json.loads((tmp_path / "out" / MANIFEST).read_text())["calls"] == 4
+
+
+def test_max_gap_shortens_each_calls_silences_as_a_plan_does_and_sorts_by_them(tmp_path):
+    frame = transcripts()
+    source = tmp_path / "t.parquet"
+    frame.to_parquet(source)
+    manifest = prepare_dataset([source], tmp_path / "out", LoadOptions(), max_gap_s=0.5)
+    rows = prepared_rows(tmp_path / "out")
+    assert manifest["max_gap_s"] == 0.5
+    assert rows["send_ms"].is_monotonic_increasing
+    planned = load_transcripts(source, LoadOptions()).table
+    plan = build_plan(planned, PlanOptions(speed=1.0, max_gap_s=0.5))
+    expected = dict(zip(zip(planned["vendorCallKey"].to_numpy()[plan.row],
+                            planned["messageId"].to_numpy()[plan.row], strict=True),
+                        np.round(plan.due_s * 1000).astype(np.int64) + plan.t0_ms, strict=True))
+    got = dict(zip(zip(rows["vendorCallKey"], rows["messageId"], strict=True), rows["send_ms"],
+                   strict=True))
+    assert got == expected
+    assert (rows["send_ms"] < rows["endTime"]).any()  # some silences were shortened
+    for _, call in rows.groupby("vendorCallKey"):
+        assert np.diff(call["send_ms"]).max(initial=0) <= 500
+
+
+def test_without_max_gap_the_send_time_is_the_rows_own(tmp_path):
+    frame = transcripts()
+    frame.to_parquet(tmp_path / "t.parquet")
+    manifest = prepare_dataset([tmp_path / "t.parquet"], tmp_path / "out", LoadOptions())
+    rows = prepared_rows(tmp_path / "out")
+    assert manifest["max_gap_s"] is None
+    assert rows["send_ms"].tolist() == rows["endTime"].tolist()

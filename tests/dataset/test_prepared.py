@@ -83,3 +83,15 @@ def test_an_edited_manifest_is_refused(prepared):
     assert str(error.value) == (
         f"{prepared}: _manifest.json was changed after `replay prepare` wrote it (its checksum "
         "does not match); run `replay prepare` again")
+
+
+def test_a_directory_of_an_earlier_format_is_refused_with_a_request_to_prepare_again(prepared):
+    manifest = json.loads((prepared / MANIFEST).read_text())
+    manifest["schema"] = "replay-prepared/1"
+    manifest.pop("max_gap_s")
+    (prepared / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(DatasetError) as error:
+        open_prepared(prepared)
+    assert str(error.value) == (
+        f"{prepared}: _manifest.json is not a replay-prepared/2 manifest; run `replay prepare` "
+        "again with this version")

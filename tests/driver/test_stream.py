@@ -10,6 +10,7 @@ import time
 import gevent
 import orjson
 import pandas as pd
+import pytest
 from gevent.event import Event
 
 from replay.client import RequestBuilder, RequestSettings
@@ -22,7 +23,9 @@ from replay.driver.health import EndpointHealth
 from replay.driver.options import ReplayConfig
 from replay.driver.replayer import Lifecycle, Replayer, wait_or_wake
 from replay.driver.sender import Result
-from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally
+from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally, check_streamable
+from replay.errors import ConfigError
+from replay.plan import PlanOptions, build_plan
 
 from .test_replayer import FakeClock
 
@@ -64,9 +67,9 @@ class Sink:
 
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
-                  sender=None, real_clock=False, lifecycle=None):
+                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None):
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
-                          lifecycle=lifecycle is not None)
+                          lifecycle=lifecycle is not None, max_gap_s=max_gap_s)
     made = resident if resident is not None else {}
     made.update(rows=0, most=0)
 
@@ -216,3 +219,51 @@ def test_with_lifecycle_streamed_creations_are_paced_by_the_create_rate(tmp_path
     creates = [t for method, _, message, t in sender.sent if method == "POST" and not message]
     assert len(creates) == 4
     assert sorted(creates) == [0.0, 0.5, 1.0, 1.5]
+
+
+def write_held_calls(tmp_path, *, max_gap_s):
+    """Calls that overlap, each with a long hold (60 s) in the middle, prepared with --max-gap."""
+    rows = []
+    for c in range(8):
+        for m in range(6):
+            end = BASE + c * 1500 + m * 1000 + (60_000 if m >= 3 else 0)
+            rows.append({"vendorCallKey": f"c{c:04d}", "participantId": "p",
+                         "messageId": f"c{c:04d}-m{m:02d}", "startTime": end - 100,
+                         "endTime": end, "content": "hi", "senderType": "END_USER"})
+    pd.DataFrame(rows).to_parquet(tmp_path / "t.parquet")
+    prepare_dataset([tmp_path / "t.parquet"], tmp_path / "prepared", LoadOptions(),
+                    max_gap_s=max_gap_s)
+    return open_prepared(tmp_path / "prepared"), pd.DataFrame(rows)
+
+
+def test_max_gap_on_a_stream_sends_each_message_when_the_in_memory_plan_would(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 5)
+    dataset, frame = write_held_calls(tmp_path, max_gap_s=2.0)
+    _, sender, sink = stream_replay(dataset, speed=4.0, max_gap_s=2.0)
+    plan = build_plan(frame, PlanOptions(speed=4.0, max_gap_s=2.0))
+    expected = {message: due for message, due in zip(
+        frame["messageId"].to_numpy()[plan.row], plan.due_s.tolist(), strict=True)}
+    sent = {message: t for _, message, t in sender.sent}
+    assert sent == pytest.approx(expected, abs=1e-9)
+    assert sent["c0000-m03"] == 3 * 1000 / 4000 + (2000 - 1000) / 4000  # 61 s of hold -> 2 s
+    by_call = pd.DataFrame(sender.sent, columns=["key", "id", "t"]).groupby("key")["id"]
+    assert all(ids.tolist() == sorted(ids) for _, ids in by_call)
+    assert sum(accepted for _, accepted in sink.batches) == 48
+
+
+def test_a_run_must_ask_for_the_max_gap_the_directory_was_prepared_with(tmp_path):
+    dataset, _ = write_held_calls(tmp_path, max_gap_s=2.0)
+    for asked, message in (
+        (None, "was prepared with --max-gap 2; run with the same, or prepare it again with no "
+               "--max-gap"),
+        (5.0, "was prepared with --max-gap 2; run with the same, or prepare it again with "
+              "--max-gap 5"),
+    ):
+        config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0,
+                              max_gap_s=asked)
+        with pytest.raises(ConfigError) as error:
+            check_streamable(config, dataset)
+        assert str(error.value) == (
+            f"{dataset.path} {message} (`replay prepare` shortens the silences inside calls, so "
+            "that the directory is in sending order)")
