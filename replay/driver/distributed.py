@@ -49,6 +49,7 @@ from typing import Any
 
 import gevent
 from gevent.event import AsyncResult
+from gevent.queue import Queue
 
 from replay.dataset.prepared import PreparedDataset
 from replay.driver.clock import RunClock
@@ -300,6 +301,37 @@ class MasterRole:
         self.session.finish(summary, stop_reason=stop_reason)
 
 
+class ChunkOutbox:
+    """A worker's outcome chunks, made in gevent's threadpool (where a streamed run's sink
+    measures its batches), sent to the master from the loop, in the order they were made:
+    a Locust message is only ever sent from the loop's thread."""
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self._loop = gevent.get_hub().loop  # this (the loop's) thread's, also used from others
+        self._queue: Queue = Queue()
+        self.made = 0
+        self.sent = 0
+        self._greenlet = gevent.spawn(self._run)
+
+    def put(self, chunk: bytes) -> None:
+        """Queue a chunk, from any thread."""
+        self.made += 1
+        self._loop.run_callback_threadsafe(self._queue.put, chunk)
+
+    def _run(self) -> None:
+        for chunk in self._queue:
+            self._send(chunk)
+            self.sent += 1
+
+    def close(self) -> int:
+        """Wait until every chunk made is sent; return how many were."""
+        while self.sent < self.made:
+            gevent.sleep(0.01)
+        self._greenlet.kill()
+        return self.sent
+
+
 class WorkerRole:
     """A worker's side: loads its share, waits for t0, replays, reports its results."""
 
@@ -410,15 +442,15 @@ class WorkerRole:
             freeze_loaded_data()
             clock = RunClock.starting_at(start["t0_epoch_s"])
             reporter = gevent.spawn(self._report_progress, prepared.stream.span_s)
-            sink = OutcomeSink(path=None, worker=partition[0], send=lambda chunk:
-                               self._send("replay_outcomes", {"outcomes": chunk}))
+            outbox = ChunkOutbox(lambda chunk: self._send("replay_outcomes", {"outcomes": chunk}))
+            sink = OutcomeSink(path=None, worker=partition[0], send=outbox.put)
             replayer = session.replay_share(prepared, clock, check_endpoint=True,
                                             worker=partition[0], sink=sink)
             reporter.kill()
             self._send("replay_planned", {"messages": sink.rows,
                                           "plan_calls": prepared.stream.calls, "calls": None})
             self._send("replay_done", {
-                "chunks": sink.chunks,
+                "chunks": outbox.close(),
                 "measures": sink.measures.to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.stream.span_s,
