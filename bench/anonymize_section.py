@@ -10,7 +10,6 @@ anonymizing) and the three content modes. Target (issue 12): mask >= 50,000 mess
 
 from __future__ import annotations
 
-import json
 import sys
 
 from bench.context import Context
@@ -55,9 +54,7 @@ def _measure_once(ctx: Context, messages: int, repeat: int) -> dict:
          "--dir", str(folder)],
         core=ctx.generator_core, cwd=REPO,
     )  # fmt: skip
-    if child.wait(TIMEOUT_S) != 0:
-        raise child.failure("did not finish cleanly")
-    for line in child.log_path.read_text(errors="replace").splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
-    raise child.failure("printed no result")
+    result = child.result(TIMEOUT_S)
+    if result is None:
+        raise child.failure("printed no result")
+    return result

@@ -12,7 +12,6 @@ held per message; the targets (issue 2) are judged only on the million-message r
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 
 from bench.context import Context
@@ -63,9 +62,7 @@ def _measure_once(ctx: Context, *, quick: bool, repeat: int) -> dict:
     child = ctx.procs.start(f"data-{repeat}", [sys.executable, "-c", SCRIPT,
                                                "quick" if quick else "full"],
                             core=ctx.generator_core, cwd=REPO)
-    if child.wait(TIMEOUT_S) != 0:
-        raise child.failure("did not finish cleanly")
-    for line in child.log_path.read_text(errors="replace").splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
-    raise child.failure("printed no result")
+    result = child.result(TIMEOUT_S)
+    if result is None:
+        raise child.failure("printed no result")
+    return result

@@ -12,7 +12,6 @@ measured in the same run: the same collection run on the event loop itself.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
@@ -109,9 +108,7 @@ def measure(messages: int) -> dict[str, float]:
 def _measure_once(ctx: Context, messages: int, repeat: int) -> dict:
     child = ctx.procs.start(f"metrics-{repeat}", [sys.executable, "-c", SCRIPT, str(messages)],
                             core=ctx.generator_core, cwd=REPO)
-    if child.wait(TIMEOUT_S) != 0:
-        raise child.failure("did not finish cleanly")
-    for line in child.log_path.read_text(errors="replace").splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
-    raise child.failure("printed no result")
+    result = child.result(TIMEOUT_S)
+    if result is None:
+        raise child.failure("printed no result")
+    return result

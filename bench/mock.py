@@ -13,7 +13,6 @@ pace) and the CPU other processes took on the server core (the machine is shared
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -97,9 +96,7 @@ def _wrk(ctx: Context, wrk: str, url: str, *, seconds: float, name: str, token: 
             "-s", str(LUA), url]
     env = {"BENCH_TOKEN": token, "BENCH_RUN": f"{name}-{uuid.uuid4().hex[:8]}"}
     child = ctx.procs.start(name, argv, core=ctx.generator_core, env=env)
-    if child.wait(seconds + 30) != 0:
-        raise child.failure("did not finish cleanly")
-    for line in child.log_path.read_text(errors="replace").splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
-    raise child.failure("printed no BENCH_JSON line")
+    result = child.result(seconds + 30)
+    if result is None:
+        raise child.failure("printed no BENCH_JSON line")
+    return result

@@ -16,6 +16,7 @@ and recorded, and while children are stopped, so neither can leave a process beh
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -69,6 +70,16 @@ class Child:
         except OSError:
             return ""
         return "\n".join(text.strip().splitlines()[-lines:])
+
+    def result(self, timeout: float) -> dict | None:
+        """Wait for the child to finish cleanly; the JSON of the line it printed as
+        `BENCH_JSON {...}`, or None when it printed none. ChildFailed if it did not finish."""
+        if self.wait(timeout) != 0:
+            raise self.failure("did not finish cleanly")
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("BENCH_JSON "):
+                return json.loads(line.removeprefix("BENCH_JSON "))
+        return None
 
     def failure(self, what: str) -> ChildFailed:
         code = self.popen.poll()

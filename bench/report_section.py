@@ -12,7 +12,6 @@ so the series figures must not grow with the run.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from bench.context import Context
@@ -51,9 +50,4 @@ def run(ctx: Context) -> Section:
 def _child(ctx: Context, name: str, args: list[str]) -> dict | None:
     child = ctx.procs.start(name, [sys.executable, "-m", "bench.report_run", *args],
                             core=ctx.generator_core, cwd=REPO)
-    if child.wait(TIMEOUT_S) != 0:
-        raise child.failure("did not finish cleanly")
-    for line in child.log_path.read_text(errors="replace").splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
-    return None
+    return child.result(TIMEOUT_S)

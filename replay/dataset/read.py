@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -105,6 +106,20 @@ def parquet_files(path: Path, display: str) -> list[Path]:
     return files
 
 
+def _csv_options(columns: list[str], on_ragged_row: Any) -> dict[str, Any]:
+    """How every CSV read goes: quoted newlines kept, blank lines counted, the wanted columns
+    only, all as text (checked later), a ragged row handed to `on_ragged_row`."""
+    return {
+        "read_options": pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                            invalid_row_handler=on_ragged_row),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=columns,
+            column_types={column: pa.large_string() for column in columns},
+            strings_can_be_null=False),
+    }
+
+
 def brief(error: BaseException) -> str:
     """An exception's message on one line, at most 160 characters, for a user-facing error."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -156,20 +171,7 @@ def _read_csv(
 
     try:
         with pa.input_stream(path, compression="gzip" if gzipped else None) as stream:
-            table = pacsv.read_csv(
-                stream,
-                read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=on_ragged_row,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=columns,
-                    column_types={column: pa.large_string() for column in columns},
-                    strings_can_be_null=False,
-                ),
-            )
+            table = pacsv.read_csv(stream, **_csv_options(columns, on_ragged_row))
     except _READ_ERRORS as error:
         if ragged:
             raise DatasetError(_ragged_message(path, display, len(header), gzipped)) from None
@@ -400,19 +402,7 @@ def _csv_batches(
     first_row = 2
     try:
         with pa.input_stream(file, compression="gzip" if gzipped else None) as stream:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, ignore_empty_lines=False,
-                    invalid_row_handler=on_ragged_row,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=columns,
-                    column_types={column: pa.large_string() for column in columns},
-                    strings_can_be_null=False,
-                ),
-            )
+            reader = pacsv.open_csv(stream, **_csv_options(columns, on_ragged_row))
             for batch in reader:
                 rows = pa.array(np.arange(first_row, first_row + batch.num_rows, dtype=np.int64))
                 first_row += batch.num_rows

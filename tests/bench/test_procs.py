@@ -75,6 +75,18 @@ def test_a_child_that_exits_early_fails_with_the_tail_of_its_log(tmp_path):
     assert "port already taken" in message
 
 
+def test_a_child_result_is_the_json_it_printed_after_a_clean_exit(tmp_path):
+    with Processes(tmp_path) as procs:
+        printed = procs.start("printer", ["sh", "-c", "echo noise; echo 'BENCH_JSON {\"a\": 1}'"],
+                              core=None)
+        silent = procs.start("silent", ["sh", "-c", "echo nothing"], core=None)
+        failed = procs.start("failed", ["sh", "-c", "echo 'BENCH_JSON {}'; exit 2"], core=None)
+        assert printed.result(10) == {"a": 1}
+        assert silent.result(10) is None
+        with pytest.raises(ChildFailed, match="failed did not finish cleanly"):
+            failed.result(10)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_inside_a_deferred_block_interrupts_only_after_the_block(sig):
     finished = []
