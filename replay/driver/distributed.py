@@ -10,8 +10,9 @@ The master never loads the dataset. The exchange, through Locust's custom messag
     master -> worker  replay_start    {t0_epoch_s, t0_ms}                once every worker is ready
     worker -> master  replay_planned  {index, messages, calls (its vendorCallKeys)}
     worker -> master  replay_progress {a recorder snapshot}              every few seconds
-    worker -> master  replay_done     {index, outcomes (Arrow IPC), measures, stop_reason,
-                                       tokens, lateness, ...}
+    worker -> master  replay_outcomes {index, outcomes (Arrow IPC, zstd)} each chunk of rows
+    worker -> master  replay_done     {index, chunks (how many were sent), measures,
+                                       stop_reason, tokens, lateness, ...}
 
 - Partition: worker i of n loads only the calls with `call_partition(key, n) == i` (crc32 of
   the vendorCallKey), so every call is on exactly one worker and its messages stay in order.
@@ -21,11 +22,14 @@ The master never loads the dataset. The exchange, through Locust's custom messag
   worker anchors its run clock to it, so the combined traffic has the dataset's shape.
 - Options: the master sends its replay options to the workers (as Locust does for custom
   options); paths in them (--dataset, --jwt-key, --ca-bundle) must exist on every worker.
-- Results: each worker sends its outcome rows and its mergeable Measures; the master merges
-  the Measures (exact histograms, never averaged percentiles), concatenates the rows and writes
-  the same files as a local run. A worker lost (or failed) before it reports is named in
-  summary.json's `run.lost_workers` with the calls it did not finish; its messages count as
-  unaccounted, never twice.
+- Results: each worker sends its outcome rows in bounded chunks (a streamed share: one per
+  batch, as its calls end; a plain file's share: CHUNK_ROWS rows each once it has run), then
+  its mergeable Measures. The master spools each chunk to disk as it arrives
+  (replay.driver.gather), never holding the rows, merges the Measures (exact histograms, never
+  averaged percentiles) and writes the same files as a local run, outcomes.parquet a row group
+  at a time from the spools. A worker lost (or failed) before it reports, or whose chunks did
+  not all arrive, is named in summary.json's `run.lost_workers` with the calls it did not
+  finish; its spooled rows are dropped and its messages count as unaccounted, never twice.
 - Tokens: each worker has its own token source (with --jwt-mode per-request, its own minter
   processes, started before it loads its share); the master adds up their `tokens` and
   `lateness` blocks.
@@ -36,6 +40,7 @@ The master never loads the dataset. The exchange, through Locust's custom messag
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -44,9 +49,11 @@ from typing import Any
 
 import gevent
 from gevent.event import AsyncResult
+from gevent.queue import Queue
 
 from replay.dataset.prepared import PreparedDataset
 from replay.driver.clock import RunClock
+from replay.driver.gather import OutcomeGather
 from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import (
@@ -56,6 +63,7 @@ from replay.driver.outputs import (
     OutcomeSink,
     outcomes_table,
     run_block,
+    table_chunks,
     table_from_bytes,
     table_to_bytes,
     write_outputs,
@@ -75,7 +83,6 @@ from replay.options import specs
 from replay.plan import earliest_send_ms
 from replay.results.lateness import add_lateness
 from replay.results.measures import Measures, measure_outcomes
-from replay.results.outcomes import concat_outcomes
 from replay.results.progress import progress_line
 
 logger = logging.getLogger(__name__)
@@ -84,6 +91,7 @@ START_DELAY_S = 1.0
 READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
+CHUNK_ROWS = 50_000  # outcome rows per chunk a worker sends of a plain file's share
 OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
@@ -101,9 +109,11 @@ class MasterRole:
         self.workers: dict[int, str] = {}  # partition index -> Locust client id
         self.started = False  # replay_start sent: from then on, messages may have been sent
         self.interrupted = False  # Ctrl-C on a headless master
+        self.gather: OutcomeGather | None = None  # the workers' outcome rows, from t0 on
         self._greenlet: gevent.Greenlet | None = None
         self.runner.register_message("replay_ready", self._on_ready)
         self.runner.register_message("replay_planned", self._on_planned)
+        self.runner.register_message("replay_outcomes", self._on_outcomes)
         self.runner.register_message("replay_done", self._on_done)
         self.runner.register_message("replay_progress", self._on_progress)
         environment.events.test_start.add_listener(self._on_test_start)
@@ -136,6 +146,10 @@ class MasterRole:
 
     def _on_planned(self, environment: Any, msg: Any, **_: Any) -> None:
         self.planned[msg.data["index"]] = msg.data
+
+    def _on_outcomes(self, environment: Any, msg: Any, **_: Any) -> None:
+        if self.gather is not None:  # queued: written by the gather's greenlet, off this one
+            self.gather.put(msg.data["index"], msg.data["outcomes"])
 
     def _on_done(self, environment: Any, msg: Any, **_: Any) -> None:
         self.done[msg.data["index"]] = msg.data
@@ -185,6 +199,8 @@ class MasterRole:
         earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
         t0_epoch = time.time() + START_DELAY_S
         start = {"t0_epoch_s": t0_epoch, "t0_ms": min(earliest) if earliest else 0}
+        self.gather = OutcomeGather(session.config.run_dir)
+        writer = gevent.spawn(self.gather.run)
         for index in self.ready:
             self.runner.send_message("replay_start", start, client_id=self.workers[index])
         self.started = True
@@ -192,7 +208,11 @@ class MasterRole:
         ticker = gevent.spawn(self._print_progress, clock)
         self._wait(lambda: set(self.done) | self._lost() >= set(self.workers), None)
         ticker.kill()
-        self._write(started_at, clock)
+        try:
+            self._write(started_at, clock)
+        finally:
+            writer.kill()
+            self.gather.discard()
 
     def _wait(self, condition: Any, timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -239,14 +259,18 @@ class MasterRole:
 
     def _write(self, started_at: datetime, clock: RunClock) -> None:
         config = self.session.config
-        failed = {i for i, data in self.done.items()
-                  if "outcomes" not in data and "outcome_chunks" not in data}
+        self.gather.drain()  # every chunk that arrived before its replay_done is on disk
+        for i, data in self.done.items():
+            if "error" not in data and self.gather.chunks.get(i, 0) != data["chunks"]:
+                data["error"] = (f"{data['chunks']} outcome chunks sent, "
+                                 f"{self.gather.chunks.get(i, 0)} received")
+        failed = {i for i, data in self.done.items() if "error" in data}
         for i in sorted(failed):
             logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
         lost = sorted((self._lost() - set(self.done)) | failed)
         self.done = {i: data for i, data in self.done.items() if i not in failed}
-        tables = [table_from_bytes(chunk) for i in sorted(self.done)
-                  for chunk in self.done[i].get("outcome_chunks") or [self.done[i]["outcomes"]]]
+        series = self.gather.assemble(sorted(self.done),
+                                      os.path.join(config.run_dir, "outcomes.parquet"))
         measures = Measures()
         for i in sorted(self.done):
             measures.merge(Measures.from_dict(self.done[i]["measures"]))
@@ -269,12 +293,43 @@ class MasterRole:
         }
         skipped = sum(self.ready[i].get("skipped", 0) for i in self.ready) * config.plan.loops
         summary = write_outputs(
-            config=config, outcomes=concat_outcomes(tables), run=run, dataset=dataset,
+            config=config, outcomes=None, series=series, run=run, dataset=dataset,
             skipped=skipped, planned=planned, measures=measures,
             tokens=add_token_stats([self.done[i].get("tokens") for i in sorted(self.done)]),
             lateness=add_lateness([self.done[i].get("lateness") for i in sorted(self.done)]),
         )
         self.session.finish(summary, stop_reason=stop_reason)
+
+
+class ChunkOutbox:
+    """A worker's outcome chunks, made in gevent's threadpool (where a streamed run's sink
+    measures its batches), sent to the master from the loop, in the order they were made:
+    a Locust message is only ever sent from the loop's thread."""
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self._loop = gevent.get_hub().loop  # this (the loop's) thread's, also used from others
+        self._queue: Queue = Queue()
+        self.made = 0
+        self.sent = 0
+        self._greenlet = gevent.spawn(self._run)
+
+    def put(self, chunk: bytes) -> None:
+        """Queue a chunk, from any thread."""
+        self.made += 1
+        self._loop.run_callback_threadsafe(self._queue.put, chunk)
+
+    def _run(self) -> None:
+        for chunk in self._queue:
+            self._send(chunk)
+            self.sent += 1
+
+    def close(self) -> int:
+        """Wait until every chunk made is sent; return how many were."""
+        while self.sent < self.made:
+            gevent.sleep(0.01)
+        self._greenlet.kill()
+        return self.sent
 
 
 class WorkerRole:
@@ -349,8 +404,12 @@ class WorkerRole:
                                                     worker=index)
             reporter.kill()
             outcomes = outcomes_table(record)
+            chunks = 0
+            for chunk in table_chunks(outcomes, CHUNK_ROWS):
+                self._send("replay_outcomes", {"outcomes": chunk})
+                chunks += 1
             self._send("replay_done", {
-                "outcomes": table_to_bytes(outcomes),
+                "chunks": chunks,
                 "measures": measure_outcomes(outcomes).to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.plan.span_s,
@@ -367,7 +426,7 @@ class WorkerRole:
     def _run_stream(self, config: Any, dataset: PreparedDataset, partition: tuple[int, int],
                     tokens: Any) -> None:
         """A worker's share of a prepared directory, streamed: only its calls are kept, its
-        outcome rows travel to the master as compressed chunks, one per batch."""
+        outcome rows travel to the master as compressed chunks, one per batch as it ends."""
         session = self.session
         self._send("replay_ready", {
             "earliest_ms": dataset.t0_ms,
@@ -383,14 +442,15 @@ class WorkerRole:
             freeze_loaded_data()
             clock = RunClock.starting_at(start["t0_epoch_s"])
             reporter = gevent.spawn(self._report_progress, prepared.stream.span_s)
-            sink = OutcomeSink(path=None, worker=partition[0])
+            outbox = ChunkOutbox(lambda chunk: self._send("replay_outcomes", {"outcomes": chunk}))
+            sink = OutcomeSink(path=None, worker=partition[0], send=outbox.put)
             replayer = session.replay_share(prepared, clock, check_endpoint=True,
                                             worker=partition[0], sink=sink)
             reporter.kill()
             self._send("replay_planned", {"messages": sink.rows,
                                           "plan_calls": prepared.stream.calls, "calls": None})
             self._send("replay_done", {
-                "outcome_chunks": sink.chunks,
+                "chunks": outbox.close(),
                 "measures": sink.measures.to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.stream.span_s,

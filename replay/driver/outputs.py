@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -118,13 +119,18 @@ def make_run_dir(run_dir: str | os.PathLike[str]) -> None:
 
 class OutcomeSink:
     """Where a streamed replay's finished batches go: their outcome rows are measured, then
-    written to outcomes.parquet a batch at a time (`path`), or kept as compressed Arrow IPC
-    bytes to send to the master (`path=None`, on a worker). Hand `add` to the Replayer as
-    `on_batch_done`; afterwards `measures` holds the whole run's (mergeable) numbers."""
+    written to outcomes.parquet a batch at a time (`path`), or handed to `send` as compressed
+    Arrow IPC bytes as each batch ends (on a worker: to the master, `path=None`). Hand `add`
+    to the Replayer as `on_batch_done`; afterwards `measures` holds the whole run's (mergeable)
+    numbers and `chunks` the number of chunks sent."""
 
-    def __init__(self, *, path: str | None, worker: int = 0) -> None:
+    def __init__(self, *, path: str | None, worker: int = 0,
+                 send: Callable[[bytes], None] | None = None) -> None:
+        if (path is None) == (send is None):
+            raise ValueError("an OutcomeSink writes to a path or sends its chunks, one of them")
         self._writer = OutcomesWriter(path) if path else None
-        self.chunks: list[bytes] = []
+        self._send = send
+        self.chunks = 0
         self.worker = worker
         self.measures = Measures()
         self.series = SeriesBuilder() if path else None  # series.json, built as rows are written
@@ -140,7 +146,8 @@ class OutcomeSink:
             self._writer.write(table)
             self.series.add(table)
         else:
-            self.chunks.append(table_to_bytes(table))
+            self._send(table_to_bytes(table))
+            self.chunks += 1
         batch.table = batch.builder = None  # the batch's rows go as soon as they are written
 
     def never_read(self, messages: int, reason: str) -> None:
@@ -166,6 +173,12 @@ def table_to_bytes(table: pa.Table) -> bytes:
                            options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def table_chunks(table: pa.Table, rows: int) -> Iterator[bytes]:
+    """`table` as compressed Arrow IPC chunks of at most `rows` rows each (one, if empty)."""
+    for start in range(0, max(table.num_rows, 1), rows):
+        yield table_to_bytes(table.slice(start, rows))
 
 
 def table_from_bytes(data: bytes) -> pa.Table:

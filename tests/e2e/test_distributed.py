@@ -14,6 +14,9 @@ from collections import defaultdict
 import pyarrow.parquet as pq
 import pytest
 
+from replay.dataset import LoadOptions
+from replay.dataset import prepare as prepare_module
+from replay.dataset.prepare import prepare_dataset
 from replay.mock.process import start_mock
 
 from .conftest import (
@@ -144,3 +147,56 @@ def test_a_worker_lost_mid_run_is_named_with_its_calls_and_nothing_is_counted_tw
                                                        + counts["unsent"])
     outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
     assert set(outcomes["vendorCallKey"]).isdisjoint(lost[0]["calls_not_finished"])
+
+
+def test_streamed_workers_outcome_chunks_reach_the_masters_spool_during_the_run(tmp_path):
+    source = write_dataset(tmp_path / "calls.parquet", calls=CALLS, messages=MESSAGES,
+                           span_s=100)
+    saved = prepare_module.ROW_GROUP_ROWS
+    prepare_module.ROW_GROUP_ROWS = 16  # many batches, each ending while the run goes on
+    try:
+        prepare_dataset([source], tmp_path / "prepared", LoadOptions())
+    finally:
+        prepare_module.ROW_GROUP_ROWS = saved
+    port = free_port()
+    run_dir = tmp_path / "reports" / "spooled"
+    received_when_spooled = None
+    with start_mock(["--no-auth"]) as mock:
+        master = start_locust(
+            locust_args(dataset=tmp_path / "prepared", host=mock.url, key_pair=None,
+                        run_dir=run_dir,
+                        extra=["--speed", "10", "--master", "--master-bind-host", "127.0.0.1",
+                               "--master-bind-port", str(port), "--expect-workers", "2"]),
+            run_dir=run_dir)
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                              "--master-host", "127.0.0.1", "--master-port", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+            for _ in range(2)
+        ]
+        try:
+            deadline = time.monotonic() + 90
+            while master.poll() is None and received_when_spooled is None:
+                assert time.monotonic() < deadline, "the run did not end"
+                spooled = [path for path in run_dir.glob(".outcomes-spool-*/*")
+                           if path.stat().st_size > 0]
+                if spooled:
+                    received_when_spooled = mock.stats()["received"]
+                time.sleep(0.05)
+            _, stderr = master.communicate(timeout=90)
+        finally:
+            for process in (master, *workers):
+                process.kill()
+                process.wait()
+    assert master.returncode == 0, stderr[-3000:]
+    # rows were on the master's disk with most messages still to be sent (the first batches
+    # end early; rows held until a worker's end would arrive once a share is nearly all sent)
+    assert received_when_spooled is not None
+    assert received_when_spooled < CALLS * MESSAGES // 2
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["counts"]["accepted"] == CALLS * MESSAGES
+    assert summary["reconciliation"]["balanced"] is True
+    outcomes = pq.read_table(run_dir / "outcomes.parquet")
+    assert outcomes.num_rows == CALLS * MESSAGES
+    assert sorted(set(outcomes["worker"].to_pylist())) == [0, 1]
+    assert not list(run_dir.glob(".outcomes-spool-*"))  # the spools are gone

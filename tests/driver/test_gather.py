@@ -1,0 +1,93 @@
+"""The master's spool of the workers' outcome chunks (replay/driver/gather.py): chunks are on
+disk as they arrive, the rows held at once stay bounded, outcomes.parquet and series.json come
+from the workers that reported, a lost worker's rows are dropped."""
+
+from __future__ import annotations
+
+import os
+
+import gevent
+import numpy as np
+import pyarrow.parquet as pq
+
+from replay.driver import gather as gather_module
+from replay.driver.gather import OutcomeGather
+from replay.driver.outputs import table_chunks
+from replay.results.outcomes import build_outcomes
+from replay.results.recorder import OutcomeRecorder
+from replay.results.series import series_of_table
+
+CHUNK = 500
+
+
+def outcomes(worker: int, rows: int, first: int = 0):
+    recorder = OutcomeRecorder(rows)
+    for row in range(rows):
+        recorder.sent(row, 0.01 * (first + row))
+        recorder.done(row, 0.01 * (first + row) + 0.005, 202)
+    keys = [f"w{worker}-call-{(first + row) // 10}" for row in range(rows)]
+    return build_outcomes(
+        {"vendorCallKey": keys, "messageId": [f"m{first + row}" for row in range(rows)],
+         "senderType": ["END_USER"] * rows, "call_seq": [(first + r) % 10 for r in range(rows)],
+         "pass": [0] * rows},
+        worker=worker, due_s=0.01 * np.arange(first, first + rows), recorder=recorder)
+
+
+def test_chunks_are_on_disk_as_they_arrive_and_the_rows_held_stay_within_one_chunk(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(gather_module, "READ_ROWS", CHUNK)
+    gather = OutcomeGather(tmp_path)
+    writer = gevent.spawn(gather.run)
+    try:
+        for number in range(40):  # a run of many chunks, 20,000 rows in all
+            for chunk in table_chunks(outcomes(number % 2, CHUNK, first=number * CHUNK), CHUNK):
+                gather.put(number % 2, chunk)
+            gevent.sleep(0)
+            if number == 10:  # mid-run: what arrived is written, not waiting for the end
+                gather.drain()
+                assert gather.chunks == {0: 6, 1: 5}
+        series = gather.assemble([0, 1], tmp_path / "outcomes.parquet")
+    finally:
+        writer.kill()
+        gather.discard()
+    assert 0 < gather.peak_rows <= CHUNK  # of 20,000 rows, never more than a chunk at once
+    assert gather.resident_rows == 0
+    written = pq.read_table(tmp_path / "outcomes.parquet")
+    assert written.num_rows == 40 * CHUNK
+    assert written["worker"].to_pylist() == [0] * 20 * CHUNK + [1] * 20 * CHUNK
+    assert series.finish() == series_of_table(written)
+
+
+def test_a_lost_workers_spooled_rows_are_dropped_and_its_spool_removed(tmp_path):
+    gather = OutcomeGather(tmp_path)
+    writer = gevent.spawn(gather.run)
+    try:
+        for worker in (0, 1):
+            for chunk in table_chunks(outcomes(worker, 1200), CHUNK):
+                gather.put(worker, chunk)
+        gather.assemble([1], tmp_path / "outcomes.parquet")  # worker 0 was lost
+    finally:
+        writer.kill()
+        gather.discard()
+    written = pq.read_table(tmp_path / "outcomes.parquet")
+    assert written.num_rows == 1200
+    assert set(written["worker"].to_pylist()) == {1}
+    assert os.listdir(tmp_path) == ["outcomes.parquet"]
+
+
+def test_no_chunks_give_an_empty_outcomes_file(tmp_path):
+    gather = OutcomeGather(tmp_path)
+    writer = gevent.spawn(gather.run)
+    try:
+        gather.assemble([0, 1], tmp_path / "outcomes.parquet")
+    finally:
+        writer.kill()
+        gather.discard()
+    assert pq.read_table(tmp_path / "outcomes.parquet").num_rows == 0
+
+
+def test_a_table_is_cut_into_chunks_of_bounded_rows():
+    table = outcomes(0, 1200)
+    sizes = [len(chunk) > 0 for chunk in table_chunks(table, CHUNK)]
+    assert len(sizes) == 3
+    assert len(list(table_chunks(table.slice(0, 0), CHUNK))) == 1
