@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -19,7 +19,7 @@ from replay.driver.http import HttpClient, ProxyError
 from replay.driver.proxy import parse_proxy
 
 from .conftest import locust_args, run_locust, write_dataset
-from .test_tls import self_signed
+from .test_tls import Accepting, self_signed
 
 pytestmark = pytest.mark.e2e
 
@@ -27,25 +27,15 @@ USER, PASSWORD = "replay", "s3cret-pw"
 MESSAGES = 3 * 4
 
 
-class KeepAlive(BaseHTTPRequestHandler):
+class KeepAlive(Accepting):
+    """The TLS test's endpoint, keeping connections alive and counting them."""
+
     protocol_version = "HTTP/1.1"
     connections = 0
 
     def setup(self):
         type(self).connections += 1
         super().setup()
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b'{"result":"Accepted"}'
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
