@@ -33,6 +33,14 @@ pytestmark = pytest.mark.e2e
 CALLS, MESSAGES = 24, 8
 
 
+def start_worker(port: int, *, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                 ) -> subprocess.Popen:
+    """A Locust worker of the locustfile, joining the master on 127.0.0.1:`port`."""
+    return subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                             "--master-host", "127.0.0.1", "--master-port", str(port)],
+                            stdout=stdout, stderr=stderr, cwd=REPO)
+
+
 @pytest.fixture(scope="module")
 def distributed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("distributed")
@@ -47,12 +55,7 @@ def distributed(tmp_path_factory):
                                str(port), "--expect-workers", "2", "-u", "2"]),
             run_dir=run_dir)
         logs = [open(folder / f"worker{i}.log", "w") for i in range(2)]  # noqa: SIM115
-        workers = [
-            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
-                              "--master-host", "127.0.0.1", "--master-port", str(port)],
-                             stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-            for log in logs
-        ]
+        workers = [start_worker(port, stdout=log, stderr=subprocess.STDOUT) for log in logs]
         try:
             _, stderr = master.communicate(timeout=90)
             for worker in workers:
@@ -118,12 +121,7 @@ def test_a_worker_lost_mid_run_is_named_with_its_calls_and_nothing_is_counted_tw
                         extra=["--speed", "30", "--master", "--master-bind-host", "127.0.0.1",
                                "--master-bind-port", str(port), "--expect-workers", "2"]),
             run_dir=run_dir)
-        workers = [
-            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
-                              "--master-host", "127.0.0.1", "--master-port", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-            for _ in range(2)
-        ]
+        workers = [start_worker(port) for _ in range(2)]
         try:
             deadline = time.monotonic() + 30
             while mock.stats()["received"] < 10:
@@ -168,12 +166,7 @@ def test_streamed_workers_outcome_chunks_reach_the_masters_spool_during_the_run(
                         extra=["--speed", "10", "--master", "--master-bind-host", "127.0.0.1",
                                "--master-bind-port", str(port), "--expect-workers", "2"]),
             run_dir=run_dir)
-        workers = [
-            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
-                              "--master-host", "127.0.0.1", "--master-port", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-            for _ in range(2)
-        ]
+        workers = [start_worker(port) for _ in range(2)]
         try:
             deadline = time.monotonic() + 90
             while master.poll() is None and received_when_spooled is None:

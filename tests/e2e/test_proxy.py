@@ -6,7 +6,6 @@ password is a clear error that never shows the password.
 from __future__ import annotations
 
 import json
-import ssl
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from replay.driver.http import HttpClient, ProxyError
 from replay.driver.proxy import parse_proxy
 
 from .conftest import locust_args, run_locust, write_dataset
-from .test_tls import Accepting, self_signed
+from .test_tls import Accepting, serve_tls
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +40,8 @@ class KeepAlive(Accepting):
 @pytest.fixture(scope="module")
 def tls_endpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
-    cert, key = self_signed(folder)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", cert, folder
+    server, url, cert = serve_tls(folder, KeepAlive)
+    yield url, cert, folder
     server.shutdown()
     server.server_close()
 

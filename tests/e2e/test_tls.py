@@ -61,17 +61,23 @@ def self_signed(folder):
     return cert_path, key_path
 
 
-@pytest.fixture(scope="module")
-def tls_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tls")
+def serve_tls(folder, handler) -> tuple[ThreadingHTTPServer, str, object]:
+    """An https server on 127.0.0.1 port 0 with a fresh self-signed certificate, serving in a
+    thread: (server, its base URL, the certificate's path)."""
     cert, key = self_signed(folder)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Accepting)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", cert, folder
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"https://127.0.0.1:{server.server_address[1]}", cert
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    server, url, cert = serve_tls(folder, Accepting)
+    yield url, cert, folder
     server.shutdown()
     server.server_close()
 
