@@ -7,9 +7,12 @@
     # leaving the block stops it (SIGTERM; the child writes --ledger-out if given)
 
 `start_mock` runs `python -m replay.mock --port 0 --ready-file <tmp> *args` (later options win,
-so `--port 8080` in args overrides) and waits for the ready file. If the child exits or is not
-ready in time, MockStartError carries its stderr (which never holds key material). Only the
-standard library is used, so it also works inside a gevent-patched Locust process.
+so `--port 8080` in args overrides) and waits for the ready file. The child runs in a session
+of its own, so a terminal's Ctrl-C (sent to the whole foreground process group) does not reach
+it: whoever started it stops it (`stop`, or leaving the `with` block), after reading its
+ledger. If the child exits or is not ready in time, MockStartError carries its stderr (which
+never holds key material). Only the standard library is used, so it also works inside a
+gevent-patched Locust process.
 """
 
 from __future__ import annotations
@@ -108,7 +111,21 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
                str(ready_file), *args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                   start_new_session=True)
+    try:
+        return _wait_until_ready(process, ready_file, workdir, log_path, timeout)
+    except BaseException:  # not ready, or Ctrl-C meanwhile: no signal of ours reaches it
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        workdir.cleanup()
+        raise
+
+
+def _wait_until_ready(process: subprocess.Popen, ready_file: Path,
+                      workdir: tempfile.TemporaryDirectory, log_path: Path,
+                      timeout: float) -> MockProcess:
     deadline = time.monotonic() + timeout
     while True:
         if ready_file.exists():
@@ -116,7 +133,6 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
             return MockProcess(process, ready["url"], workdir, log_path)
         if process.poll() is not None:
             output = log_path.read_text(errors="replace").strip()
-            workdir.cleanup()
             raise MockStartError(
                 f"the mock exited with code {process.returncode} before it was ready: "
                 f"{output or '(no output)'}"
@@ -125,7 +141,6 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
             process.kill()
             process.wait()
             output = log_path.read_text(errors="replace").strip()
-            workdir.cleanup()
             raise MockStartError(f"the mock was not ready after {timeout:g} s: "
                                  f"{output or '(no output)'}")
         time.sleep(READY_POLL_S)
