@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 READY_POLL_S = 0.02
+# The mock is on loopback: never through an HTTP_PROXY/HTTPS_PROXY meant for the outside world.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class MockStartError(RuntimeError):
@@ -48,7 +50,7 @@ class MockProcess:
         self._final_output: str | None = None
 
     def _get(self, route: str, timeout: float) -> bytes:
-        with urllib.request.urlopen(f"{self.url}/__admin/{route}", timeout=timeout) as response:
+        with _DIRECT.open(f"{self.url}/__admin/{route}", timeout=timeout) as response:
             return response.read()
 
     def stats(self, timeout: float = 10.0) -> dict[str, Any]:
@@ -66,7 +68,7 @@ class MockProcess:
     def reset(self, timeout: float = 10.0) -> None:
         """POST /__admin/reset."""
         request = urllib.request.Request(f"{self.url}/__admin/reset", data=b"", method="POST")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _DIRECT.open(request, timeout=timeout) as response:
             response.read()
 
     def alive(self) -> bool:
