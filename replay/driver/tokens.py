@@ -14,10 +14,10 @@ to a pipe; a greenlet per minter reads them as they arrive (`gevent.socket.wait_
 blocking read) into a queue of ready tokens. `authorization()` takes the oldest ready token, so
 it costs the sending process a queue pop; each token is used once. The queue is bounded: it
 asks the minters for `batch` more whenever fewer than `ready` tokens are queued or on their
-way (`ready` starts at 256, then follows the rate: what a quarter-second needs, between
-`batch` and 2,048, asked for an eighth at a time), so tokens are minted just ahead of need
-and sent well before they expire; one whose
-`use_before` has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
+way (`ready` is 256 when the run starts, or the prefill up to 2,048, then follows the rate:
+what a quarter-second needs, between `batch` and 2,048, asked for an eighth at a time), so
+tokens are minted just ahead of need and sent well before they expire; one whose `use_before`
+has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
 A keeper greenlet replaces queued tokens before they get that old, so the queue stays fresh
 through quiet spells. A request that finds the queue empty waits (counted in
 `requests_waited`, `wait_s`); if every minter has died, tokens are signed here instead
@@ -121,13 +121,15 @@ class TokenFeed:
         self._settings = settings
         self._key = load_private_key(settings.key_path)  # a bad key fails here, not in a child
         self._clock = clock
-        self._target = ready
+        # tokens kept queued or on their way, and asked at a time: they follow the rate
+        # (`_adapt`); with a prefill, the run starts with as many queued as that allows
         self._batch = batch
-        self._ask = batch  # tokens asked at a time: follows the rate (`_adapt`)
+        self._target = min(MOST_READY, max(ready, settings.prefill))
+        self._ask = self._ask_for(self._target)
         self._ready: deque[tuple[float, str]] = deque()
         self._arrived = Event()
         self._in_flight = 0
-        self._window = (time.monotonic(), 0)  # (start, tokens used since)
+        self._window: tuple[float, int] | None = None  # (start, tokens used since), once begun
         self.minted = 0
         self.used = 0
         self.expired_unused = 0
@@ -176,16 +178,24 @@ class TokenFeed:
         if self._settings.prefill:
             timeout_s += self._settings.ttl_s * self._settings.renew_fraction / 2
         deadline = time.monotonic() + timeout_s
-        while not self._is_ready() and any(minter.alive for minter in self._minters):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            self._arrived.clear()
-            self._arrived.wait(min(remaining, WAIT_STEP_S))
-        return self._is_ready()
+        try:
+            while not self._is_ready() and any(minter.alive for minter in self._minters):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._arrived.clear()
+                self._arrived.wait(min(remaining, WAIT_STEP_S))
+            return self._is_ready()
+        finally:  # the run starts: the queue follows its rate from now on
+            self._window = (time.monotonic(), self.used)
 
     def _is_ready(self) -> bool:
-        return bool(self._ready) and all(m.stocked or not m.alive for m in self._minters)
+        """A token is queued; with a prefill, it is signed and the first asked have come."""
+        if not self._settings.prefill:
+            return bool(self._ready)
+        alive = [minter for minter in self._minters if minter.alive]
+        return bool(self._ready) and all(m.stocked for m in alive) and (
+            not self._in_flight or not alive)
 
     def _keep_fresh(self) -> None:
         """Every KEEP_FRESH_S: drop queued tokens that would pass their use_before before the
@@ -207,14 +217,20 @@ class TokenFeed:
             self._refill(ending=ending)
 
     def _adapt(self) -> None:
-        """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens."""
+        """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens; not
+        before the run starts (`wait_until_ready`): no rate while it loads says anything."""
+        if self._window is None:
+            return
         started, used = self._window
         now = time.monotonic()
         if now - started >= RATE_WINDOW_S:
             rate = (self.used - used) / (now - started)
             self._target = min(MOST_READY, max(self._batch, int(rate * AHEAD_S)))
-            self._ask = min(MOST_BATCH, max(self._batch, self._target // 8))
+            self._ask = self._ask_for(self._target)
             self._window = (now, self.used)
+
+    def _ask_for(self, target: int) -> int:
+        return min(MOST_BATCH, max(self._batch, target // 8))
 
     def _take(self) -> str | None:
         ready = self._ready
