@@ -3,23 +3,35 @@
     section = run(ctx)
 
 Every run is against a fresh mock (--no-auth, so the server's work is the same in both modes)
-on the server core; the sending process is pinned to the generator core, and the minter
-process (one, `--jwt-mode per-request`; it inherits that pinning) is let run on either core,
-wherever there is time to spare: it is a separate process, and its CPU is measured on its own.
-On a 2-core machine it cannot have a core to itself (the mock has the other one). In each
-repeat, both modes run, the order alternating:
+on the server core; the sending process is pinned to the generator core; minter processes
+(`--jwt-mode per-request`) run on either core, and their CPU is measured on their own. The
+goal (issue 17): the sending core keeps at least 80% of its shared-token rate when the minting
+capacity is elsewhere. On a 2-core machine there is no core for the minters (the mock has one,
+the sender the other), and one minter signs ~4,000 tokens/s on a free core where the shared
+sender sends ~24,000 msg/s; a per-request sender starved of tokens idles, and its per-core
+figure would measure a half-idle loop. So each part gives the minters their capacity in a way
+that keeps the sender's own work honest. In each repeat both modes run, the order alternating,
+the same dataset, mock, warm-up and window; the ratios are paired per repeat.
 
-- At --speed max (the generator section's shape: 64 calls that never end), over a window
-  after a warm-up: the mock's accepted messages/s, the CPU of the sending process alone (not
-  its children) and of the minter. msg/s per core = rate / the sender's CPU share. One minter
-  signs ~4,000 tokens/s on a free core, fewer when it shares one; a sender that outruns it
-  waits for tokens (summary.json `tokens.requests_waited`), idles, and its per-core figure
-  then measures a half-idle loop, not the cost of a token: so this part is reported, not judged.
-- At a fixed rate the minter sustains (RATE msg/s, a flat dataset at --speed 10), measured
-  the same way over the same window: msg/s per core of the sender at the same load in both
-  modes. The judged figure: per-request / shared of these, paired per repeat (goal >= 0.8).
+- At --speed max (the generator section's shape: 64 calls that never end), over a window after
+  a warm-up: the mock's accepted messages/s, the CPU of the sending process alone (not its
+  children) and of the minters. msg/s per core = rate / the sender's CPU share. Per-request runs
+  with `--jwt-minters 2 --jwt-prefill N`: before the start, while the mock and the sender are
+  idle, two minters on both cores sign N tokens, enough for the best shared rate so far through
+  the warm-up and the window with 20% to spare (`prefill_for`); in the window they only hand
+  them over, and the sender does all its steady-state per-token work (asking, reading the pipe,
+  parsing, queueing, taking, one header line per request). So the sender runs flat out as it
+  would with enough minter cores elsewhere. What the signing costs is the fixed-rate part's
+  minter CPU per token; the minters' CPU in the window (handing over) is reported; a request
+  that waited for a token (the prefill ran out) is logged and counted in the details. Judged:
+  per-request / shared (goal >= 0.8).
+- At a fixed rate one minter sustains (RATE msg/s, a flat dataset at --speed 10), no prefill,
+  measured the same way over the same window: msg/s per core of the sender at the same load in
+  both modes, and the minter's CPU per token signed. Judged too (goal >= 0.8).
 
-Figures: both parts per mode, the ratios, and the minter's CPU per token.
+Figures: both parts per mode, the ratios, the minter's CPU per token and the minters' CPU in
+the --speed max window. Details per run: the prefill asked and signed, requests that waited,
+and the seconds from the replay's start to its first POST (the prefill's signing).
 """
 
 from __future__ import annotations
@@ -123,7 +135,7 @@ def _figures(runs: dict[str, list[dict]], fixed: dict[str, list[dict]]) -> tuple
                                                 strict=True))))
     figures += [
         Figure(key="tokens.max.per_request.msg_per_s", label="Tokens at --speed max: msg/s, "
-               "per-request (one minter)", unit="msg/s", better="higher",
+               "per-request (prefilled)", unit="msg/s", better="higher",
                samples=tuple(r["msg_per_s"] for r in runs["per-request"])),
         Figure(key="tokens.max.shared.msg_per_s", label="Tokens at --speed max: msg/s, shared",
                unit="msg/s", better="higher",
@@ -164,6 +176,7 @@ def _one_run(ctx: Context, mode: str, *, repeat: int, dataset: Path, speed: str 
     except FileNotFoundError:
         tokens = {}
     result["requests_waited"] = tokens.get("requests_waited")
+    result["wait_s"] = tokens.get("wait_s")
     result["minted"] = tokens.get("minted")
     result["prefill"] = prefill
     result["prefilled"] = tokens.get("prefilled")
