@@ -184,6 +184,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.wait_s", "number", "seconds those requests waited, in all", optional=True),
     Field("tokens.minted_in_sending_process", "integer", "tokens the sending process signed "
           "itself (shared mode, or after the minters died)", optional=True),
+    Field("tokens.prefilled", "integer", "per-request tokens the minters signed before the "
+          "start (`--jwt-prefill`), handed over first", optional=True),
     Field("tokens.unauthorized", "integer", "401 answers", optional=True),
     Field("tokens.refused_after_accepted", "integer", "401 answers for a token the endpoint "
           "had accepted before", optional=True),
