@@ -174,7 +174,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.mode", "string", "`per-request` or `shared` (`--jwt-mode`)", optional=True),
     Field("tokens.minters", "integer", "minter processes, over all workers; 0 in shared mode",
           optional=True),
-    Field("tokens.minted", "integer", "tokens signed", optional=True),
+    Field("tokens.minted", "integer", "tokens signed and handed to the sending process "
+          "(or signed there)", optional=True),
     Field("tokens.used", "integer or null", "attempts that carried a per-request token, each a "
           "different one; null in shared mode", optional=True),
     Field("tokens.expired_unused", "integer", "per-request tokens dropped unsent, past 80% of "
