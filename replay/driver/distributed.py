@@ -61,6 +61,7 @@ from replay.driver.outputs import (
     EXIT_STOPPED,
     WORKER_LOST,
     OutcomeSink,
+    last_of_call,
     outcomes_table,
     run_block,
     table_chunks,
@@ -405,7 +406,7 @@ class WorkerRole:
             reporter.kill()
             outcomes = outcomes_table(record)
             chunks = 0
-            for chunk in table_chunks(outcomes, CHUNK_ROWS):
+            for chunk in table_chunks(outcomes, CHUNK_ROWS, last_of_call(plan)):
                 self._send("replay_outcomes", {"outcomes": chunk})
                 chunks += 1
             self._send("replay_done", {

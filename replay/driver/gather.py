@@ -8,13 +8,14 @@
     gather.discard()                          # the spool files go
 
 Workers send their outcome rows as compressed Arrow IPC chunks (replay.driver.outputs
-`table_to_bytes`) while they run. Each arriving chunk is decoded and appended to its worker's
-spool file (Parquet, in a hidden folder of the run directory) by one writer greenlet, whose
-writes run in the threadpool so heartbeats go on. At the end, outcomes.parquet is written a row
-group at a time from the spools of the workers that reported (in worker order), feeding the
-series.json builder on the way; a lost worker's spool is dropped, so its rows are never counted
-or written. At most one chunk is decoded at a time, and one row group is read back at a time:
-`resident_rows` counts the rows held in memory, `peak_rows` its maximum.
+`table_to_bytes`) while they run, each row with its `call_last` flag. Each arriving chunk is
+decoded and appended to its worker's spool file (Parquet, in a hidden folder of the run
+directory) by one writer greenlet, whose writes run in the threadpool so heartbeats go on. At
+the end, outcomes.parquet is written a row group at a time from the spools of the workers that
+reported (in worker order), feeding the series.json builder on the way (in the threadpool too;
+the flags let it drop each call once its rows are in); a lost worker's spool is dropped, so its
+rows are never counted or written. At most one chunk is decoded at a time, and one row group
+is read back at a time: `resident_rows` counts the rows held in memory, `peak_rows` its maximum.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ import tempfile
 from collections.abc import Iterable
 
 import gevent
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from gevent.queue import JoinableQueue
 
-from replay.driver.outputs import table_from_bytes
+from replay.driver.outputs import CALL_LAST, table_from_bytes, with_call_last
 from replay.driver.threads import in_thread
-from replay.results.outcomes import OutcomesWriter
+from replay.results.outcomes import SCHEMA, OutcomesWriter
 from replay.results.series import SeriesBuilder
 
 READ_ROWS = 65_536  # rows read back from a spool at a time
+SPOOL_SCHEMA = SCHEMA.append(pa.field(CALL_LAST, pa.bool_()))
 
 
 class OutcomeGather:
@@ -68,11 +71,13 @@ class OutcomeGather:
 
     def _write(self, worker: int, chunk: bytes) -> None:
         table = table_from_bytes(chunk)
+        if CALL_LAST not in table.column_names:  # no flags: its calls stay open to the end
+            table = with_call_last(table, np.zeros(table.num_rows, bool))
         self._hold(table.num_rows)
         try:
             spool = self._spools.get(worker)
             if spool is None:
-                spool = self._spools[worker] = OutcomesWriter(self._path(worker))
+                spool = self._spools[worker] = OutcomesWriter(self._path(worker), SPOOL_SCHEMA)
             in_thread(spool.write, table)
             self.chunks[worker] = self.chunks.get(worker, 0) + 1
         finally:
@@ -98,8 +103,10 @@ class OutcomeGather:
                 for batch in pq.ParquetFile(self._path(worker)).iter_batches(READ_ROWS):
                     table = pa.Table.from_batches([batch])
                     self._hold(table.num_rows)
+                    last = table.column(CALL_LAST).to_numpy()
+                    table = table.drop_columns([CALL_LAST])
                     in_thread(writer.write, table)
-                    series.add(table)
+                    in_thread(series.add, table, last)
                     self._hold(-table.num_rows)
                     gevent.sleep(0)  # a long assembly lets heartbeats through
         return series
