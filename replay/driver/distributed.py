@@ -69,9 +69,16 @@ from replay.driver.outputs import (
     table_to_bytes,
     write_outputs,
 )
-from replay.driver.prepare import in_thread, load_share, prepare, streamed_dataset
+from replay.driver.prepare import (
+    existing_prepared,
+    in_thread,
+    load_share,
+    prepare,
+    streamed_dataset,
+)
 from replay.driver.roles import Session
 from replay.driver.runtime import freeze_loaded_data
+from replay.driver.stream import PreparedStream
 from replay.driver.tokens import (
     add_token_stats,
     authorizer_for,
@@ -270,6 +277,9 @@ class MasterRole:
             logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
         lost = sorted((self._lost() - set(self.done)) | failed)
         self.done = {i: data for i, data in self.done.items() if i not in failed}
+        for i in lost:
+            if i not in self.planned:  # a streamed share reports its plan at its end
+                self._count_lost_share(i)
         series = self.gather.assemble(sorted(self.done),
                                       os.path.join(config.run_dir, "outcomes.parquet"))
         measures = Measures()
@@ -284,8 +294,9 @@ class MasterRole:
         run = run_block(config, started_at=started_at, clock=clock, workers=len(self.workers),
                         stop_reason=stop_reason, unsent=unsent, lost_workers=lost_workers)
         if lost:
-            logger.error("replay: worker(s) %s lost before reporting; their calls are named in "
-                         "summary.json run.lost_workers", ", ".join(map(str, lost)))
+            logger.error("replay: worker(s) %s lost before reporting; summary.json "
+                         "run.lost_workers names them with their planned messages (and the calls "
+                         "of a share loaded into memory)", ", ".join(map(str, lost)))
         dataset = {
             "path": config.dataset,
             "calls": sum(self.planned[i]["plan_calls"] for i in self.planned),
@@ -300,6 +311,27 @@ class MasterRole:
             lateness=add_lateness([self.done[i].get("lateness") for i in sorted(self.done)]),
         )
         self.session.finish(summary, stop_reason=stop_reason)
+
+
+    def _count_lost_share(self, index: int) -> None:
+        """A worker lost before it told its plan (a streamed share does at its end): count its
+        share from the prepared directory, off the loop, so that its messages are in
+        `counts.planned` and named in `run.lost_workers`; a warning when this machine cannot."""
+        config = self.session.config
+        try:
+            dataset = in_thread(existing_prepared, config)
+            if dataset is not None:
+                stream = PreparedStream(dataset, config, make_builder=None,
+                                        partition=(index, len(self.workers)))
+                messages, calls = in_thread(stream.count_share)
+                self.planned[index] = {"messages": messages, "plan_calls": calls,
+                                       "calls": None}
+                return
+            reason = "it is not a prepared directory or cached copy on the master's machine"
+        except (ReplayError, OSError) as error:
+            reason = str(error)
+        logger.warning("replay: worker %d's planned messages are unknown (%s): summary.json's "
+                       "counts.planned leaves them out", index, reason)
 
 
 class ChunkOutbox:
