@@ -1,8 +1,9 @@
 """The master's side of the workers' outcome rows: spooled to disk as they arrive, never held.
 
-    gather = OutcomeGather(run_dir)
+    gather = OutcomeGather(run_dir, on_written=acknowledge)
     gevent.spawn(gather.run)                  # writes chunks in gevent's threadpool
     gather.put(worker, chunk_bytes)           # from a Locust message handler: returns at once
+                                              # acknowledge(worker) once the chunk is on disk
     gather.drain()                            # every chunk received so far is on disk
     series = gather.assemble([0, 1], out)     # outcomes.parquet from the workers that reported
     gather.discard()                          # the spool files go
@@ -16,6 +17,9 @@ reported (in worker order), feeding the series.json builder on the way (in the t
 the flags let it drop each call once its rows are in); a lost worker's spool is dropped, so its
 rows are never counted or written. At most one chunk is decoded at a time, and one row group
 is read back at a time: `resident_rows` counts the rows held in memory, `peak_rows` its maximum.
+The queue of chunks still compressed is bounded by the workers: each sends a few chunks ahead of
+its acknowledgements (replay.driver.distributed ChunkOutbox), so a fast set of workers waits for
+this disk instead of piling chunks up here; `peak_queued` counts the most chunks queued.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import gevent
 import numpy as np
@@ -43,19 +47,23 @@ SPOOL_SCHEMA = SCHEMA.append(pa.field(CALL_LAST, pa.bool_()))
 class OutcomeGather:
     """Workers' outcome chunks, spooled per worker; outcomes.parquet assembled at the end."""
 
-    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str],
+                 on_written: Callable[[int], None] | None = None) -> None:
         os.makedirs(run_dir, exist_ok=True)
+        self._on_written = on_written  # called with the worker after each of its chunks
         self._dir = tempfile.mkdtemp(prefix=".outcomes-spool-", dir=run_dir)
         self._queue: JoinableQueue = JoinableQueue()
         self._spools: dict[int, OutcomesWriter] = {}
         self.chunks: dict[int, int] = {}  # chunks written, per worker
         self.resident_rows = 0
         self.peak_rows = 0
+        self.peak_queued = 0
         self.error: BaseException | None = None
 
     def put(self, worker: int, chunk: bytes) -> None:
         """Queue a chunk (still compressed); never blocks."""
         self._queue.put((worker, chunk))
+        self.peak_queued = max(self.peak_queued, self._queue.qsize())
 
     def run(self) -> None:
         """The writer loop: one chunk at a time, written off the gevent loop."""
@@ -68,6 +76,8 @@ class OutcomeGather:
                 self.error = error
             finally:
                 self._queue.task_done()
+                if self._on_written is not None:  # even after an error: workers go on
+                    self._on_written(worker)
 
     def _write(self, worker: int, chunk: bytes) -> None:
         table = table_from_bytes(chunk)

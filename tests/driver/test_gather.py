@@ -114,3 +114,22 @@ def test_the_series_drops_each_call_once_its_flagged_last_row_is_read_back(
     assert written.schema.names == SCHEMA.names  # the flags stay in the spool
     assert series.peak_calls_held <= 2 * CHUNK  # of 2,000 calls
     assert series.finish() == series_of_table(written)
+
+
+def test_each_chunk_is_acknowledged_to_its_worker_once_it_is_on_disk(tmp_path):
+    acknowledged = []
+
+    def acknowledge(worker: int) -> None:  # the master tells the worker it may send more
+        acknowledged.append((worker, gather.chunks.get(worker, 0)))  # chunks written
+
+    gather = OutcomeGather(tmp_path, on_written=acknowledge)
+    writer = gevent.spawn(gather.run)
+    try:
+        for number in range(6):
+            for chunk in table_chunks(outcomes(number % 2, CHUNK, first=number * CHUNK), CHUNK):
+                gather.put(number % 2, chunk)
+        gather.drain()
+    finally:
+        writer.kill()
+        gather.discard()
+    assert acknowledged == [(0, 1), (1, 1), (0, 2), (1, 2), (0, 3), (1, 3)]
