@@ -20,7 +20,7 @@ import orjson
 
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
-from replay.dataset.cache import needs_preparing, prepared_in_cache
+from replay.dataset.cache import cache_entry, needs_preparing, prepared_in_cache
 from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
@@ -100,6 +100,20 @@ def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
         entry = in_thread(prepared_in_cache, config.dataset, config.load_options(),
                           max_gap_s=config.plan.max_gap_s)
         return in_thread(open_prepared, entry)
+    return None
+
+
+def existing_prepared(config: ReplayConfig) -> PreparedDataset | None:
+    """Blocking: the prepared directory a run of `config` streams if it is here already (the
+    dataset itself, or a large file's cache entry; never prepared now, digests not checked),
+    else None (a plain file loaded into memory, or a dataset this machine does not have)."""
+    if is_prepared(config.dataset):
+        return open_prepared(config.dataset, verify=False)
+    if needs_preparing(config.dataset):
+        entry = cache_entry(config.dataset, config.load_options(),
+                            max_gap_s=config.plan.max_gap_s)
+        if is_prepared(entry):
+            return open_prepared(entry, verify=False)
     return None
 
 

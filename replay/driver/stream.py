@@ -199,6 +199,17 @@ class PreparedStream:
         """Calls planned so far (each pass of --loops counts again)."""
         return self._next_id
 
+    def count_share(self) -> tuple[int, int]:
+        """Blocking (threadpool): the messages and calls this stream plans in all, every pass
+        of --loops, --calls and --sample applied, counted from the key columns alone (what a
+        worker lost before it reported was to send). Use a stream of its own: it chooses."""
+        messages = calls = 0
+        for table in self.dataset.tables(self._partition, columns=["vendorCallKey", "call_seq"]):
+            chosen = self._choose(table)
+            messages += chosen.num_rows
+            calls += int(np.count_nonzero(chosen.column("call_seq").to_numpy() == 0))
+        return messages * self._options.loops, calls * self._options.loops
+
 
 
 class StreamTally:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import defaultdict
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from replay.dataset import LoadOptions
 from replay.dataset import prepare as prepare_module
+from replay.dataset.partition import call_partition
 from replay.dataset.prepare import prepare_dataset
 from replay.mock.process import start_mock
 
@@ -154,3 +157,45 @@ def test_replay_run_on_a_prepared_directory_turns_the_lifecycle_on(prepared, tmp
     assert (f"mock ledger: {CALLS * MESSAGES} messages taken ({CALLS * MESSAGES} stored, 0 "
             f"outside the call window, 0 duplicates); matches the {CALLS * MESSAGES} the replay "
             f"counted as accepted; VoiceCalls: {CALLS} created, {CALLS} ended") in done.stdout
+
+
+def test_a_lost_streaming_workers_planned_messages_are_counted_from_the_directory(
+        prepared, tmp_path):
+    port = free_port()
+    run_dir = tmp_path / "reports" / "lost"
+    with start_mock(["--no-auth"]) as mock:
+        master = start_locust(
+            locust_args(dataset=prepared, host=mock.url, key_pair=None, run_dir=run_dir,
+                        extra=["--speed", "10", "--master", "--master-bind-host", "127.0.0.1",
+                               "--master-bind-port", str(port), "--expect-workers", "2"]),
+            run_dir=run_dir)
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                              "--master-host", "127.0.0.1", "--master-port", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+            for _ in range(2)
+        ]
+        try:
+            deadline = time.monotonic() + 30
+            while mock.stats()["received"] < 10:
+                assert time.monotonic() < deadline, "the replay never reached the mock"
+                time.sleep(0.1)
+            workers[0].kill()
+            _, stderr = master.communicate(timeout=90)
+        finally:
+            for process in (master, *workers):
+                process.kill()
+                process.wait()
+    assert master.returncode == 1, stderr[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    [lost] = summary["run"]["lost_workers"]
+    keys = pd.read_parquet(prepared, columns=["vendorCallKey"])["vendorCallKey"]
+    share = int((call_partition(keys, 2) == lost["worker"]).sum())
+    assert 0 < share < CALLS * MESSAGES
+    assert lost["messages"] == share  # counted by the master from the prepared parts
+    counts = summary["counts"]
+    assert counts["planned"] == summary["dataset"]["messages"] == CALLS * MESSAGES
+    assert summary["reconciliation"]["unaccounted"] == share
+    assert summary["reconciliation"]["balanced"] is False
+    assert counts["planned"] - share == counts["accepted"] + counts["failed"] + counts["unsent"]
+    assert summary["dataset"]["calls"] == CALLS
