@@ -15,7 +15,7 @@ import pytest
 from gevent.event import Event
 
 from replay.client import Endpoint, RequestBuilder, RequestSettings
-from replay.driver.bulk import BulkPoster, dry_run_batches
+from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.options import BulkSettings
@@ -65,11 +65,9 @@ def run_bulk(rows, *, speed: float | None = 20.0, settings=SHORT_WINDOW,
     recorder = OutcomeRecorder(plan.messages)
     sender = sender or BatchSender()
     stop = stop or Event()
-    poster = BulkPoster(settings=settings, builder=builder, sender=sender, recorder=recorder,
-                        clock=clock, stop=stop)
     replayer = Replayer(plan=plan, builder=builder, recorder=recorder, sender=sender,
                         clock=clock, stop=stop, health=EndpointHealth(now=clock.now_s),
-                        concurrency=None, bulk=poster)
+                        concurrency=None, bulk=settings)
     replayer.run()
     return sender, recorder, replayer
 
