@@ -66,7 +66,15 @@ class Waits:
 
 
 def _pick(values: dict[int, float], index: np.ndarray, default: float) -> np.ndarray:
-    return np.array([values.get(i, default) for i in index.tolist()], dtype=np.float64)
+    """values[i] for each i of `index` (`default` where there is none), vectorised."""
+    if not values:
+        return np.full(index.size, default)
+    keys = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+    found = np.fromiter(values.values(), dtype=np.float64, count=len(values))
+    order = np.argsort(keys)
+    keys, found = keys[order], found[order]
+    at = np.minimum(np.searchsorted(keys, index), keys.size - 1)
+    return np.where(keys[at] == index, found[at], default)
 
 
 class Lateness:
