@@ -216,3 +216,15 @@ def test_two_workers_stream_their_shares_through_the_bulk_endpoint(prepared, tmp
     outcomes = pq.read_table(run_dir / "outcomes.parquet").to_pandas()
     assert (outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique() == 1).all()
     assert sorted(outcomes["worker"].unique().tolist()) == [0, 1]
+
+
+def test_a_streamed_bulk_dry_run_shows_the_first_batches(prepared, tmp_path):
+    run_dir = tmp_path / "reports" / "dry"
+    run = run_locust(locust_args(dataset=prepared, host="http://127.0.0.1:9", key_pair=None,
+                                 run_dir=run_dir,
+                                 extra=["--dry-run", "--bulk", "--bulk-max-calls", "3"]),
+                     run_dir=run_dir)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "(--bulk: batches of at most 3 calls x 5 messages, leaving when full or after " \
+           "200 ms)" in run.stdout
+    assert run.stdout.count("POST http://127.0.0.1:9/telephony/v1/voiceCalls/messages") == 2
