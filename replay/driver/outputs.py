@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from replay import __version__
 from replay.dataset import Transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.proxy import LOOPBACK
 from replay.driver.replayer import ENDPOINT_DOWN, Batch
 from replay.errors import ConfigError
 from replay.exit_codes import ExitCode
@@ -87,12 +89,20 @@ def fetch_mock_stats(admin_url: str | None) -> dict[str, Any] | None:
     if not admin_url:
         return None
     try:
-        with urllib.request.urlopen(f"{admin_url}/__admin/stats", timeout=10) as response:
+        with _admin_opener(admin_url).open(f"{admin_url}/__admin/stats", timeout=10) as response:
             return json.loads(response.read())
     except (OSError, ValueError) as error:
         logger.warning("--mock-admin %s: cannot read /__admin/stats (%s); no reconciliation "
                        "with the mock", admin_url, error)
         return None
+
+
+def _admin_opener(admin_url: str) -> urllib.request.OpenerDirector:
+    """Direct to a loopback mock (an environment proxy cannot reach this machine's loopback);
+    otherwise as urllib reads the environment (HTTP_PROXY, NO_PROXY)."""
+    if urlsplit(admin_url).hostname in LOOPBACK:
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
 
 
 def outcomes_table(record: RunRecord) -> pa.Table:

@@ -33,6 +33,7 @@ TOKEN_ROWS = (
     ("requests_waited", "int", "requests that found no token ready"),
     ("wait_s", "s", "time those requests waited"),
     ("minted_in_sending_process", "int", "signed by the sending process itself"),
+    ("prefilled", "int", "signed before the start (--jwt-prefill)"),
     ("unauthorized", "int", "401 answers"),
     ("refused_after_accepted", "int", "401 for a token accepted before (reused)"),
     ("refused_naming_reuse", "int", "401 whose body names a reused token (jti)"),

@@ -132,10 +132,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
           "(`--retries`)"),
     Field("counts.attempts", "integer", "requests made in all, retries included (Locust's own "
           "statistics count each attempt)"),
-    Field("rates.intended_mps", "number or null", "planned messages / (last due − first due); "
-          "null when everything is due at once (`--speed max`)"),
+    Field("rates.intended_mps", "number or null", "planned messages / (last due − first due), "
+          "never above `peak_intended_mps` (a timeline shorter than the whole seconds its "
+          "messages fall in averages to its busiest second); null when everything is due at "
+          "once (`--speed max`)"),
     Field("rates.achieved_mps", "number or null", "sent messages / (last first-send − first "
-          "first-send)"),
+          "first-send), never above `peak_achieved_mps`"),
     Field("rates.peak_intended_mps", "integer or null", "most messages due in one whole second "
           "of the run clock"),
     Field("rates.peak_achieved_mps", "integer or null", "most messages sent in one whole "
@@ -182,6 +184,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.wait_s", "number", "seconds those requests waited, in all", optional=True),
     Field("tokens.minted_in_sending_process", "integer", "tokens the sending process signed "
           "itself (shared mode, or after the minters died)", optional=True),
+    Field("tokens.prefilled", "integer", "per-request tokens the minters signed before the "
+          "start (`--jwt-prefill`), handed over first", optional=True),
     Field("tokens.unauthorized", "integer", "401 answers", optional=True),
     Field("tokens.refused_after_accepted", "integer", "401 answers for a token the endpoint "
           "had accepted before", optional=True),
