@@ -358,6 +358,9 @@ class Replayer:
             return
         clock, backlog, paced = self._clock, self._backlog[call], self._paced
         path = batch.builder.messages_path(i)
+        # the answer to the call's previous message (lateness: what holds this one back)
+        held_until, held_retry, held_token = (None, 0.0, 0.0) if first else (
+            self._answered.pop(call, (None, 0.0, 0.0)))
         while True:
             recorder, due_s = batch.recorder, batch.due_s
             if paced:
@@ -373,20 +376,17 @@ class Replayer:
                 if not self._bulk.add(call, batch, i, anchor_ms=clock.epoch_ms(due)):
                     return  # and accounts for it (`_message_done`) when it is answered
             else:
-                answered = None if batch.first[i] else self._answered.get(call)
-                if answered is not None:
-                    batch.waits.held(i, *answered)
+                if held_until is not None:
+                    batch.waits.held(i, held_until, held_retry, held_token)
                 request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
                 recorder.sent(i, clock.now_s())
                 result = self._sender.send(
                     request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
-                done_s = clock.now_s()
-                recorder.done(i, done_s, result.status, result.reason, result.attempts)
-                if not last:
-                    token_s = result.token_wait_s
-                    self._answered[call] = (
-                        done_s, result.retry_wait_s, token_s if token_s > TOKEN_WAIT_NOTED_S
-                        else 0.0)
+                held_until = clock.now_s()
+                recorder.done(i, held_until, result.status, result.reason, result.attempts)
+                held_retry, held_token = result.retry_wait_s, result.token_wait_s
+                if held_token <= TOKEN_WAIT_NOTED_S:
+                    held_token = 0.0
                 self._message_done(batch)
             if last:
                 break
@@ -396,6 +396,8 @@ class Replayer:
                 batch, i = backlog.popleft()
             else:
                 del self._backlog[call]  # idle until its next message is due
+                if held_until is not None:
+                    self._answered[call] = (held_until, held_retry, held_token)
                 return
         if self._bulk is not None:
             self._bulk.finish_call(call)
