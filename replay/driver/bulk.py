@@ -49,15 +49,8 @@ logger = logging.getLogger(__name__)
 DRY_RUN_BATCHES = 2
 
 
-@dataclass(slots=True)
-class Entry:
-    """One message in a bulk request: message `i` of the Replayer's `batch` (None in a dry
-    run), its body fields, and when it joined the request (run clock)."""
-
-    batch: Any
-    i: int
-    fields: dict
-    queued_s: float = 0.0
+Entry = tuple  # (batch, i, fields, queued_s): message i of the Replayer's `batch` (None in a
+# dry run), its body fields, and when it joined the request (run clock)
 
 
 @dataclass(eq=False)
@@ -78,7 +71,7 @@ class BulkRequest:
 
     def body(self) -> bytes:
         return orjson.dumps({"entries": [
-            {"vendorCallKey": key, "messages": [entry.fields for entry in rows]}
+            {"vendorCallKey": key, "messages": [entry[2] for entry in rows]}
             for key, rows in self.entries.values()]})
 
 
@@ -106,10 +99,8 @@ class BulkPoster:
             last.answered.wait()
         if self._stop.is_set():
             return False
-        if last is not None and last.left and not batch.first[i]:
+        if last is not None and last.left:  # held until that request was answered
             batch.waits.held(i, last.answered_s, last.retry_wait_s, last.token_wait_s)
-        elif not batch.first[i]:
-            batch.waits.held(i, -np.inf)  # behind its previous message, in the open request
         request = self._open
         now_s = self._clock.now_s()
         if request is None:
@@ -118,7 +109,7 @@ class BulkPoster:
         entry = request.entries.get(call)
         if entry is None:
             entry = request.entries[call] = (batch.builder.call_key(i), [])
-        entry[1].append(Entry(batch, i, batch.builder.fields(i, anchor_ms=anchor_ms), now_s))
+        entry[1].append((batch, i, batch.builder.fields(i, anchor_ms=anchor_ms), now_s))
         self._last[call] = request
         if (len(request.entries) >= self._settings.max_calls
                 or len(entry[1]) >= self._settings.max_messages):
@@ -153,15 +144,14 @@ class BulkPoster:
                 return  # not sent: the replay marks these messages unsent
             messages = request.messages
             sent_s = now_s()
-            for entry in messages:
-                entry.batch.recorder.sent(entry.i, sent_s)
-                entry.batch.waits.window_s[entry.i] = sent_s - entry.queued_s
-            first = messages[0]
-            http = first.batch.builder.bulk_messages(request.body())
+            for batch, i, _fields, queued_s in messages:
+                batch.recorder.sent(i, sent_s)
+                batch.waits.window_s[i] = sent_s - queued_s
+            http = messages[0][0].builder.bulk_messages(request.body())
 
             def retried(t: float) -> None:
-                for entry in messages:
-                    entry.batch.recorder.retried(entry.i, t)
+                for batch, i, _fields, _queued_s in messages:
+                    batch.recorder.retried(i, t)
 
             result = self._sender.send(http, on_retry=retried)
             done_s = now_s()
@@ -169,12 +159,11 @@ class BulkPoster:
             request.retry_wait_s = result.retry_wait_s
             if result.token_wait_s > TOKEN_WAIT_NOTED_S:
                 request.token_wait_s = result.token_wait_s
-            for entry in messages:
-                entry.batch.recorder.done(entry.i, done_s, result.status, result.reason,
-                                          result.attempts)
+            for batch, i, _fields, _queued_s in messages:
+                batch.recorder.done(i, done_s, result.status, result.reason, result.attempts)
             self.requests_sent += 1
-            for entry in messages:
-                self._on_done(entry.batch)
+            for batch, _i, _fields, _queued_s in messages:
+                self._on_done(batch)
         except Exception:
             logger.exception("a bulk request could not be sent")
         finally:
@@ -198,7 +187,7 @@ def dry_run_batches(plan: Plan, builder: RequestBuilder, settings: BulkSettings,
             batch = BulkRequest(opened_s=due)
         call = int(np.searchsorted(plan.call_start, i, side="right")) - 1
         entry = batch.entries.setdefault(call, (builder.call_key(i), []))
-        entry[1].append(Entry(None, i, builder.fields(i, anchor_ms=epoch_ms(due))))
+        entry[1].append((None, i, builder.fields(i, anchor_ms=epoch_ms(due)), due))
         if (len(batch.entries) >= settings.max_calls
                 or len(entry[1]) >= settings.max_messages):
             batches.append((due, batch.body()))

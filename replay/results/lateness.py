@@ -48,8 +48,9 @@ class Waits:
 
     def __init__(self, messages: int, *, bulk: bool = False) -> None:
         # not first in its call: when what held it (the message before it; with --bulk the
-        # batch holding that one) was answered; -inf: nothing held it; NaN: never answered
-        self.held_until_s = np.full(messages, np.nan)
+        # request holding that one, when it had left) was answered; -inf: nothing held it
+        # (--bulk: it joined its previous message's open request); NaN: never answered
+        self.held_until_s = np.full(messages, -np.inf if bulk else np.nan)
         self.retry_s: dict[int, float] = {}  # retry waits of what held message i
         self.token_s: dict[int, float] = {}  # token waits of what held message i
         self.slot_s: dict[int, float] = {}  # first messages: their call's wait for a slot
