@@ -220,7 +220,7 @@ def _explain(cause: str, summary: Mapping[str, Any], cap: int | None) -> str:
                 f"{timed_out}): the endpoint did not keep up at this speed; lower --speed")
     if cause == BULK_WINDOW:
         window = (summary.get("options") or {}).get("bulk_window_s")
-        shown = f" ({_ms(window * 1000.0)})" if window is not None else ""
+        shown = f", {_ms(window * 1000.0)}" if window is not None else ""
         return (f"waiting in their batch for it to leave (--bulk-window{shown}): that wait is"
                 " the batching, not a late load generator; a smaller --bulk-window sends"
                 " sooner, in smaller batches")
