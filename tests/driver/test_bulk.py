@@ -27,7 +27,7 @@ from replay.plan import PlanOptions, build_plan
 from replay.results.recorder import OutcomeRecorder
 
 from .test_replayer import table
-from .test_stream import Sink, stream_replay, write_prepared
+from .test_stream import READ_AHEAD, Sink, stream_replay, write_prepared
 
 ACCEPTED = Result(202, None, 1)
 SHORT_WINDOW = BulkSettings(window_s=0.02)
@@ -222,3 +222,34 @@ def test_a_stopped_streamed_bulk_replay_leaves_every_message_accounted_for(tmp_p
     # every message read was answered (accepted) or left unsent: none is half-counted
     assert sum(accepted for _, accepted, _ in written) == sent
     assert all(accepted == done for _, accepted, done in written)
+
+
+def test_a_streamed_bulk_replay_at_speed_max_reads_on_only_while_few_messages_are_pending(
+        tmp_path, monkeypatch):
+    # Fails if messages queued in bulk requests stopped counting as pending: with every answer
+    # held back, reading stops after the pending window plus the read-ahead.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 500)
+    release = Event()
+    seen: dict = {}
+
+    class HeldSender(BatchSender):
+        def send(self, request, on_retry=None):
+            if not release.is_set():
+                release.wait()
+            return super().send(request, on_retry)
+
+    def watch():
+        for _ in range(200):
+            gevent.sleep(0.01)
+        seen.update(made)
+        release.set()
+
+    made: dict = {}
+    checker = gevent.spawn(watch)
+    dataset = write_prepared(tmp_path, calls=2_000, messages=10, gap_ms=1_000)
+    sender = HeldSender()
+    stream_replay(dataset, speed=None, max_pending=1_000, resident=made, sender=sender,
+                  real_clock=True, bulk=BulkSettings(window_s=0.01), sink=AnsweredSink())
+    checker.join()
+    assert seen["rows"] <= 1_000 + 500 * (READ_AHEAD + 3)
+    assert sum(len(mids) for batch in sender.batches for _key, mids in batch) == 20_000
