@@ -187,7 +187,8 @@ class Replayer:
         self._backlog: dict[int, deque[tuple[Batch, int]]] = {}  # call -> due messages; busy
         self._held: deque[tuple[int, float]] = deque()  # (call, since) waiting for a slot
         self._failed: set[int] = set()  # calls stopped by an unexpected error: no more sends
-        # each running call's last answer: (done_s, retry_wait_s, token_wait_s), for lateness
+        # each idle call's last answer (done_s, retry_wait_s, token_wait_s), for lateness: its
+        # next greenlet takes it; kept only while the call runs
         self._answered: dict[int, tuple[float, float, float]] = {}
         self._live: list[Batch] = []  # batches handed over, not yet done
         self._pending = 0  # messages of live batches not yet done
