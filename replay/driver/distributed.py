@@ -533,7 +533,7 @@ class WorkerRole:
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.stream.span_s,
                 "tokens": sink.tokens,
-                "lateness": None,
+                "lateness": sink.lateness,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")

@@ -152,6 +152,7 @@ class OutcomeSink:
         self.series = SeriesBuilder() if path else None  # series.json, built as rows are written
         self.rows = 0
         self.tokens: dict[str, Any] | None = None  # summary.json `tokens`, set at the end
+        self.lateness: dict[str, Any] | None = None  # summary.json `lateness`, set at the end
 
     def add(self, batch: Batch) -> None:
         table = build_outcomes(outcome_identity(batch.table, batch.plan), worker=self.worker,

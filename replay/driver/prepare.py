@@ -195,7 +195,7 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
         builder, plan, text = prepared.builder, prepared.plan, plan_text(prepared, config)
     lines = [text, "", "first requests (nothing is sent in a dry run):"]
     if config.bulk_settings is not None:
-        return "\n".join(lines + _bulk_lines(prepared, config, clock))
+        return "\n".join(lines + _bulk_lines(builder, plan, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -209,14 +209,14 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     return "\n".join(lines)
 
 
-def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+def _bulk_lines(builder: RequestBuilder, plan: Plan, config: ReplayConfig,
+                clock: RunClock) -> list[str]:
     """The first batches, as they would leave if every answer came at once."""
     bulk = config.bulk_settings
     lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
              f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
-    builder = prepared.builder
     request = builder.bulk_messages(b"")
-    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+    for leaves_s, body in dry_run_batches(plan, builder, bulk, clock.epoch_ms):
         lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
                      f"{config.endpoint.origin}{request.path}")
         for name, value in builder.sign(request.headers).items():

@@ -82,6 +82,7 @@ class _Minter:
         self.outstanding = 0
         self.alive = True
         self.stocked = not stock  # the answer to `stock` came (or none was asked)
+        self.stock = 0  # of its prefill, tokens not handed over yet (about: it drops old ones)
         line = json.dumps(dataclasses.asdict(settings)).encode() + b"\n"
         if stock:
             line += b"stock %d\n" % stock
@@ -270,13 +271,14 @@ class TokenFeed:
 
     def _refill(self, ending: int = 0) -> None:
         """Ask the least busy minters for tokens until `ready` are queued or on their way,
-        not counting the `ending` queued tokens that are about to be dropped."""
+        not counting the `ending` queued tokens that are about to be dropped; of those, the
+        one with the most prefilled tokens left (so none signs while another has some)."""
         while (len(self._ready) - ending + self._in_flight < self._target
                and not self._closed):
             alive = [minter for minter in self._minters if minter.alive]
             if not alive:
                 return
-            minter = min(alive, key=lambda m: m.outstanding)
+            minter = min(alive, key=lambda m: (m.outstanding, -m.stock))
             if not minter.ask(self._ask):
                 return
             self._in_flight += self._ask
@@ -298,13 +300,15 @@ class TokenFeed:
                     logger.error("token minter: %s", lines[0][6:].decode(errors="replace"))
                     break
                 if lines and lines[0].startswith(b"stocked "):  # the first line, if any
-                    self.prefilled += int(lines.pop(0)[8:])
+                    minter.stock = int(lines.pop(0)[8:])
+                    self.prefilled += minter.stock
                     minter.stocked = True
                 for line in lines:
                     use_before, _, token = line.partition(b" ")
                     self._ready.append((float(use_before), "Bearer " + token.decode("ascii")))
                 count = len(lines)
                 minter.outstanding -= count
+                minter.stock = max(0, minter.stock - count)
                 self._in_flight -= count
                 self.minted += count
                 self._arrived.set()

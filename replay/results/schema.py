@@ -176,7 +176,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.mode", "string", "`per-request` or `shared` (`--jwt-mode`)", optional=True),
     Field("tokens.minters", "integer", "minter processes, over all workers; 0 in shared mode",
           optional=True),
-    Field("tokens.minted", "integer", "tokens signed", optional=True),
+    Field("tokens.minted", "integer", "tokens signed and handed to the sending process "
+          "(or signed there)", optional=True),
     Field("tokens.used", "integer or null", "attempts that carried a per-request token, each a "
           "different one; null in shared mode", optional=True),
     Field("tokens.expired_unused", "integer", "per-request tokens dropped unsent, past 80% of "
@@ -200,7 +201,7 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("lateness.late_messages", "integer", "messages that late", optional=True),
     Field("lateness.lag_s", "object (map)", "seconds of their lag per cause: "
           "`concurrency_slot`, `call_creation`, `retry_waits`, `token_waits`, "
-          "`slow_responses`, `event_loop`", optional=True),
+          "`slow_responses`, `bulk_window` (--bulk runs only), `event_loop`", optional=True),
     Field("lateness.largest", "string or null", "the cause with the most lag; null when none",
           optional=True),
     Field("lateness.loop_delay_ms", "object or null", "how late a probe woken every 50 ms ran: "

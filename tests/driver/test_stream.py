@@ -71,7 +71,8 @@ class Sink:
 
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
-                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None, sink=None):
+                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None, bulk=None,
+                  stop=None, sink=None):
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
                           lifecycle=lifecycle is not None, max_gap_s=max_gap_s)
     made = resident if resident is not None else {}
@@ -98,10 +99,10 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
     sender.clock = clock
     replayer = Replayer(
         batches=tally.watch(stream.batches()), paced=speed is not None, sender=sender,
-        clock=clock, stop=Event(), health=EndpointHealth(now=clock.now_s),
+        clock=clock, health=EndpointHealth(now=clock.now_s),
         concurrency=None if speed else int(dataset.manifest["peak_concurrency"]),
         sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
-        max_pending=max_pending, lifecycle=lifecycle,
+        max_pending=max_pending, lifecycle=lifecycle, bulk=bulk, stop=stop or Event(),
     )
     replayer.run()
     tally.close()
@@ -284,3 +285,30 @@ def test_the_series_of_a_streamed_run_holds_the_calls_in_flight_not_every_call(t
     assert sink.series.peak_calls_held < 200  # of 1,000 calls, each dropped once it ended
     assert sink.series.finish(duration_s=40.0) == series_of_table(
         read_outcomes(tmp_path / "outcomes.parquet"), duration_s=40.0)
+
+
+class SlowFirstSender(RecordingSender):
+    """Each call's first message takes `delay_s` fake seconds to answer."""
+
+    def __init__(self, delay_s: float):
+        super().__init__()
+        self.delay_s = delay_s
+
+    def send(self, request, on_retry=None):
+        if orjson.loads(request.body)["messageId"].endswith("-m00"):
+            self.clock.block_for(self.delay_s)
+        return super().send(request, on_retry)
+
+
+def test_a_streamed_replay_attributes_lag_behind_a_slow_response_across_batches(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 1)  # every message its own batch
+    dataset = write_prepared(tmp_path, calls=1, messages=3, gap_ms=100)
+    replayer, _, sink = stream_replay(dataset, speed=1.0, sender=SlowFirstSender(0.5))
+    # due 0.0, 0.1, 0.2; the first answer comes at 0.5, the two others go out then
+    block = replayer.lateness.block()
+    assert len(sink.batches) == 3
+    assert block["late_messages"] == 2
+    assert block["lag_s"]["slow_responses"] == pytest.approx(0.4 + 0.3)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
+    assert block["largest"] == "slow_responses"

@@ -204,3 +204,18 @@ def test_the_queue_the_run_starts_with_is_not_shrunk_by_the_idle_time_while_it_l
         assert len(feed._ready) + feed._in_flight >= 64  # refilled to the starting 64
     finally:
         feed.close()
+
+
+def test_tokens_are_asked_of_the_minter_with_the_most_prefill_left(key_file):
+    import gevent
+
+    feed = TokenFeed(settings(key_file, minters=2, prefill=4000))
+    try:
+        assert feed.wait_until_ready(timeout_s=60) is True
+        for i in range(1500):
+            feed.authorization()
+            while i % 128 == 0 and feed._in_flight:  # each ask answered before the next
+                gevent.sleep(0.01)
+        assert sorted(minter.stock > 0 for minter in feed._minters) == [True, True]
+    finally:
+        feed.close()
