@@ -32,6 +32,8 @@ anything is sent. A part's digest is recomputed once per identity of its file (s
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -164,23 +166,35 @@ def _verify_parts(display: str, path: Path, manifest: dict,
                   stats: dict[str, os.stat_result]) -> None:
     """Hash every part not stamped as verified in its present identity (in parallel threads:
     hashlib releases the GIL), refuse the first that differs, and stamp the ones checked."""
-    stamped = stamped_parts(path, manifest["checksum"])
-    pending = [part for part in manifest["parts"]
-               if (part["name"], file_identity(stats[part["name"]])) not in stamped]
-    if not pending:
-        return
-    logger.info("%s: checking %d part(s) (%.0f MB) against the manifest", display,
-                len(pending), sum(part["bytes"] for part in pending) / 1e6)
-    threads = min(len(pending), os.cpu_count() or 1)
-    with ThreadPoolExecutor(threads, thread_name_prefix="replay-verify") as pool:
-        digests = list(pool.map(lambda part: file_digest(path / part["name"]), pending))
-    for part, digest in zip(pending, digests, strict=True):
-        if digest != part["blake2b"]:
-            raise _changed(display, part["name"])
-    after = {name: (path / name).stat() for name in stats}
-    stamp_parts(path, manifest["checksum"],
-                {name: stat for name, stat in after.items()
-                 if file_identity(stat) == file_identity(stats[name])})
+    with _one_check_at_a_time(path / MANIFEST):
+        stamped = stamped_parts(path, manifest["checksum"])
+        pending = [part for part in manifest["parts"]
+                   if (part["name"], file_identity(stats[part["name"]])) not in stamped]
+        if not pending:
+            return
+        logger.info("%s: checking %d part(s) (%.0f MB) against the manifest", display,
+                    len(pending), sum(part["bytes"] for part in pending) / 1e6)
+        threads = min(len(pending), os.cpu_count() or 1)
+        with ThreadPoolExecutor(threads, thread_name_prefix="replay-verify") as pool:
+            digests = list(pool.map(lambda part: file_digest(path / part["name"]), pending))
+        for part, digest in zip(pending, digests, strict=True):
+            if digest != part["blake2b"]:
+                raise _changed(display, part["name"])
+        after = {name: (path / name).stat() for name in stats}
+        stamp_parts(path, manifest["checksum"],
+                    {name: stat for name, stat in after.items()
+                     if file_identity(stat) == file_identity(stats[name])})
+
+
+@contextlib.contextmanager
+def _one_check_at_a_time(manifest: Path) -> Iterator[None]:
+    """Processes on one machine (local workers) check a directory one after the other, the
+    later ones finding it stamped: a lock on its manifest, none where the file system has no
+    locks (or none for a read-only file, as NFS)."""
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(OSError):
+            fcntl.flock(stack.enter_context(open(manifest, "rb")), fcntl.LOCK_EX)
+        yield
 
 
 def _changed(display: str, name: str) -> DatasetError:

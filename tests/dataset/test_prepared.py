@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -241,3 +242,20 @@ def test_a_changed_part_among_several_is_named_when_checked_in_parallel(three_pa
     part.write_bytes(bytes(data))
     with pytest.raises(DatasetError, match=r": part-00002\.parquet was changed after"):
         open_prepared(three_parts)
+
+
+def test_processes_checking_one_directory_at_once_hash_it_once(three_parts, tmp_path, digests,
+                                                               monkeypatch):
+    monkeypatch.setattr(stamps_module, "SETTLE_NS", 0)
+    copy = shutil.copytree(three_parts, tmp_path / "copy")
+    slow_digest = prepared_module.file_digest
+
+    def slow(path):
+        time.sleep(0.2)  # long enough for the other check to start meanwhile
+        return slow_digest(path)
+
+    monkeypatch.setattr(prepared_module, "file_digest", slow)
+    with ThreadPoolExecutor(2) as pool:  # a lock per open file: as two processes
+        opened = list(pool.map(open_prepared, [copy, copy]))
+    assert [dataset.messages for dataset in opened] == [40, 40]
+    assert len(digests) == 3
