@@ -131,7 +131,8 @@ class PreparedDataset:
 
 
 def open_prepared(path: str | os.PathLike[str], *, verify: bool = True) -> PreparedDataset:
-    """Read and check a prepared directory's manifest (and, with verify, every part's digest)."""
+    """Read and check a prepared directory's manifest and its parts' presence and sizes; with
+    verify, every part's digest too (a part still stamped as verified is not read again)."""
     display, path = str(path), Path(path)
     try:
         manifest = json.loads((path / MANIFEST).read_text())
@@ -174,7 +175,7 @@ def _verify_parts(display: str, path: Path, manifest: dict,
             return
         logger.info("%s: checking %d part(s) (%.0f MB) against the manifest", display,
                     len(pending), sum(part["bytes"] for part in pending) / 1e6)
-        threads = min(len(pending), os.cpu_count() or 1)
+        threads = min(len(pending), len(os.sched_getaffinity(0)))
         with ThreadPoolExecutor(threads, thread_name_prefix="replay-verify") as pool:
             digests = list(pool.map(lambda part: file_digest(path / part["name"]), pending))
         for part, digest in zip(pending, digests, strict=True):
