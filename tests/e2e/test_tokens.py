@@ -1,8 +1,9 @@
 """End to end against the mock told to accept each token once (`--reject-reused-jti`).
 
 Per-request tokens (the default): no 401 over a run that outlives several token lifetimes,
-in one process and with two workers, nor at full speed from a --jwt-prefill; shared tokens: the run fails and the note says why and
-names the option. Stopping a run leaves no minter process behind.
+in one process and with two workers, nor at full speed from a --jwt-prefill; shared tokens:
+the run fails and the note says why and names the option. Stopping a run leaves no minter
+process behind.
 """
 
 from __future__ import annotations
