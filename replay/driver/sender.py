@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 REUSE_WORDS = (b"jti", b"reuse", b"replay")
+TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from replay.report.formatting import show
-from replay.results.lateness import CAUSES
+from replay.results.lateness import BULK_CAUSES, CAUSES
 from replay.results.progress import lateness_note, token_note
 
 CAUSE_NOTES = {
@@ -21,6 +21,7 @@ CAUSE_NOTES = {
     "retry_waits": "the previous message of its call was waiting out retries",
     "token_waits": "the previous message of its call was waiting for a token",
     "slow_responses": "the previous message of its call was waiting for its response",
+    "bulk_window": "it waited in its open batch for the batch to leave (--bulk-window)",
     "event_loop": "the load generator itself (CPU, event loop)",
 }
 TOKEN_ROWS = (
@@ -55,8 +56,9 @@ def _lateness(block: dict[str, Any]) -> dict[str, Any]:
     causes = block.get("lag_s") or {}
     total = sum(causes.values()) or 0.0
     rows = [(name.replace("_", " "), show(causes.get(name), "s"),
-             (f"{100 * causes[name] / total:.0f}% · " if total else "") + CAUSE_NOTES[name])
-            for name in CAUSES]
+             (f"{100 * causes.get(name, 0.0) / total:.0f}% · " if total else "")
+             + CAUSE_NOTES[name])
+            for name in BULK_CAUSES if name in CAUSES or name in causes]
     head = (f'{show(block.get("late_messages"), "int")} messages were '
             f'{show(block.get("late_ms"), "number")} ms or more late; their lag, by cause:')
     loop = block.get("loop_delay_ms")
