@@ -19,7 +19,7 @@ rows are never counted or written. At most one chunk is decoded at a time, and o
 is read back at a time: `resident_rows` counts the rows held in memory, `peak_rows` its maximum.
 The queue of chunks still compressed is bounded by the workers: each sends a few chunks ahead of
 its acknowledgements (replay.driver.distributed ChunkOutbox), so a fast set of workers waits for
-this disk instead of piling chunks up here; `peak_queued` counts the most chunks queued.
+this disk instead of piling chunks up here.
 """
 
 from __future__ import annotations
@@ -57,13 +57,11 @@ class OutcomeGather:
         self.chunks: dict[int, int] = {}  # chunks written, per worker
         self.resident_rows = 0
         self.peak_rows = 0
-        self.peak_queued = 0
         self.error: BaseException | None = None
 
     def put(self, worker: int, chunk: bytes) -> None:
         """Queue a chunk (still compressed); never blocks."""
         self._queue.put((worker, chunk))
-        self.peak_queued = max(self.peak_queued, self._queue.qsize())
 
     def run(self) -> None:
         """The writer loop: one chunk at a time, written off the gevent loop."""

@@ -102,7 +102,9 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("run.partial_reason", "string or null", "why, with the unsent count "
           "(`endpoint_down: 5,010 messages not sent`)"),
     Field("run.lost_workers", "array", "distributed runs only: each lost worker with "
-          "`worker`, `calls_not_finished` and `messages`", optional=True),
+          "`worker`, `calls_not_finished` (its calls; null for a streamed share) and "
+          "`messages` (its planned messages; null when the master could not count a streamed "
+          "share)", optional=True),
     Field("dataset.path", "string", "the dataset replayed"),
     Field("dataset.calls", "integer", "calls in the plan"),
     Field("dataset.messages", "integer", "messages in the plan"),
