@@ -19,10 +19,11 @@ the same dataset, mock, warm-up and window; the ratios are paired per repeat.
   with `--jwt-minters 2 --jwt-prefill N`: before the start, while the mock and the sender are
   idle, two minters on both cores sign N tokens, enough for the best shared msg/s per core so
   far (the most one sending core does, even when a busy machine slowed that shared run's mock)
-  through the warm-up and the window with 20% to spare (`prefill_for`); in the window they only
-  hand them over, and the sender does all its steady-state per-token work (asking, reading the pipe,
-  parsing, queueing, taking, one header line per request). So the sender runs flat out as it
-  would with enough minter cores elsewhere. What the signing costs is the fixed-rate part's
+  through the warm-up and the window with 20% to spare (`prefill_for`); from the first POST they
+  only hand them over, moved to the server core, so the sending core runs the sender alone as in
+  a shared run, and the sender does all its steady-state per-token work (asking, reading the
+  pipe, parsing, queueing, taking, one header line per request). So the sender runs flat out
+  as it would with enough minter cores elsewhere. What the signing costs is the fixed-rate part's
   minter CPU per token; the minters' CPU in the window (handing over) is reported; requests
   that waited for a token, or minters busy in the window (the prefill ran out), are logged and
   kept in the details. Judged: per-request / shared (goal >= 0.8).
@@ -103,13 +104,14 @@ def run(ctx: Context) -> Section:
                      result["requests_waited"])
             fixed[mode].append(result)
     return Section(name="tokens", status="ok", figures=_figures(runs, fixed), details={
-        "setup": f"{ctx.cores_text}; mock --no-auth, fresh per run; minters free to "
-                 f"run on either core. --speed max: {profile.generator_concurrency} calls, rate "
-                 f"from the mock's counter over {profile.generator_window_s:g} s after "
-                 f"{profile.generator_warmup_s:g} s; per-request with --jwt-minters {minters} "
-                 f"and --jwt-prefill sized from the best shared rate so far. Fixed rate: {RATE} "
-                 f"msg/s flat for {profile.fidelity_duration_s:g} s at --speed {SPEED}, one "
-                 "minter, to the end",
+        "setup": f"{ctx.cores_text}; mock --no-auth, fresh per run. --speed max: "
+                 f"{profile.generator_concurrency} calls, rate from the mock's counter over "
+                 f"{profile.generator_window_s:g} s after {profile.generator_warmup_s:g} s; "
+                 f"per-request with --jwt-minters {minters} and --jwt-prefill sized from the "
+                 "best shared msg/s per core so far, signed on both cores before the start, "
+                 "the minters on the server core from the first POST. Fixed rate: "
+                 f"{RATE} msg/s flat for {profile.fidelity_duration_s:g} s at --speed {SPEED}, "
+                 "one minter free to run on either core, to the end",
         "speed_max": runs, "fixed_rate": fixed})
 
 
@@ -169,7 +171,10 @@ def _one_run(ctx: Context, mode: str, *, repeat: int, dataset: Path, speed: str 
                              extra=extra)
         if prefill:  # signed with the whole machine: the mock and the sender are idle by then
             _spread(ctx, child, minters)
-        result = _measure(ctx, mock, child,
+        # a prefilled run's minters only hand tokens over once it sends: off the sending core,
+        # which then runs the sender alone, as in a shared run; else any core with time to spare
+        cores = [ctx.server_core] if prefill else sorted({ctx.server_core, ctx.generator_core})
+        result = _measure(ctx, mock, child, minter_cores=cores,
                           first_post_timeout_s=FIRST_POST_TIMEOUT_S + prefill / SLOWEST_SIGNING)
         result["first_post_s"] = round(result.pop("first_post_at") - started, 2)
     finally:
@@ -227,7 +232,8 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
-def _measure(ctx: Context, mock: Mock, child: Child, *, first_post_timeout_s: float) -> dict:
+def _measure(ctx: Context, mock: Mock, child: Child, *, first_post_timeout_s: float,
+             minter_cores: list[int]) -> dict:
     deadline = time.monotonic() + first_post_timeout_s
     while mock.accepted() == 0:
         if not child.running():
@@ -237,8 +243,8 @@ def _measure(ctx: Context, mock: Mock, child: Child, *, first_post_timeout_s: fl
         time.sleep(0.1)
     first_post_at = time.monotonic()
     minters = _minters(child)
-    for proc in minters:  # off the sender's pinning: any core with time to spare
-        proc.cpu_affinity(sorted({ctx.server_core, ctx.generator_core}))
+    for proc in minters:  # off the sender's pinning
+        proc.cpu_affinity(minter_cores)
     sender = psutil.Process(child.pid)
     time.sleep(ctx.profile.generator_warmup_s)
     start = (time.monotonic(), mock.accepted(), _cpu([sender]), _cpu(minters))
