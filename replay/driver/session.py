@@ -15,6 +15,8 @@ Life of a local run (headless or web UI):
   test_stop     (web UI stop, Ctrl-C, SIGTERM) stops sending; in-flight requests finish or
                 time out; the outputs are written and marked partial, unsent counted.
   quitting      waits for the outputs, sets `environment.process_exit_code` (see outputs.py).
+  parent gone   (replay run's --parent-fd lifeline closed; a forked worker's master died)
+                SIGTERM to itself: the run stops as above (replay.driver.parent).
 
 On a master or a worker, `replay.driver.distributed` takes over the start and the end; the
 sending itself (`replay_share`) is the same.
