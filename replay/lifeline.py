@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import stat
+import time
 
 from replay.errors import ConfigError
+
+POLL_S = 0.02  # parent_gone's step while it waits
 
 
 class Lifeline:
@@ -68,6 +70,17 @@ def parse_parent_fd(text: str, flag: str) -> int:
 
 
 def parent_gone(fd: int, timeout: float = 0.0) -> bool:
-    """True once the lifeline `fd` reads as end-of-file, waiting up to `timeout` seconds."""
-    readable, _, _ = select.select([fd], [], [], timeout)
-    return bool(readable)
+    """True once the lifeline `fd` reads as end-of-file, waiting up to `timeout` seconds.
+    A non-blocking read and sleeps, so it also works in a gevent-patched process."""
+    os.set_blocking(fd, False)  # the parent never reads its copy: no one else is affected
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if os.read(fd, 1) == b"":
+                return True
+        except BlockingIOError:
+            pass
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(POLL_S, remaining))

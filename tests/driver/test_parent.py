@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 import time
-
-from replay.lifeline import Lifeline
 
 # Stands for a Locust process: a gevent SIGTERM handler (Locust's) that notes the signal and
 # what became of stdout, then exits.
@@ -50,15 +49,28 @@ def wait_for(path, timeout: float = 30.0) -> str:
     return path.read_text() if path.exists() else "(nothing)"
 
 
+# The parent's side, in a fresh interpreter: the test process is gevent-patched once Locust is
+# imported, and its child watcher may leave such a child unreaped.
+CLOSING_THE_LIFELINE = textwrap.dedent("""
+    import json, subprocess, sys
+    from replay.lifeline import Lifeline
+    with Lifeline() as lifeline:
+        child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2],
+                                  str(lifeline.fd)],
+                                 stdout=subprocess.PIPE, text=True, pass_fds=(lifeline.fd,))
+        first = child.stdout.readline()
+    output, _ = child.communicate(timeout=60)
+    print(json.dumps([first, output, child.returncode]))
+""")
+
+
 def test_the_lifeline_closing_stops_the_process_as_sigterm_and_quiets_its_output(tmp_path):
     note = tmp_path / "note"
-    with Lifeline() as lifeline:
-        child = subprocess.Popen(
-            [sys.executable, "-c", WATCHING_A_LIFELINE, str(note), str(lifeline.fd)],
-            stdout=subprocess.PIPE, text=True, pass_fds=(lifeline.fd,))
-        assert child.stdout.readline() == "watching\n"
-    output, _ = child.communicate(timeout=60)
-    assert child.returncode == 0
+    done = subprocess.run([sys.executable, "-c", CLOSING_THE_LIFELINE, WATCHING_A_LIFELINE,
+                           str(note)], capture_output=True, text=True, timeout=90, check=True)
+    first, output, returncode = json.loads(done.stdout)
+    assert first == "watching\n"
+    assert returncode == 0
     assert note.read_text() == "SIGTERM"
     assert output == ""  # the parent read stdout: once it is gone, output goes to /dev/null
 
