@@ -125,16 +125,17 @@ class BulkPoster:
             if self._stop.is_set():
                 return  # not sent: the replay marks these messages unsent
             messages = batch.messages
-            sent_s = now_s()
-            for i in messages:
-                recorder.sent(i, sent_s)
             request = self._builder.bulk_messages(batch.body())
+
+            def sent(t: float) -> None:
+                for i in messages:
+                    recorder.sent(i, t)
 
             def retried(t: float) -> None:
                 for i in messages:
                     recorder.retried(i, t)
 
-            result = self._sender.send(request, on_retry=retried)
+            result = self._sender.send(request, on_sent=sent, on_retry=retried)
             done_s = now_s()
             for i in messages:
                 recorder.done(i, done_s, result.status, result.reason, result.attempts)

@@ -3,8 +3,11 @@ every request to Locust's stats.
 
     client = HttpClient(origin="https://x.my.salesforce-scrt.com", events=environment.events,
                         timeout_s=30, connections=10_000, ca_bundle=None, insecure=False)
-    reply = client.request("POST", path, body, header_lines, name="/voiceCalls/{key}/messages")
+    reply = client.request("POST", path, body, header_lines, name="/voiceCalls/{key}/messages",
+                           on_wire=lambda: ...)     # called as the request goes out
     reply.status, reply.retry_after, reply.error        # status 0 = no response (see error)
+    reply.connect_wait_s      # waited for a connection (None: none was had)
+    client.usage()            # {"limit", "peak_open", "waited", "wait_s"}
 
 `header_lines` is the request's own header fields, already serialised ("Name: value\r\n" each,
 see `RequestBuilder.header_lines`): the builder makes that string once per token, not per request.
@@ -28,7 +31,13 @@ Locust as a failure ("HTTP 500"); the response body is read and dropped, except 
 401's (`Reply.detail`), where an endpoint says why it refused the token.
 
 One client per process, shared by every call; connections open lazily up to `connections`
-and are kept alive. TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
+and are kept alive. A request finding every connection busy waits, in turn, for one to be
+free (never opening more): `on_wire` is called when the request has its connection and its
+bytes are about to leave, so the replay records that moment as the message's sent time, and
+`Reply.connect_wait_s` is the time before it (waiting for a free connection, or connecting).
+`usage()` says how many connections were open at most and how many requests waited how long
+(a wait under `WAIT_NOTED_S` is the pool's own bookkeeping, not counted).
+TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
 Nothing here repeats a request whose response was lost, so the replay's retries (sender.py) are
 the only ones.
 
@@ -44,6 +53,7 @@ from __future__ import annotations
 
 import errno
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,6 +68,7 @@ from replay.driver.tls import ssl_context_factory
 USER_AGENT = f"python/gevent-http-client-{geventhttpclient_version}"
 BLOCK_SIZE = 4096
 DETAIL_BYTES = 1024
+WAIT_NOTED_S = 0.001  # a shorter wait for a connection is not counted as one
 _BROKEN_WHILE_SENDING = (errno.ECONNRESET, errno.EPIPE)
 
 
@@ -75,6 +86,7 @@ class Reply:
     retry_after: str | None
     error: BaseException | None  # why there was no response (status 0)
     detail: bytes = b""  # the start of a 401's body (why the token was refused); else empty
+    connect_wait_s: float | None = None  # waited for a connection; None: none was had
 
 
 def host_header(hostname: str, port: int) -> str:
@@ -112,42 +124,76 @@ class HttpClient:
                 self._target_prefix = origin
                 credentials = proxy.basic_auth()
                 proxy_line = f"Proxy-Authorization: {credentials}\r\n" if credentials else ""
+        self._limit = connections
+        self._in_use = 0
+        self._peak_open = 0
+        self._waited = 0
+        self._wait_s = 0.0
         self._after_request_line = f" HTTP/1.1\r\nUser-Agent: {USER_AGENT}\r\n{proxy_line}"
         self._host_and_length = f"Host: {host_header(parts.hostname, port)}\r\nContent-Length: "
 
     def request(self, method: str, path: str, body: bytes, header_lines: str,
-                name: str) -> Reply:
+                name: str, on_wire: Callable[[], object] | None = None) -> Reply:
         start_time = time.time()
         started = time.perf_counter()
         head = (f"{method} {self._target_prefix}{path}{self._after_request_line}{header_lines}"
                 f"{self._host_and_length}{len(body)}\r\n\r\n")
+        wait_s = None
         try:
-            response = self._exchange(method, head.encode("latin-1") + body)
+            sock = self._connection()
+            wait_s = time.perf_counter() - started
+            self._taken(wait_s)
             try:
-                content = response.read()
-                length = len(content)
+                if on_wire is not None:
+                    on_wire()
+                response = self._exchange(sock, method, head.encode("latin-1") + body)
+                try:
+                    content = response.read()
+                    length = len(content)
+                finally:
+                    response.release()
             finally:
-                response.release()
+                self._in_use -= 1
         except Exception as error:  # every transport failure becomes a recorded outcome
             self._report(method, name, started, start_time, 0, error, path)
-            return Reply(0, None, error)
+            return Reply(0, None, error, connect_wait_s=wait_s)
         status = response.status_code
         failure = HttpStatusError(f"HTTP {status}") if status >= 400 else None
         self._report(method, name, started, start_time, length, failure, path)
         detail = content[:DETAIL_BYTES] if status == 401 else b""
-        return Reply(status, response.get("retry-after"), None, detail)
+        return Reply(status, response.get("retry-after"), None, detail, wait_s)
 
-    def _exchange(self, method: str, data: bytes) -> HTTPSocketPoolResponse:
-        """Send one request on a pooled connection; the response with its headers read (the
-        response gives the connection back to the pool, or closes it)."""
-        pool = self._pool
+    def usage(self) -> dict[str, float | int]:
+        """The connections: `limit`, `peak_open` (open at once, at most), `waited` (requests
+        that waited `WAIT_NOTED_S` or more for one) and `wait_s` (how long, in all)."""
+        return {"limit": self._limit, "peak_open": self._peak_open, "waited": self._waited,
+                "wait_s": round(self._wait_s, 6)}
+
+    def _connection(self) -> Any:
+        """A pooled connection: an idle one, a new one while fewer than the limit are open,
+        else the next one given back (waiting in turn)."""
         try:
-            sock = pool.get_socket()
+            return self._pool.get_socket()
         except RuntimeError as error:  # geventhttpclient's CONNECT failures
             if self.proxy is None or not str(error).startswith("Proxy"):
                 raise
             raise ProxyError(f"the proxy {self.proxy.shown} did not open a tunnel to "
                              f"{self._origin}: {str(error).removeprefix('Proxy ')}") from None
+
+    def _taken(self, wait_s: float) -> None:
+        """Count a connection taken after `wait_s`. The pool opens one only when none is idle,
+        so the most ever open is the most ever in use at once."""
+        if wait_s >= WAIT_NOTED_S:
+            self._waited += 1
+            self._wait_s += wait_s
+        self._in_use += 1
+        if self._in_use > self._peak_open:
+            self._peak_open = self._in_use
+
+    def _exchange(self, sock: Any, method: str, data: bytes) -> HTTPSocketPoolResponse:
+        """Send one request on a pooled connection; the response with its headers read (the
+        response gives the connection back to the pool, or closes it)."""
+        pool = self._pool
         try:
             sock.sendall(data)
         except OSError as error:

@@ -6,7 +6,8 @@
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
-    replayer.waits                 # measured waits (slots, retries, tokens), see results.lateness;
+    replayer.waits                 # measured waits (slots, retries, tokens, connections), see
+                                   # results.lateness;
                                    # for a whole plan only (None for a stream)
 
     Replayer(batches=stream_of_batches, paced=True, ..., on_batch_done=sink.add).run()
@@ -49,6 +50,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import gevent
@@ -67,6 +69,7 @@ logger = logging.getLogger(__name__)
 
 LIFECYCLE_LEAD_S = 1.0
 TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
+CONNECT_WAIT_NOTED_S = 1e-3  # shorter waits for a connection are the pool's bookkeeping
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
@@ -358,15 +361,17 @@ class Replayer:
                     return
             else:
                 request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
-                recorder.sent(i, clock.now_s())
-                result = self._sender.send(
-                    request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
+                result = self._sender.send(  # sent: when the request goes out on a connection
+                    request, on_sent=partial(recorder.sent, i),
+                    on_retry=partial(recorder.retried, i))
                 recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
                 if waits is not None:
                     if result.retry_wait_s:
                         waits.retry_s[i] = result.retry_wait_s
                     if result.token_wait_s > TOKEN_WAIT_NOTED_S:
                         waits.token_s[i] = result.token_wait_s
+                    if result.connect_wait_s > CONNECT_WAIT_NOTED_S:
+                        waits.connect_s[i] = result.connect_wait_s
             last = bool(batch.last[i])
             self._message_done(batch)
             if last:

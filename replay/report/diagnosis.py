@@ -21,6 +21,7 @@ CAUSE_NOTES = {
     "retry_waits": "the previous message of its call was waiting out retries",
     "token_waits": "the previous message of its call was waiting for a token",
     "slow_responses": "the previous message of its call was waiting for its response",
+    "connection_wait": "its request waited for a free connection (--connections)",
     "event_loop": "the load generator itself (CPU, event loop)",
 }
 TOKEN_ROWS = (
@@ -54,7 +55,8 @@ def _lateness(block: dict[str, Any]) -> dict[str, Any]:
     causes = block.get("lag_s") or {}
     total = sum(causes.values()) or 0.0
     rows = [(name.replace("_", " "), show(causes.get(name), "s"),
-             (f"{100 * causes[name] / total:.0f}% · " if total else "") + CAUSE_NOTES[name])
+             (f"{100 * causes.get(name, 0.0) / total:.0f}% · " if total else "")
+             + CAUSE_NOTES[name])
             for name in CAUSES]
     head = (f'{show(block.get("late_messages"), "int")} messages were '
             f'{show(block.get("late_ms"), "number")} ms or more late; their lag, by cause:')

@@ -13,12 +13,17 @@ messages one after the other, so a late message was held back by one of, in this
                     this one's due time
   token_waits       ... was waiting for a per-request token
   slow_responses    ... was waiting for responses (the rest of that time)
+  connection_wait   its own request waited for a connection: every connection of the pool
+                    (--connections) was busy, or connecting took that long
+  token_waits       (again) its own request waited for a per-request token
   event_loop        the rest: the load generator itself was late (CPU, its event loop), which
                     the loop probe measures independently (`loop_delay_ms`)
 The blocked time is the part of the lag during which the previous message was still being sent
 (min(done_prev, sent) - due); its retry waits and token waits are counted first, the rest as
-slow responses. The block holds, per cause, the seconds of lag summed over late messages; the
-note names the largest. No Locust or gevent import: arrays in, a dict out.
+slow responses. A message is sent when its request goes out on a connection, so its own wait
+for a connection and for its token come next. The block holds, per cause, the seconds of lag
+summed over late messages; the note names the largest. No Locust or gevent import: arrays in,
+a dict out.
 """
 
 from __future__ import annotations
@@ -31,23 +36,26 @@ import numpy as np
 
 LATE_MS = 20.0
 CAUSES = ("concurrency_slot", "call_creation", "retry_waits", "token_waits", "slow_responses",
-          "event_loop")
+          "connection_wait", "event_loop")
 
 
 @dataclass(frozen=True)
 class Waits:
-    """Measured waits, filled in by the driver: per message (its retry and token waits) and
-    per call (its slot wait and its VoiceCall creation's end, run-clock seconds)."""
+    """Measured waits, filled in by the driver: per message (its retry and token waits, and
+    its first attempt's wait for a connection) and per call (its slot wait and its VoiceCall
+    creation's end, run-clock seconds)."""
 
     retry_s: np.ndarray
     token_s: np.ndarray
     slot_s: np.ndarray
     created_s: np.ndarray
+    connect_s: np.ndarray
 
     @classmethod
     def for_plan(cls, *, messages: int, calls: int) -> Waits:
         return cls(retry_s=np.zeros(messages), token_s=np.zeros(messages),
-                   slot_s=np.zeros(calls), created_s=np.full(calls, np.nan))
+                   slot_s=np.zeros(calls), created_s=np.full(calls, np.nan),
+                   connect_s=np.zeros(messages))
 
 
 def attribute(
@@ -73,7 +81,7 @@ def attribute(
         creation = np.minimum(creation, head_lag - slot)
         causes["concurrency_slot"] = float(slot.sum())
         causes["call_creation"] = float(creation.sum())
-        causes["event_loop"] += float((head_lag - slot - creation).sum())
+        _own_waits(causes, heads, head_lag - slot - creation, waits)
     # later messages: behind the previous message of their call
     rest = np.flatnonzero(late & ~first)
     if rest.size:
@@ -82,10 +90,10 @@ def attribute(
         blocked = np.clip(np.minimum(previous_done, sent_s[rest]) - due_s[rest], 0.0, rest_lag)
         retry = np.minimum(blocked, waits.retry_s[rest - 1])
         token = np.minimum(blocked - retry, waits.token_s[rest - 1])
-        causes["retry_waits"] = float(retry.sum())
-        causes["token_waits"] = float(token.sum())
-        causes["slow_responses"] = float((blocked - retry - token).sum())
-        causes["event_loop"] += float((rest_lag - blocked).sum())
+        causes["retry_waits"] += float(retry.sum())
+        causes["token_waits"] += float(token.sum())
+        causes["slow_responses"] += float((blocked - retry - token).sum())
+        _own_waits(causes, rest, rest_lag - blocked, waits)
     return {
         "late_ms": late_ms,
         "late_messages": int(late.sum()),
@@ -93,6 +101,17 @@ def attribute(
         "largest": largest(causes),
         "loop_delay_ms": dict(loop) if loop else None,
     }
+
+
+def _own_waits(causes: dict[str, float], messages: np.ndarray, left: np.ndarray,
+               waits: Waits) -> None:
+    """The lag `left` of `messages` after what held their call back: their own wait for a
+    connection, then for their token, the rest the event loop's."""
+    connect = np.minimum(left, waits.connect_s[messages])
+    token = np.minimum(left - connect, waits.token_s[messages])
+    causes["connection_wait"] += float(connect.sum())
+    causes["token_waits"] += float(token.sum())
+    causes["event_loop"] += float((left - connect - token).sum())
 
 
 def largest(causes: Mapping[str, float]) -> str | None:
@@ -105,7 +124,7 @@ def add_lateness(parts: Iterable[Mapping[str, Any] | None]) -> dict[str, Any] | 
     parts = [part for part in parts if part]
     if not parts:
         return None
-    causes = {name: round(sum(p["lag_s"][name] for p in parts), 6) for name in CAUSES}
+    causes = {name: round(sum(p["lag_s"].get(name, 0.0) for p in parts), 6) for name in CAUSES}
     loops = [p["loop_delay_ms"] for p in parts if p.get("loop_delay_ms")]
     loop = None
     if loops:
@@ -130,7 +149,7 @@ def attributed_note(summary: Mapping[str, Any], *, concurrency_cap: int | None =
     text = (f"Of the {late:,} messages {block['late_ms']:g} ms or more late, most of the"
             f" lateness ({share:.0f}% of {total:,.1f} s) came from {cause}.")
     others = [f"{cause.replace('_', ' ')} {100.0 * causes[cause] / total:.0f}%"
-              for cause in CAUSES if cause != name and causes[cause] / total >= 0.01]
+              for cause in CAUSES if cause != name and causes.get(cause, 0.0) / total >= 0.01]
     if others:
         text += " The rest: " + ", ".join(others) + "."
     return text
@@ -155,6 +174,13 @@ def _explain(cause: str, summary: Mapping[str, Any], cap: int | None) -> str:
         return (f"waiting for per-request tokens ({waited:,} requests waited): the minter"
                 " processes did not keep up; raise --jwt-minters, or use --jwt-mode shared if"
                 " the endpoint accepts a token more than once")
+    if cause == "connection_wait":
+        connections = summary.get("connections") or {}
+        limit = connections.get("limit") or (summary.get("options") or {}).get("connections")
+        return (f"waiting for a free connection (at most {limit} per process, --connections;"
+                f" {connections.get('waited', 0):,} requests waited): the endpoint's answers"
+                " held the connections; raise --connections if it can take more at once, or"
+                " lower --speed")
     if cause == "slow_responses":
         timeouts = (summary["counts"].get("failed_by_reason") or {}).get("timeout") or 0
         timed_out = f", {timeouts:,} timed out" if timeouts else ""

@@ -194,7 +194,7 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("lateness.late_messages", "integer", "messages that late", optional=True),
     Field("lateness.lag_s", "object (map)", "seconds of their lag per cause: "
           "`concurrency_slot`, `call_creation`, `retry_waits`, `token_waits`, "
-          "`slow_responses`, `event_loop`", optional=True),
+          "`slow_responses`, `connection_wait`, `event_loop`", optional=True),
     Field("lateness.largest", "string or null", "the cause with the most lag; null when none",
           optional=True),
     Field("lateness.loop_delay_ms", "object or null", "how late a probe woken every 50 ms ran: "

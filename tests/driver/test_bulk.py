@@ -42,7 +42,8 @@ class BatchSender:
         self.paths: set[str] = set()
         self.names: set[str] = set()
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        on_sent(0.0)
         document = orjson.loads(request.body)
         self.paths.add(request.path)
         self.names.add(request.name)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
+import gevent
 import pytest
 
 from replay.driver.http import USER_AGENT, HttpClient, HttpStatusError, host_header
@@ -50,12 +52,15 @@ class CannedServer:
                     if len(rest) >= length:
                         self.requests.append(head + sep + rest[:length])
                         buffer = rest[length:]
-                        conn.sendall(self.answer)
+                        self._respond(conn)
                         continue
                 data = conn.recv(65536)
                 if not data:
                     return
                 buffer += data
+
+    def _respond(self, conn: socket.socket) -> None:
+        conn.sendall(self.answer)
 
     def close(self) -> None:
         self._listener.close()
@@ -187,3 +192,47 @@ def test_through_an_http_proxy_requests_are_absolute_form_with_proxy_authorizati
         f"Proxy-Authorization: Basic dTpwIHc=\r\n{LINES}"
         "Host: api.example.test:8080\r\nContent-Length: 2\r\n\r\n{}").encode()
     assert proxy_server.connections == 1  # kept alive through the proxy
+
+
+class SlowServer(CannedServer):
+    """Answers each request 50 ms after it arrived."""
+
+    def _respond(self, conn: socket.socket) -> None:
+        time.sleep(0.05)
+        conn.sendall(self.answer)
+
+
+def test_on_wire_is_called_once_the_request_has_its_connection_before_its_bytes_leave(serve):
+    server, client, _ = serve()
+    seen = []
+    reply = client.request("POST", PATH, b"{}", LINES, NAME,
+                           on_wire=lambda: seen.append(len(server.requests)))
+    assert seen == [0] and reply.status == 202 and reply.connect_wait_s >= 0.0
+
+
+def test_requests_beyond_the_connection_limit_wait_for_a_free_one_and_are_counted():
+    server = SlowServer(ACCEPTED)
+    client = HttpClient(origin=f"http://127.0.0.1:{server.port}", events=Events(), timeout_s=5,
+                        connections=2, ca_bundle=None, insecure=False)
+    try:
+        replies = [gevent.spawn(client.request, "POST", PATH, b"{}", LINES, NAME)
+                   for _ in range(6)]
+        gevent.joinall(replies, timeout=30)
+    finally:
+        server.close()
+    assert [reply.value.status for reply in replies] == [202] * 6
+    assert server.connections == 2
+    usage = client.usage()
+    assert (usage["limit"], usage["peak_open"]) == (2, 2)
+    assert usage["waited"] >= 4 and usage["wait_s"] > 0
+
+
+def test_a_refused_connection_had_no_connection_to_wait_for():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    client = HttpClient(origin=f"http://127.0.0.1:{port}", events=Events(), timeout_s=5,
+                        connections=4, ca_bundle=None, insecure=False)
+    called = []
+    reply = client.request("POST", PATH, b"{}", LINES, NAME, on_wire=lambda: called.append(1))
+    assert (reply.status, reply.connect_wait_s, called) == (0, None, [])
+    assert client.usage()["peak_open"] == 0

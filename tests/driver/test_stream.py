@@ -50,7 +50,9 @@ class RecordingSender:
         self.clock = clock
         self.sent: list[tuple[str, str, float | None]] = []
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s() if self.clock else 0.0)
         body = orjson.loads(request.body)
         key = request.path.split("/voiceCalls/")[1].split("/")[0]
         self.sent.append((key, body["messageId"], self.clock.now_s() if self.clock else None))
@@ -139,10 +141,10 @@ def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_
     seen: dict = {}
 
     class HeldSender(RecordingSender):
-        def send(self, request, on_retry=None):
+        def send(self, request, on_sent=None, on_retry=None):
             if not release.is_set():
                 release.wait()
-            return super().send(request, on_retry)
+            return super().send(request, on_sent, on_retry)
 
     def watch():
         for _ in range(200):
@@ -188,7 +190,9 @@ def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path
 class LifecycleSender(RecordingSender):
     """Records creates and ends too: (method, key, messageId or "", time)."""
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s())
         body = orjson.loads(request.body)
         key = body.get("vendorCallKey") or request.path.split("/voiceCalls/")[1].split("/")[0]
         self.sent.append((request.method, key, body.get("messageId", ""), self.clock.now_s()))

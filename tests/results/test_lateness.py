@@ -11,8 +11,10 @@ from replay.results.progress import lateness_note, token_note
 NAN = np.nan
 
 
-def one_call(due, sent, done, *, retry=None, token=None, slot=0.0, created=NAN):
+def one_call(due, sent, done, *, retry=None, token=None, slot=0.0, created=NAN, connect=None):
     waits = Waits.for_plan(messages=len(due), calls=1)
+    if connect:
+        waits.connect_s[:] = connect
     if retry:
         waits.retry_s[:] = retry
     if token:
@@ -48,6 +50,36 @@ def test_token_waits_count_before_slow_responses():
     block = one_call([0.0, 0.1], [0.0, 0.5], [0.5, 0.51], token=[0.3, 0.0])
     assert block["lag_s"]["token_waits"] == pytest.approx(0.3)
     assert block["lag_s"]["slow_responses"] == pytest.approx(0.1)
+
+
+def test_a_message_that_waited_for_a_connection_is_late_by_connection_wait():
+    # message 0 on time; message 1 due at 0.1, handed over at 0.1, on the wire at 0.4
+    block = one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], connect=[0.0, 0.3])
+    assert block["lag_s"]["connection_wait"] == pytest.approx(0.3)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
+    assert block["largest"] == "connection_wait"
+
+
+def test_a_first_message_waits_for_a_connection_after_its_slot():
+    block = one_call([1.0], [1.5], [1.6], slot=0.2, connect=[0.25])
+    assert block["lag_s"]["concurrency_slot"] == pytest.approx(0.2)
+    assert block["lag_s"]["connection_wait"] == pytest.approx(0.25)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.05)
+
+
+def test_a_message_own_token_wait_counts_as_token_waits():
+    block = one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], token=[0.0, 0.3])
+    assert block["lag_s"]["token_waits"] == pytest.approx(0.3)
+
+
+def test_the_note_names_connection_waits_with_the_limit():
+    summary = {"lateness": one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], connect=[0.0, 0.3]),
+               "connections": {"limit": 256, "peak_open": 256, "waited": 1200, "wait_s": 9.0},
+               "latency_ms": {"service": {"p99": 5.0, "max": 9.0},
+                              "lag": {"p99": 300.0, "max": 300.0}},
+               "counts": {"failed_by_reason": {}}}
+    assert "waiting for a free connection (at most 256 per process, --connections; 1,200 " \
+           "requests waited)" in lateness_note(summary, late_ms=20)
 
 
 def test_messages_on_time_are_not_late():
