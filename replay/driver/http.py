@@ -8,6 +8,7 @@ every request to Locust's stats.
     reply.status, reply.retry_after, reply.error        # status 0 = no response (see error)
     reply.connect_wait_s      # waited for a connection (None: none was had)
     client.usage()            # {"limit", "peak_open", "waited", "wait_s"}
+    add_usage([usage, ...])   # workers' usages as one (a distributed master's summary)
 
 `header_lines` is the request's own header fields, already serialised ("Name: value\r\n" each,
 see `RequestBuilder.header_lines`): the builder makes that string once per token, not per request.
@@ -93,6 +94,16 @@ def host_header(hostname: str, port: int) -> str:
     """The Host header's value: brackets around an IPv6 address, the port unless 80 or 443."""
     host = f"[{hostname}]" if ":" in hostname else hostname
     return host if port in (80, 443) else f"{host}:{port}"
+
+
+def add_usage(parts: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Processes' `usage()` as one: the limit per process, the rest added up."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return None
+    return {"limit": max(part["limit"] for part in parts),
+            **{key: sum(part[key] for part in parts) for key in ("peak_open", "waited")},
+            "wait_s": round(sum(part["wait_s"] for part in parts), 6)}
 
 
 class HttpClient:

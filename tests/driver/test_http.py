@@ -13,7 +13,7 @@ import time
 import gevent
 import pytest
 
-from replay.driver.http import USER_AGENT, HttpClient, HttpStatusError, host_header
+from replay.driver.http import USER_AGENT, HttpClient, HttpStatusError, add_usage, host_header
 from replay.results.recorder import classify
 
 PATH = "/telephony/v1/voiceCalls/call%2F1/messages"
@@ -236,3 +236,11 @@ def test_a_refused_connection_had_no_connection_to_wait_for():
     reply = client.request("POST", PATH, b"{}", LINES, NAME, on_wire=lambda: called.append(1))
     assert (reply.status, reply.connect_wait_s, called) == (0, None, [])
     assert client.usage()["peak_open"] == 0
+
+
+def test_workers_usages_add_up_under_the_limit_per_process():
+    one = {"limit": 1000, "peak_open": 30, "waited": 2, "wait_s": 0.5}
+    two = {"limit": 1000, "peak_open": 12, "waited": 0, "wait_s": 0.0}
+    assert add_usage([one, None, two]) == {"limit": 1000, "peak_open": 42, "waited": 2,
+                                          "wait_s": 0.5}
+    assert add_usage([None]) is None
