@@ -31,13 +31,14 @@ reports, and a master's aggregation, see every request. A status of 400 or more 
 Locust as a failure ("HTTP 500"); the response body is read and dropped, except the start of a
 401's (`Reply.detail`), where an endpoint says why it refused the token.
 
-One client per process, shared by every call; connections open lazily up to `connections`
-and are kept alive. A request finding every connection busy waits, in turn, for one to be
-free (never opening more): `on_wire` is called when the request has its connection and its
-bytes are about to leave, so the replay records that moment as the message's sent time, and
-`Reply.connect_wait_s` is the time before it (waiting for a free connection, or connecting).
+One client per process, shared by every call. Connections open lazily and are kept alive:
+at most `connections`, and at most `MAX_CONNECTING` being opened at once (connecting.py), so a
+request finding every connection busy waits, in turn, for one given back or opened rather than
+opening yet another. `on_wire` is called when the request has its connection and its bytes
+are about to leave: the replay records that moment as the message's sent time, and
+`Reply.connect_wait_s` is the time before it (waiting for a connection, or connecting).
 `usage()` says how many connections were open at most and how many requests waited how long
-(a wait under `WAIT_NOTED_S` is the pool's own bookkeeping, not counted).
+(a wait under `WAIT_NOTED_S` is not counted).
 TLS is verified (tls.py); `timeout_s` bounds connecting and each response.
 Nothing here repeats a request whose response was lost, so the replay's retries (sender.py) are
 the only ones.
@@ -63,6 +64,7 @@ from geventhttpclient import __version__ as geventhttpclient_version
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.response import HTTPSocketPoolResponse
 
+from replay.driver.connecting import MAX_CONNECTING, ConnectGate
 from replay.driver.proxy import Proxy
 from replay.driver.tls import ssl_context_factory
 
@@ -136,6 +138,9 @@ class HttpClient:
                 credentials = proxy.basic_auth()
                 proxy_line = f"Proxy-Authorization: {credentials}\r\n" if credentials else ""
         self._limit = connections
+        # the pool's idle connections (geventhttpclient keeps them in a queue; pinned in
+        # tests/driver/test_geventhttpclient_internals.py)
+        self._gate = ConnectGate(limit=MAX_CONNECTING, idle=self._pool._socket_queue.qsize)
         self._in_use = 0
         self._peak_open = 0
         self._waited = 0
@@ -165,6 +170,7 @@ class HttpClient:
                     response.release()
             finally:
                 self._in_use -= 1
+                self._gate.given_back()
         except Exception as error:  # every transport failure becomes a recorded outcome
             self._report(method, name, started, start_time, 0, error, path)
             return Reply(0, None, error, connect_wait_s=wait_s)
@@ -181,10 +187,11 @@ class HttpClient:
                 "wait_s": round(self._wait_s, 6)}
 
     def _connection(self) -> Any:
-        """A pooled connection: an idle one, a new one while fewer than the limit are open,
-        else the next one given back (waiting in turn)."""
+        """A pooled connection: an idle one; else a new one while fewer than the limit are
+        open and fewer than MAX_CONNECTING are being opened (connecting.py); else the next one
+        given back or opened (waiting in turn)."""
         try:
-            return self._pool.get_socket()
+            return self._gate.take(self._pool.get_socket)
         except RuntimeError as error:  # geventhttpclient's CONNECT failures
             if self.proxy is None or not str(error).startswith("Proxy"):
                 raise
