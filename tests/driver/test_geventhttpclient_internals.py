@@ -3,8 +3,9 @@
 http.py writes the request head itself and uses geventhttpclient below its public
 `HTTPClient`: the connection pools' constructors, `get_socket`/`release_socket`/`close` and
 the size of their idle queue (`_socket_queue`), and `HTTPSocketPoolResponse(sock, pool,
-block_size=, method=)` with `status_code`, `get`, `read` and `release`. These are not a documented API, so an upgrade may change them. Each test
-fails with a message saying what changed; tests/driver/test_http.py checks the behaviour on a
+block_size=, method=)` with `status_code`, `get`, `read` and `release`. These are not a
+documented API, so an upgrade may change them. Each test fails with a message saying what
+changed; tests/driver/test_http.py checks the behaviour on a
 real socket. After checking a new version, widen the bound in pyproject.toml and SUPPORTED.
 """
 
