@@ -54,8 +54,11 @@ def main(dataset: str, url: str, speed: float, window_s: float) -> None:
         response = client.post(path, body=body, headers={"Content-Type": "application/json"})
         response.read()
 
-    greenlets = [gevent.spawn_later(max(0.0, start + due[i] - time.monotonic()), post, i)
-                 for i in keep.tolist()]
+    loop = gevent.get_hub().loop
+    greenlets = []
+    for i in keep.tolist():
+        loop.update_now()  # timers count from the loop's cached time: or they fire early
+        greenlets.append(gevent.spawn_later(max(0.0, start + due[i] - time.monotonic()), post, i))
     gevent.joinall(greenlets, timeout=window_s + 60)
     lag_ms = np.maximum(np.array(lags), 0.0) * 1000.0
     sent = pd.DataFrame({"vendorCallKey": keys[keep].astype(str),

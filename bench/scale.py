@@ -44,8 +44,10 @@ SIZES = {"full": (1_000_000, 10_000_000, 50_000_000), "quick": (1_000_000, 10_00
          "smoke": (100_000, 300_000)}
 CSV_SIZES = {"full": (10_000_000,), "quick": (1_000_000,), "smoke": (100_000,)}
 SPEED_MAX_S = {"full": 30, "quick": 30, "smoke": 5}
-BURST = {"full": dict(calls=50_000), "quick": dict(calls=50_000), "smoke": dict(calls=2_000)}
-BURST_SPEED, BURST_WINDOW_S = 0.5, 20.0
+BURST = {"full": dict(calls=50_000, start_window_s=10.0),
+         "quick": dict(calls=50_000, start_window_s=10.0),
+         "smoke": dict(calls=2_000, start_window_s=1.0)}  # dataset seconds of first messages
+BURST_SPEED = 0.5
 TIME_RE = re.compile(r"BENCH_TIME (\d+) ([\d.]+)")
 MIB = 1024.0
 
@@ -170,13 +172,15 @@ def _speed_max(ctx: Context, prepared: Path, name: str) -> dict:
 
 def _burst(ctx: Context, details: dict) -> list[Figure]:
     dataset = ctx.run_dir / "burst.parquet"
-    write_burst_dataset(dataset, **BURST[ctx.profile.name])
+    shape = BURST[ctx.profile.name]
+    write_burst_dataset(dataset, **shape)
+    window_s = shape["start_window_s"] / BURST_SPEED  # the burst of first messages, replayed
     name = "burst"
     mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
                       name="burst-mock")
     try:
         result = _timed(ctx, _locust(dataset, "--speed", str(BURST_SPEED), "--host", mock.url,
-                                     "-t", f"{BURST_WINDOW_S + 4:g}s", "--report-dir",
+                                     "-t", f"{window_s + 4:g}s", "--report-dir",
                                      str(ctx.run_dir / "reports"), "--run-id", name),
                         timeout_s=300, log_name=name)
         arrivals = ledger_arrivals(mock.url)
@@ -186,7 +190,7 @@ def _burst(ctx: Context, details: dict) -> list[Figure]:
     summary = json.loads((run_dir / "summary.json").read_text())
     outcomes = pq.read_table(run_dir / "outcomes.parquet", columns=[
         "vendorCallKey", "messageId", "due_s", "sent_s", "done_s"]).to_pandas()
-    burst = outcomes[(outcomes.due_s < BURST_WINDOW_S) & outcomes.sent_s.notna()]
+    burst = outcomes[(outcomes.due_s < window_s) & outcomes.sent_s.notna()]
     lag = np.maximum(burst.sent_s - burst.due_s, 0.0).to_numpy() * 1000.0
     service = (burst.done_s - burst.sent_s).to_numpy() * 1000.0
     at_endpoint = endpoint_lag(arrivals, burst, t0_epoch_s=summary["run"]["t0_epoch_s"])
@@ -200,14 +204,14 @@ def _burst(ctx: Context, details: dict) -> list[Figure]:
                       name="naive-mock")
     try:
         naive = _timed(ctx, [sys.executable, "-m", "bench.naive_sender",
-                             str(dataset), mock.url, str(BURST_SPEED), str(BURST_WINDOW_S)],
+                             str(dataset), mock.url, str(BURST_SPEED), str(window_s)],
                        timeout_s=300, log_name="naive-sender")
     finally:
         mock.child.stop()
     reference = json.loads(naive["stdout"].split("BENCH_JSON ", 1)[1])
     details["burst"] = {"replay": replay, "naive_sender": reference,
-                        "setup": f"{BURST[ctx.profile.name]['calls']:,} calls of 10 messages "
-                                 f"at --speed {BURST_SPEED}, first {BURST_WINDOW_S:g} s"}
+                        "setup": f"{shape['calls']:,} calls of 10 messages "
+                                 f"at --speed {BURST_SPEED}, first {window_s:g} s"}
     log.info("scale: burst lag p99 %.1f ms (max %.1f), at the endpoint p99 %.1f ms (max %.1f); "
              "naive sender p99 %.1f ms (max %.1f), at the endpoint p99 %.1f ms (max %.1f)",
              replay["lag_p99_ms"], replay["lag_max_ms"], replay["endpoint_p99_ms"],
