@@ -225,7 +225,11 @@ class Replayer:
     def _dispatch_batch(self, batch: Batch) -> bool:
         """Hand each message of a batch to its call when due, in order of due time (ties: plan
         order); False when the run is stopping."""
-        while not self._paced and self._pending > self._max_pending and not self._stopping():
+        # Wait for room only while a call is sending: a call whose next message is not read
+        # yet frees nothing (at speed max under --max-concurrency the running calls may all
+        # wait for later batches while held calls fill the pending count), so then read on.
+        while (not self._paced and self._pending > self._max_pending and self._greenlets
+               and not self._stopping()):
             self._want_room = True
             self._wake.clear()
             self._sleep(FOREVER_S, self._wake)
@@ -337,7 +341,7 @@ class Replayer:
             logger.exception("call %d of the plan stopped on an unexpected error", call)
         finally:
             self._greenlets -= 1
-            if self._joining and not self._greenlets:
+            if not self._greenlets and (self._joining or self._want_room):
                 self._wake.set()
 
     def _run_call(self, call: int, batch: Batch, i: int, first: bool) -> None:

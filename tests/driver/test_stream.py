@@ -69,7 +69,8 @@ class Sink:
 
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
-                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None):
+                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None,
+                  concurrency=None):
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
                           lifecycle=lifecycle is not None, max_gap_s=max_gap_s)
     made = resident if resident is not None else {}
@@ -97,7 +98,7 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
     replayer = Replayer(
         batches=tally.watch(stream.batches()), paced=speed is not None, sender=sender,
         clock=clock, stop=Event(), health=EndpointHealth(now=clock.now_s),
-        concurrency=None if speed else int(dataset.manifest["peak_concurrency"]),
+        concurrency=concurrency or (None if speed else int(dataset.manifest["peak_concurrency"])),
         sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
         max_pending=max_pending, lifecycle=lifecycle,
     )
@@ -161,6 +162,19 @@ def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_
     assert seen["rows"] <= 1_000 + 500 * (READ_AHEAD + 3)
     assert len(sender.sent) == 20_000
     assert sum(accepted for _, accepted in sink.batches) == 20_000
+
+
+def test_at_speed_max_with_few_slots_a_replay_reads_on_when_running_calls_wait_for_later_batches(
+        tmp_path, monkeypatch):
+    # 200 calls that all overlap, 4 slots: the held calls' messages fill the pending window
+    # while the running calls wait for their next messages, further on in the dataset.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 100)
+    dataset = write_prepared(tmp_path, calls=200, messages=10, gap_ms=10_000)
+    with gevent.Timeout(60, AssertionError("the replay stalled")):
+        _, sender, sink = stream_replay(dataset, speed=None, max_pending=300, concurrency=4,
+                                        real_clock=True)
+    assert len(sender.sent) == 2_000
+    assert sum(accepted for _, accepted in sink.batches) == 2_000
 
 
 def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path, monkeypatch):
