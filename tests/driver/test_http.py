@@ -244,3 +244,44 @@ def test_workers_usages_add_up_under_the_limit_per_process():
     assert add_usage([one, None, two]) == {"limit": 1000, "peak_open": 42, "waited": 2,
                                           "wait_s": 0.5}
     assert add_usage([None]) is None
+
+
+class ClosingServer(CannedServer):
+    """Answers one request per connection, then closes it (as a server dropping idle ones)."""
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            self.requests.append(data)
+            conn.sendall(self.answer.replace(b"\r\n\r\n", b"\r\nConnection: keep-alive\r\n\r\n",
+                                             1))
+        # closed here, though the answer said keep-alive
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_by_a_new_one():
+    server = ClosingServer(ACCEPTED)
+    client = HttpClient(origin=f"http://127.0.0.1:{server.port}", events=Events(), timeout_s=5,
+                        connections=4, ca_bundle=None, insecure=False)
+    try:
+        first = client.request("POST", PATH, b"{}", LINES, NAME)
+        time.sleep(0.05)  # the server's close has arrived
+        second = client.request("POST", PATH, b"{}", LINES, NAME)
+    finally:
+        server.close()
+    assert (first.status, second.status, server.connections) == (202, 202, 2)
+
+
+def test_taking_an_idle_connection_does_not_switch_to_other_greenlets(serve, monkeypatch):
+    import select
+
+    import gevent.select
+
+    monkeypatch.setattr(select, "select", gevent.select.select)  # as in a patched process
+    _, client, _ = serve()
+    client.request("POST", PATH, b"{}", LINES, NAME)  # one idle connection in the pool
+    switched = []
+    gevent.spawn(switched.append, True)
+    client._connection()
+    assert switched == []
