@@ -18,7 +18,8 @@ against a healthy endpoint opening takes a fraction of a millisecond and nothing
 
 `idle()` says how many connections are idle in the pool; `take` calls `get_socket` with no
 switch in between, so an idle connection seen is the one taken. Waiting requests are woken one
-at a time, first come first served. gevent only: one thread, no locks.
+at a time, first come first served, and while any waits a newcomer waits behind it, even if a
+connection is idle (it is for the one woken). gevent only: one thread, no locks.
 """
 
 from __future__ import annotations
@@ -38,17 +39,11 @@ class ConnectGate:
         self._idle = idle
         self._opening = 0
         self._waiting: deque[Event] = deque()
+        self._woken = 0  # woken waiters that have not run yet: what freed up is theirs
 
     def take(self, get_socket: Callable[[], Any]) -> Any:
-        first = True
-        while not self._idle() and self._opening >= self._limit:
-            turn = Event()
-            if first:
-                self._waiting.append(turn)
-            else:  # woken but beaten to it: keep its place at the front
-                self._waiting.appendleft(turn)
-            first = False
-            turn.wait()
+        if self._waiting or self._woken or not self._free():
+            self._wait_turn()
         if self._idle():
             return get_socket()
         self._opening += 1
@@ -61,6 +56,23 @@ class ConnectGate:
     def given_back(self) -> None:
         self._wake_one()
 
+    def _free(self) -> bool:
+        return bool(self._idle()) or self._opening < self._limit
+
+    def _wait_turn(self) -> None:
+        """Wait behind those already waiting (a call that just gave a connection back does not
+        take it again ahead of them), until woken with something free."""
+        turn = Event()
+        self._waiting.append(turn)
+        while True:
+            turn.wait()
+            self._woken -= 1
+            if self._free():
+                return
+            turn = Event()  # what freed up went elsewhere (a connection closed): first in line
+            self._waiting.appendleft(turn)
+
     def _wake_one(self) -> None:
         if self._waiting:
+            self._woken += 1
             self._waiting.popleft().set()

@@ -64,3 +64,18 @@ def test_a_waiting_request_takes_a_connection_given_back_first_come_first_served
     gevent.joinall(greenlets, timeout=5)
     assert pool.taken == [("a", "idle"), ("opener", "new"), ("b", "new")]
     assert pool.most_opening == 1
+
+
+def test_a_newcomer_waits_behind_a_waiting_request_even_for_an_idle_connection():
+    pool = Pool()
+    gate = ConnectGate(limit=1, idle=lambda: pool.idle)
+    greenlets = [gevent.spawn(take, gate, pool, name) for name in ("opener", "waiting")]
+    gevent.sleep(0.01)
+    pool.idle += 1
+    gate.given_back()
+    greenlets.append(gevent.spawn(take, gate, pool, "newcomer"))  # before "waiting" has run
+    gevent.sleep(0.01)
+    assert pool.taken == [("waiting", "idle")]
+    pool.opened.set()
+    gevent.joinall(greenlets, timeout=5)
+    assert sorted(pool.taken) == [("newcomer", "new"), ("opener", "new"), ("waiting", "idle")]
