@@ -42,7 +42,10 @@ class ConnectGate:
         self._woken = 0  # woken waiters that have not run yet: what freed up is theirs
 
     def take(self, get_socket: Callable[[], Any]) -> Any:
-        if self._waiting or self._woken or not self._free():
+        idle = self._idle()
+        if idle and not self._waiting and not self._woken:  # the common case
+            return get_socket()
+        if self._waiting or self._woken or not (idle or self._opening < self._limit):
             self._wait_turn()
         if self._idle():
             return get_socket()

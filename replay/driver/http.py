@@ -102,7 +102,7 @@ def host_header(hostname: str, port: int) -> str:
 _real_select = get_original("select", "select")
 
 
-def _still_open(sock: Any) -> bool:
+def _still_open(self: Any, sock: Any) -> bool:
     """Whether an idle kept-alive connection may be used: not closed, and nothing to read (a
     readable idle connection was closed by the server, or holds something unasked)."""
     try:
@@ -116,15 +116,13 @@ class _Pool(ConnectionPool):
     switches to the event loop even with a zero timeout, so every request waited for a whole
     round of the other greenlets before going out (milliseconds with thousands of calls)."""
 
-    def _is_socket_alive(self, sock: Any) -> bool:
-        return _still_open(sock)
+    _is_socket_alive = _still_open
 
 
 class _SSLPool(SSLConnectionPool):
     """The https pool, with the same check (see _Pool)."""
 
-    def _is_socket_alive(self, sock: Any) -> bool:
-        return _still_open(sock)
+    _is_socket_alive = _still_open
 
 
 def add_usage(parts: list[dict[str, Any] | None]) -> dict[str, Any] | None:
@@ -187,7 +185,14 @@ class HttpClient:
         try:
             sock = self._connection()
             wait_s = time.perf_counter() - started
-            self._taken(wait_s)
+            if wait_s >= WAIT_NOTED_S:
+                self._waited += 1
+                self._wait_s += wait_s
+            # the pool opens a connection only when none is idle: the most ever open is the
+            # most ever in use at once
+            self._in_use = in_use = self._in_use + 1
+            if in_use > self._peak_open:
+                self._peak_open = in_use
             try:
                 if on_wire is not None:
                     on_wire()
@@ -226,16 +231,6 @@ class HttpClient:
                 raise
             raise ProxyError(f"the proxy {self.proxy.shown} did not open a tunnel to "
                              f"{self._origin}: {str(error).removeprefix('Proxy ')}") from None
-
-    def _taken(self, wait_s: float) -> None:
-        """Count a connection taken after `wait_s`. The pool opens one only when none is idle,
-        so the most ever open is the most ever in use at once."""
-        if wait_s >= WAIT_NOTED_S:
-            self._waited += 1
-            self._wait_s += wait_s
-        self._in_use += 1
-        if self._in_use > self._peak_open:
-            self._peak_open = self._in_use
 
     def _exchange(self, sock: Any, method: str, data: bytes) -> HTTPSocketPoolResponse:
         """Send one request on a pooled connection; the response with its headers read (the
