@@ -18,11 +18,13 @@ Sections (default: mock, generator, fidelity, data, import; the others only when
   tokens     --speed max and a fixed rate with a token per request vs one shared token: msg/s
              per sending core, and the minter's CPU per token elsewhere
   proxy      a fixed rate directly and through a real HTTP proxy (proxy.py): what it adds
-  bulk       --bulk vs single posts: msg/s per core at --speed max, the lag the batch window
-             adds at 20/s and 1,000/s; the mock's --service-rate accuracy (bench/bulk.py)
+  bulk       --bulk vs single posts: msg/s per core at --speed max (and --bulk streamed from a
+             prepared directory), the lag the batch window adds at 20/s and 1,000/s; the mock's
+             --service-rate accuracy (bench/bulk.py)
   anonymize  replay anonymize's messages/s on one core per content mode (bench/anonymize.py)
   report     replay report's time and peak memory on 2M messages: from series.json, and from
-             outcomes.parquet alone as the reference (bench/report_run.py)
+             outcomes.parquet alone as the reference (bench/report_run.py); series.json's
+             builder over 1M calls, each call dropped as it ends vs all kept (bench/series_run.py)
 
 Everything runs on 127.0.0.1; the server is pinned to core 0 and the load generator to core 1.
 Every process started is stopped at the end, also on an error, Ctrl-C or SIGTERM. Writes

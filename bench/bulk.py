@@ -2,11 +2,12 @@
 
     section = run(ctx)
 
-1. Throughput per core at --speed max: in each repeat, single posts and --bulk (order rotating)
-   each replay the same dataset of 64 calls against a fresh mock (--no-auth, one worker, server
-   core), the replay on the generator core. Rate: the mock's count of accepted messages over a
-   window after a warm-up, as the generator section measures it; per core: that rate over the
-   replay's CPU utilisation in the window (messages per CPU-second).
+1. Throughput per core at --speed max: in each repeat, single posts and --bulk (order rotating),
+   and --bulk streamed from a `replay prepare` directory of the same dataset, each replay the
+   same dataset of 64 calls against a fresh mock (--no-auth, one worker, server core), the
+   replay on the generator core. Rate: the mock's count of accepted messages over a window
+   after a warm-up, as the generator section measures it; per core: that rate over the replay's
+   CPU utilisation in the window (messages per CPU-second).
 2. The lag the batch window adds: flat datasets of 20 and 1,000 messages/s (bench/flatdata.py,
    calls side by side) replayed at --speed 10 to their end, single posts and --bulk (default
    window 200 ms), RS256 on; schedule lag p50 and p99 from each summary.json, and the messages
@@ -29,9 +30,12 @@ from bench.generator import _measure as measure_window
 from bench.replay_run import read_summary, require_replay, start_replay
 from bench.results import Figure, Section
 from bench.target import require_mock, start_mock
+from replay.dataset import LoadOptions
+from replay.dataset.prepare import prepare_dataset
 
 log = logging.getLogger(__name__)
 MODES = {"single": (), "bulk": ("--bulk",)}
+STREAMED = "bulk_streamed"  # --bulk on the prepared directory (throughput only)
 LAG_RATES = (20, 1000)
 SERVICE_RATE = 2000
 
@@ -44,18 +48,22 @@ def run(ctx: Context) -> Section:
     max_dataset = ctx.run_dir / "bulk-max.parquet"
     write_flat_dataset(max_dataset, rate=CEILING_MPS, duration_s=seconds,
                        lanes=profile.generator_concurrency, call_messages=10**9)
+    max_prepared = ctx.run_dir / "bulk-max-prepared"
+    prepare_dataset([max_dataset], max_prepared, LoadOptions())
+    sources = {"single": max_dataset, "bulk": max_dataset, STREAMED: max_prepared}
     lag_datasets = {}
     for rate in LAG_RATES:
         lag_datasets[rate] = ctx.run_dir / f"bulk-lag-{rate}.parquet"
         write_flat_dataset(lag_datasets[rate], rate=rate, duration_s=profile.fidelity_duration_s,
                            speed=SPEED, gap_s=0.5, call_messages=20)
-    throughput: dict[str, list[dict]] = {mode: [] for mode in MODES}
+    throughput: dict[str, list[dict]] = {mode: [] for mode in sources}
     lag: dict[tuple[str, int], list[dict]] = {(m, r): [] for m in MODES for r in LAG_RATES}
     service: list[dict] = []
     for repeat in range(profile.repeats):
         modes = list(MODES)[repeat % 2:] + list(MODES)[:repeat % 2]
-        for mode in modes:
-            result = _at_max(ctx, f"bulk-max-{mode}-{repeat}", max_dataset, MODES[mode])
+        for mode in [*modes, STREAMED]:
+            result = _at_max(ctx, f"bulk-max-{mode}-{repeat}", sources[mode],
+                             MODES.get(mode, ("--bulk",)))
             log.info("bulk %s at --speed max, repeat %d: %.0f msg/s, %.0f msg per CPU-second "
                      "(CPU: replay %.2f, server %.2f)", mode, repeat + 1, result["msg_per_s"],
                      result["msg_per_cpu_s"], result["generator_cpu"], result["server_cpu"])
@@ -96,6 +104,18 @@ def run(ctx: Context) -> Section:
                                                                        for r in runs)),
             ]
     figures += [
+        Figure(key=f"bulk.{STREAMED}.msg_per_s",
+               label="Replay at --speed max, --bulk streamed (prepared): msg/s", unit="msg/s",
+               better="higher", samples=tuple(r["msg_per_s"] for r in throughput[STREAMED])),
+        Figure(key=f"bulk.{STREAMED}.msg_per_cpu_s",
+               label="Replay at --speed max, --bulk streamed (prepared): msg per CPU-second",
+               unit="msg/s", better="higher",
+               samples=tuple(r["msg_per_cpu_s"] for r in throughput[STREAMED])),
+        Figure(key="bulk.streamed_ratio",
+               label="--bulk streamed / in memory: msg per CPU-second", unit="x",
+               better="higher",
+               samples=tuple(s["msg_per_cpu_s"] / b["msg_per_cpu_s"] for s, b in
+                             zip(throughput[STREAMED], throughput["bulk"], strict=True))),
         Figure(key="bulk.per_core_ratio", label="--bulk / single posts: msg per CPU-second",
                unit="x", better="higher",
                samples=tuple(b["msg_per_cpu_s"] / s["msg_per_cpu_s"] for b, s in

@@ -59,6 +59,7 @@ class JwtSettings:
     renew_fraction: float = 0.8
     mode: str = DEFAULT_JWT_MODE
     minters: int = 1
+    prefill: int = 0  # per-request tokens signed before the run starts (--jwt-prefill)
 
     def __post_init__(self) -> None:
         if not 1 <= self.ttl_s <= MAX_TTL_S:
@@ -85,6 +86,8 @@ class JwtSettings:
             )
         if self.minters < 1:
             raise ConfigError(f"--jwt-minters must be at least 1, got {self.minters}")
+        if self.prefill < 0:
+            raise ConfigError(f"--jwt-prefill must be 0 or more, got {self.prefill}")
 
 
 def load_private_key(path: str):

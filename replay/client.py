@@ -204,7 +204,8 @@ class RequestBuilder:
         if settings.provider_name:
             self._base_headers["Telephony-Provider-Name"] = settings.provider_name
         self._json_headers = self._base_headers | {"Content-Type": "application/json"}
-        self._lines: dict[int, tuple[dict, str | None, str]] = {}
+        # per header set: (headers, their lines, the last Authorization, the lines with it)
+        self._lines: dict[int, tuple[dict, str, str | None, str]] = {}
         if like is not None:
             self._base_headers, self._json_headers = like._base_headers, like._json_headers
 
@@ -232,11 +233,14 @@ class RequestBuilder:
         if authorization is None and self._minter is not None:
             authorization = self._minter.authorization()
         cached = self._lines.get(id(headers))
-        if cached is not None and cached[0] is headers and cached[1] is authorization:
-            return cached[2]
-        signed = headers if authorization is None else {**headers, "Authorization": authorization}
-        lines = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
-        self._lines[id(headers)] = (headers, authorization, lines)
+        if cached is None or cached[0] is not headers:
+            unsigned = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+            cached = (headers, unsigned, None, unsigned)
+        elif cached[2] is authorization:
+            return cached[3]
+        lines = (cached[1] if authorization is None
+                 else f"{cached[1]}Authorization: {authorization}\r\n")
+        self._lines[id(headers)] = (headers, cached[1], authorization, lines)
         return lines
 
     def call_key(self, i: int) -> str:

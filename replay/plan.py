@@ -113,12 +113,24 @@ class Plan:
 
     @property
     def intended_mps(self) -> float:
-        """Mean intended rate over the timeline (messages per second); 0 if unpaced or instant."""
-        return self.messages / self.span_s if self.paced and self.span_s > 0 else 0.0
+        """Mean intended rate over the timeline (messages per second), never above the busiest
+        second (see `mean_rate`); 0 if unpaced."""
+        if not self.paced or not self.messages:
+            return 0.0
+        return mean_rate(self.messages, self.span_s, self.peak_intended_mps)
 
     @property
     def peak_intended_mps(self) -> int:
         return int(self.rate_per_s.max()) if self.rate_per_s.size else 0
+
+
+def mean_rate(count: int, span_s: float, peak_per_s: int) -> float:
+    """`count` messages over `span_s` seconds, capped at `peak_per_s`, the most in one whole
+    second: over a span shorter than the whole seconds its messages fall in (a short run, or
+    the last message's second counted in full), count / span would claim a rate no second saw."""
+    if span_s <= 0:
+        return float(peak_per_s)
+    return min(count / span_s, float(peak_per_s))
 
 
 def pass_suffix(pass_index: int) -> str:

@@ -51,3 +51,35 @@ def test_the_program_reports_an_unreadable_key_on_one_line_and_exits_2(tmp_path)
     assert done.returncode == 2
     assert done.stdout.startswith("error --jwt-key ")
     assert done.stdout.count("\n") == 1
+
+
+def test_stock_is_signed_ahead_answered_with_its_count_and_handed_over_first(tmp_path):
+    key, path = _key(tmp_path)
+    settings = JwtSettings(key_path=str(path), org_id="00D", call_center="cc", ttl_s=100)
+    out = io.BytesIO()
+    assert serve(settings, io.BytesIO(b"stock 3\n2\n2\n"), out) == 4
+    lines = out.getvalue().decode().splitlines()
+    assert lines[0] == "stocked 3"
+    tokens = [line.split(" ")[1] for line in lines[1:]]
+    assert len(tokens) == len(set(tokens)) == 4
+    issued = [jwt.decode(token, key.public_key(), algorithms=["RS256"])["iat"]
+              for token in tokens]
+    assert issued == sorted(issued)
+
+
+def test_stocking_stops_and_stocked_tokens_are_dropped_past_half_their_usable_life(tmp_path):
+    _, path = _key(tmp_path)
+    settings = JwtSettings(key_path=str(path), org_id="00D", call_center="cc", ttl_s=100)
+    now = [1_000_000.0]
+
+    def clock():  # 20 s per reading: the stock check and each signing read it
+        now[0] += 20
+        return now[0]
+
+    out = io.BytesIO()
+    serve(settings, io.BytesIO(b"stock 10\n1\n"), out, clock=clock)
+    lines = out.getvalue().decode().splitlines()
+    # signed at +20 (fresh until +60: 80 s usable) and +60; at +80 the first is half-spent
+    assert lines[0] == "stocked 2"
+    [line] = lines[1:]
+    assert float(line.split(" ")[0]) > 1_000_000 + 140  # signed anew: the stock was too old

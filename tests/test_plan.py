@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from replay.errors import ConfigError
-from replay.plan import PlanOptions, build_plan, earliest_send_ms, ids_as_sent, pass_suffix
+from replay.plan import (
+    PlanOptions,
+    build_plan,
+    earliest_send_ms,
+    ids_as_sent,
+    mean_rate,
+    pass_suffix,
+)
 
 BASE = 1_764_000_000_000  # epoch ms
 
@@ -137,6 +144,19 @@ def test_rates_count_messages_due_in_each_second():
     assert plan.rate_per_s.tolist() == [1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1]
     assert plan.peak_intended_mps == 1
     assert plan.intended_mps == pytest.approx(5 / 10)
+
+
+def test_mean_rate_of_a_timeline_shorter_than_its_seconds_is_its_busiest_second():
+    ten_in_half_a_second = table([("A", 0, 50 * i) for i in range(10)])
+    plan = build_plan(ten_in_half_a_second, PlanOptions(speed=1.0))
+    assert plan.peak_intended_mps == 10
+    assert plan.intended_mps == 10.0  # not 10 / 0.45 s = 22.2, a rate no second saw
+
+
+def test_mean_rate_of_a_steady_rate_is_that_rate_not_one_message_more():
+    assert mean_rate(100, 9.9, 10) == 10.0  # 100 messages at 10/s: 9.9 s from first to last
+    assert mean_rate(50, 10.0, 10) == 5.0
+    assert mean_rate(3, 0.0, 3) == 3.0  # all at one instant: the instant's second
 
 
 def test_external_t0_puts_a_share_of_the_dataset_on_the_whole_timeline():

@@ -110,7 +110,8 @@ def format_answer(document: dict[str, Any]) -> str:
         lines.append("Capacity: none found: even the start speed "
                      f"{format_speed(document['settings']['start_speed'])} fails")
     if answer["first_failing_speed"] is not None:
-        broke = [f"{row['expression']} (measured {_value(row)})" for row in answer["broken"]]
+        broke = [f"{row['expression']} (measured {format_value(row)})"
+                 for row in answer["broken"]]
         broke += answer["problems"]
         lines.append(f"First failing speed: {format_speed(answer['first_failing_speed'])}: "
                      + ("; ".join(broke) or "failed"))
@@ -124,7 +125,7 @@ def _rate(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
 
-def _value(row: dict[str, Any]) -> str:
+def format_value(row: dict[str, Any]) -> str:
     measured = row.get("measured")
     if measured is None:
         return "n/a"

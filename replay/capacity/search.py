@@ -22,6 +22,7 @@ PRECISION = "precision"          # passing and failing speeds are within --preci
 MAX_SPEED = "max_speed"          # --max-speed passed: the capacity is at least that
 MAX_STEPS = "max_steps"          # --max-steps steps were run
 START_FAILED = "start_failed"    # even --start-speed failed: no capacity found
+INTERRUPTED = "interrupted"      # Ctrl-C or SIGTERM (set by the command, which keeps the steps)
 
 DOUBLING = "doubling"
 BISECTION = "bisection"

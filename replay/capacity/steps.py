@@ -111,6 +111,7 @@ class StepRunner:
         step.speed = format_speed(speed)
         step.report_dir = str(self._dir)
         step.run_id = step_name(index)
+        step.junit_xml = None  # the command writes one report of every step at the end
         # The step's dataset has the canonical columns and only valid rows.
         step.map, step.map_file, step.on_invalid = (), None, None
         return step

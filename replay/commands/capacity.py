@@ -23,16 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from replay.capacity.junit import write_capacity_junit
 from replay.capacity.outputs import capacity_document, exit_code_for, format_answer, write_capacity
-from replay.capacity.search import SearchResult, SearchSettings, Step, search
+from replay.capacity.search import INTERRUPTED, SearchResult, SearchSettings, Step, search
 from replay.capacity.steps import StepInterrupted, StepResult, StepRunner, format_speed
 from replay.commands import run as run_command
 from replay.dataset import load_transcripts
+from replay.driver.ci_outputs import make_junit_folder
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError
 from replay.results.verdict import parse_fail_on
-
-INTERRUPTED = "interrupted"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -107,6 +107,7 @@ def settings_from(args: argparse.Namespace) -> SearchSettings:
 def capacity(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     config = run_command.validate(_with_speed(args, settings.start_speed))
+    make_junit_folder(config)  # an unusable --junit-xml fails now, not after the search
     transcripts = load_transcripts(args.dataset, config.load_options())
     capacity_id = args.run_id or datetime.now(UTC).strftime("capacity-%Y%m%d-%H%M%S")
     capacity_dir = Path(config.report_dir) / capacity_id
@@ -119,10 +120,11 @@ def capacity(args: argparse.Namespace) -> int:
     try:
         result = search(runner, settings, on_step=lambda step: _seen(steps, step))
     except (StepInterrupted, KeyboardInterrupt):
-        _finish(capacity_dir, SearchResult(tuple(steps), INTERRUPTED), meta, started)
+        _finish(capacity_dir, SearchResult(tuple(steps), INTERRUPTED), meta, started,
+                args.junit_xml)
         print("replay capacity: interrupted; the steps so far are written", flush=True)
         return StepInterrupted.exit_code
-    document = _finish(capacity_dir, result, meta, started)
+    document = _finish(capacity_dir, result, meta, started, args.junit_xml)
     return exit_code_for(document)
 
 
@@ -135,7 +137,7 @@ def _seen(steps: list[Step[StepResult]], step: Step[StepResult]) -> None:
 
 
 def _finish(capacity_dir: Path, result: SearchResult[StepResult], meta: dict[str, Any],
-            started: float) -> dict[str, Any]:
+            started: float, junit_path: str | None) -> dict[str, Any]:
     ended = time.time()
     meta["run"]["ended_at"] = _iso(ended)
     meta["run"]["duration_s"] = round(ended - started, 3)
@@ -143,6 +145,13 @@ def _finish(capacity_dir: Path, result: SearchResult[StepResult], meta: dict[str
     json_path, html_path = write_capacity(capacity_dir, document)
     print(format_answer(document), flush=True)
     print(f"replay capacity: wrote {json_path} and {html_path}", flush=True)
+    if junit_path:
+        try:
+            write_capacity_junit(junit_path, document)
+        except OSError as error:
+            raise ConfigError(f"--junit-xml {junit_path}: cannot write the JUnit report "
+                              f"({error.strerror or error}); capacity.json is written") from None
+        print(f"replay capacity: wrote {junit_path}", flush=True)
     return document
 
 

@@ -28,7 +28,7 @@ from replay.importers.timebase import (
     DEFAULT_TIME_COLUMN,
     parse_instant,
 )
-from replay.importers.writer import Transform
+from replay.importers.writer import Transform, check_out
 from replay.options import add_arguments, build, given_arguments
 
 # Options that only some formats read: using one with another format is an error.
@@ -164,13 +164,14 @@ def run(args: argparse.Namespace) -> int:
     options, time_options = parse_options(args)
     module = format_module(args.format)
     module.check(options)
+    transform = table_transform(args)
+    check_out(args.out)  # every argument is checked before a warning or a source is read
     if module.OFFSETS and time_options.kind == "file-name":
         print(
             "warning: no --contact-times or --start-at: each call is placed at the timestamp in "
             "its file name, an approximation (for Contact Lens, when the analysis was written)",
             file=sys.stderr,
         )
-    transform = table_transform(args)
     report = import_sources(module, args.sources, args.out, options, time_options,
                             transform=transform)
     print(report.describe())

@@ -1,4 +1,5 @@
-"""`replay report RUN_DIR`: rebuild a run's report.html from summary.json and series.json."""
+"""`replay report RUN_DIR` (or RUN_DIR/summary.json): rebuild a run's report.html from
+summary.json and series.json."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Rebuild RUN_DIR/report.html from RUN_DIR/summary.json and "
         "RUN_DIR/series.json (and Locust's *_stats.csv when present); a run directory written "
         "before series.json existed is reported from its outcomes.parquet. The page is "
-        "self-contained: it opens offline and fetches nothing.",
+        "self-contained: it opens offline and fetches nothing. RUN_DIR may also be given as "
+        "RUN_DIR/summary.json.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path,
-                        help="a run's output directory, e.g. reports/<run-id>")
+                        help="a run's output directory, e.g. reports/<run-id>, or the "
+                        "summary.json in it")
     parser.set_defaults(handler=run)
 
 

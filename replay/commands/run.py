@@ -284,7 +284,7 @@ def _ledger_line(mock: MockProcess, run_dir: Path) -> str:
     summary's own rule (replay.results.summary.mock_block)."""
     try:
         stats = mock.stats()
-    except OSError as error:  # Ctrl-C in a terminal stops the mock too (same process group)
+    except OSError as error:  # the mock died (it has its own session: Ctrl-C does not reach it)
         return (f"mock ledger: not compared, the mock stopped before the end "
                 f"({getattr(error, 'reason', error)})")
     counts = json.loads((run_dir / "summary.json").read_text())["counts"]

@@ -56,12 +56,19 @@ def cache_key(path: str | os.PathLike[str], options: LoadOptions,
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
+def cache_entry(path: str | os.PathLike[str], options: LoadOptions, *,
+                root: Path | None = None, max_gap_s: float | None = None) -> Path:
+    """Where the cache keeps (or would keep) `path` prepared with these options."""
+    root = root or cache_root()
+    return root / f"{Path(path).name}-{cache_key(path, options, max_gap_s)}"
+
+
 def prepared_in_cache(path: str | os.PathLike[str], options: LoadOptions, *,
                       root: Path | None = None, max_gap_s: float | None = None) -> Path:
     """The cache's prepared directory for `path` (silences inside calls shortened to
     `max_gap_s`), prepared now unless a valid one exists."""
     root = root or cache_root()
-    entry = root / f"{Path(path).name}-{cache_key(path, options, max_gap_s)}"
+    entry = cache_entry(path, options, root=root, max_gap_s=max_gap_s)
     try:
         root.mkdir(parents=True, exist_ok=True)
         with open(root / f".{entry.name}.lock", "w") as lock:

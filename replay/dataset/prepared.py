@@ -105,13 +105,15 @@ class PreparedDataset:
         """Messages per whole second of send time, from T0's second."""
         return np.asarray(self.manifest["per_second"]["counts"], dtype=np.int64)
 
-    def tables(self, partition: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+    def tables(self, partition: tuple[int, int] | None = None,
+               columns: list[str] | None = None) -> Iterator[pa.Table]:
         """The messages in send-time order, a row group at a time; with a partition
-        `(index, count)` only the calls whose `call_partition(key, count) == index`."""
+        `(index, count)` only the calls whose `call_partition(key, count) == index`;
+        `columns` (with vendorCallKey) reads only those."""
         for part in self.manifest["parts"]:
             parquet = pq.ParquetFile(self.path / part["name"])
             for group in range(parquet.metadata.num_row_groups):
-                table = parquet.read_row_group(group)
+                table = parquet.read_row_group(group, columns=columns)
                 if partition is not None:
                     index, count = partition
                     owners = call_partition(table.column("vendorCallKey").to_pandas(), count)

@@ -6,8 +6,9 @@ Keys: source, calls, messages, skipped_invalid, skipped_by_reason, skipped_examp
 few skipped rows' messages), sender_types (count per
 senderType, all five), messages_per_call (min, median, max), call_duration_s (median, max: first
 startTime to last endTime), send_at ("endTime" or "startTime"), first_send / last_send (ISO 8601
-UTC), span_s (first to last send time), speed, replay_duration_s (span_s / speed), mean_mps,
-peak_mps (most messages due within one second of the replay), peak_concurrent_calls (most calls
+UTC), span_s (first to last send time), speed, replay_duration_s (span_s / speed), mean_mps
+(messages / replay_duration_s, never above peak_mps: replay.plan.mean_rate), peak_mps (most
+messages due within one second of the replay), peak_concurrent_calls (most calls
 between their first and last message at one moment; the same at any speed).
 """
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from replay.dataset.columns import SENDER_TYPES
 from replay.dataset.load import Transcripts
-from replay.plan import check_speed
+from replay.plan import check_speed, mean_rate
 
 
 def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") -> dict:
@@ -59,6 +60,7 @@ def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") 
     span_s = (t1 - t0) / 1000
     replay_s = span_s / speed
     due_s = (send_ms - t0) / 1000 / speed
+    peak_mps = int(np.unique(due_s.astype(np.int64), return_counts=True)[1].max())
     return summary | {
         "calls": len(starts),
         "messages_per_call": {
@@ -74,8 +76,8 @@ def summarise(transcripts: Transcripts, speed: float, send_at: str = "endTime") 
         "last_send": _iso(t1),
         "span_s": span_s,
         "replay_duration_s": round(replay_s, 3),
-        "mean_mps": round(messages / replay_s, 3) if replay_s > 0 else float(messages),
-        "peak_mps": int(np.unique(due_s.astype(np.int64), return_counts=True)[1].max()),
+        "mean_mps": round(mean_rate(messages, replay_s, peak_mps), 3),
+        "peak_mps": peak_mps,
         "peak_concurrent_calls": _peak_overlap(first_send, last_send),
     }
 

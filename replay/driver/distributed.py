@@ -11,6 +11,7 @@ The master never loads the dataset. The exchange, through Locust's custom messag
     worker -> master  replay_planned  {index, messages, calls (its vendorCallKeys)}
     worker -> master  replay_progress {a recorder snapshot}              every few seconds
     worker -> master  replay_outcomes {index, outcomes (Arrow IPC, zstd)} each chunk of rows
+    master -> worker  replay_outcomes_written {}                     each chunk once spooled
     worker -> master  replay_done     {index, chunks (how many were sent), measures,
                                        stop_reason, tokens, lateness, ...}
 
@@ -23,13 +24,18 @@ The master never loads the dataset. The exchange, through Locust's custom messag
 - Options: the master sends its replay options to the workers (as Locust does for custom
   options); paths in them (--dataset, --jwt-key, --ca-bundle) must exist on every worker.
 - Results: each worker sends its outcome rows in bounded chunks (a streamed share: one per
-  batch, as its calls end; a plain file's share: CHUNK_ROWS rows each once it has run), then
-  its mergeable Measures. The master spools each chunk to disk as it arrives
-  (replay.driver.gather), never holding the rows, merges the Measures (exact histograms, never
-  averaged percentiles) and writes the same files as a local run, outcomes.parquet a row group
-  at a time from the spools. A worker lost (or failed) before it reports, or whose chunks did
-  not all arrive, is named in summary.json's `run.lost_workers` with the calls it did not
-  finish; its spooled rows are dropped and its messages count as unaccounted, never twice.
+  batch, as its calls end; a plain file's share: CHUNK_ROWS rows each once it has run), each
+  row with its call-last flag (for series.json), then its mergeable Measures. The master spools
+  each chunk to disk as it arrives (replay.driver.gather), never holding the rows, and
+  acknowledges it; a worker sends at most WINDOW_CHUNKS chunks ahead of the acknowledgements,
+  so fast workers wait for the master's disk instead of filling its memory (a share in memory
+  makes its next chunk only then). It merges the Measures (exact histograms, never averaged
+  percentiles) and writes the same files as a local run, outcomes.parquet a row group at a
+  time from the spools. A worker lost (or failed) before it reports, or whose chunks did not
+  all arrive, is named in summary.json's `run.lost_workers` with its planned messages (a
+  streamed share's counted by the master from the prepared directory) and, for a share in
+  memory, its calls; its spooled rows are dropped and its messages count as unaccounted,
+  never twice.
 - Tokens: each worker has its own token source (with --jwt-mode per-request, its own minter
   processes, started before it loads its share); the master adds up their `tokens` and
   `lateness` blocks.
@@ -48,7 +54,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import gevent
-from gevent.event import AsyncResult
+from gevent.event import AsyncResult, Event
 from gevent.queue import Queue
 
 from replay.dataset.prepared import PreparedDataset
@@ -62,6 +68,7 @@ from replay.driver.outputs import (
     EXIT_STOPPED,
     WORKER_LOST,
     OutcomeSink,
+    last_of_call,
     outcomes_table,
     run_block,
     table_chunks,
@@ -69,9 +76,16 @@ from replay.driver.outputs import (
     table_to_bytes,
     write_outputs,
 )
-from replay.driver.prepare import in_thread, load_share, prepare, streamed_dataset
+from replay.driver.prepare import (
+    existing_prepared,
+    in_thread,
+    load_share,
+    prepare,
+    streamed_dataset,
+)
 from replay.driver.roles import Session
 from replay.driver.runtime import freeze_loaded_data
+from replay.driver.stream import PreparedStream
 from replay.driver.tokens import (
     add_token_stats,
     authorizer_for,
@@ -93,6 +107,7 @@ READY_TIMEOUT_S = 600.0
 POLL_S = 0.5
 PROGRESS_S = 2.0
 CHUNK_ROWS = 50_000  # outcome rows per chunk a worker sends of a plain file's share
+WINDOW_CHUNKS = 4  # outcome chunks a worker sends ahead of the master's acknowledgements
 OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
@@ -152,6 +167,12 @@ class MasterRole:
         if self.gather is not None:  # queued: written by the gather's greenlet, off this one
             self.gather.put(msg.data["index"], msg.data["outcomes"])
 
+    def _acknowledge(self, index: int) -> None:
+        """Tell worker `index` one more of its chunks is spooled (it sends WINDOW_CHUNKS ahead)."""
+        if index in self.workers and index not in self._lost():
+            self.runner.send_message("replay_outcomes_written", {},
+                                     client_id=self.workers[index])
+
     def _on_done(self, environment: Any, msg: Any, **_: Any) -> None:
         self.done[msg.data["index"]] = msg.data
 
@@ -200,7 +221,7 @@ class MasterRole:
         earliest = [d["earliest_ms"] for d in self.ready.values() if d["earliest_ms"]]
         t0_epoch = time.time() + START_DELAY_S
         start = {"t0_epoch_s": t0_epoch, "t0_ms": min(earliest) if earliest else 0}
-        self.gather = OutcomeGather(session.config.run_dir)
+        self.gather = OutcomeGather(session.config.run_dir, on_written=self._acknowledge)
         writer = gevent.spawn(self.gather.run)
         for index in self.ready:
             self.runner.send_message("replay_start", start, client_id=self.workers[index])
@@ -270,6 +291,9 @@ class MasterRole:
             logger.error("replay: worker %d failed: %s", i, self.done[i].get("error"))
         lost = sorted((self._lost() - set(self.done)) | failed)
         self.done = {i: data for i, data in self.done.items() if i not in failed}
+        for i in lost:
+            if i not in self.planned:  # a streamed share reports its plan at its end
+                self._count_lost_share(i)
         series = self.gather.assemble(sorted(self.done),
                                       os.path.join(config.run_dir, "outcomes.parquet"))
         measures = Measures()
@@ -284,8 +308,9 @@ class MasterRole:
         run = run_block(config, started_at=started_at, clock=clock, workers=len(self.workers),
                         stop_reason=stop_reason, unsent=unsent, lost_workers=lost_workers)
         if lost:
-            logger.error("replay: worker(s) %s lost before reporting; their calls are named in "
-                         "summary.json run.lost_workers", ", ".join(map(str, lost)))
+            logger.error("replay: worker(s) %s lost before reporting; summary.json "
+                         "run.lost_workers names them with their planned messages (and the calls "
+                         "of a share loaded into memory)", ", ".join(map(str, lost)))
         dataset = {
             "path": config.dataset,
             "calls": sum(self.planned[i]["plan_calls"] for i in self.planned),
@@ -303,17 +328,44 @@ class MasterRole:
         self.session.finish(summary, stop_reason=stop_reason)
 
 
+    def _count_lost_share(self, index: int) -> None:
+        """A worker lost before it told its plan (a streamed share does at its end): count its
+        share from the prepared directory, off the loop, so that its messages are in
+        `counts.planned` and named in `run.lost_workers`; a warning when this machine cannot."""
+        config = self.session.config
+        try:
+            dataset = in_thread(existing_prepared, config)
+            if dataset is not None:
+                stream = PreparedStream(dataset, config, make_builder=None,
+                                        partition=(index, len(self.workers)))
+                messages, calls = in_thread(stream.count_share)
+                self.planned[index] = {"messages": messages, "plan_calls": calls,
+                                       "calls": None}
+                return
+            reason = "it is not a prepared directory or cached copy on the master's machine"
+        except (ReplayError, OSError) as error:
+            reason = str(error)
+        logger.warning("replay: worker %d's planned messages are unknown (%s): summary.json's "
+                       "counts.planned leaves them out", index, reason)
+
+
 class ChunkOutbox:
     """A worker's outcome chunks, made in gevent's threadpool (where a streamed run's sink
-    measures its batches), sent to the master from the loop, in the order they were made:
-    a Locust message is only ever sent from the loop's thread."""
+    measures its batches) or on the loop (a share in memory, `wait_for_room` between chunks),
+    sent to the master from the loop, in the order they were made: a Locust message is only
+    ever sent from the loop's thread. At most `window` chunks are sent and not yet
+    `acknowledge`d by the master (it spools each, then says so), so workers never send faster
+    than the master's disk takes them and the master holds a few chunks per worker at most."""
 
-    def __init__(self, send: Any) -> None:
+    def __init__(self, send: Any, window: int = WINDOW_CHUNKS) -> None:
         self._send = send
         self._loop = gevent.get_hub().loop  # this (the loop's) thread's, also used from others
         self._queue: Queue = Queue()
+        self._window = window
+        self._room = Event()  # set whenever an acknowledgement comes
         self.made = 0
         self.sent = 0
+        self.acknowledged = 0
         self._greenlet = gevent.spawn(self._run)
 
     def put(self, chunk: bytes) -> None:
@@ -321,10 +373,25 @@ class ChunkOutbox:
         self.made += 1
         self._loop.run_callback_threadsafe(self._queue.put, chunk)
 
+    def acknowledge(self) -> None:
+        """The master wrote one more chunk (on the loop: a message handler)."""
+        self.acknowledged += 1
+        self._room.set()
+
+    def wait_for_room(self) -> None:
+        """On the loop: wait until fewer than `window` chunks made are unacknowledged."""
+        self._wait(lambda: self.made - self.acknowledged < self._window)
+
     def _run(self) -> None:
         for chunk in self._queue:
+            self._wait(lambda: self.sent - self.acknowledged < self._window)
             self._send(chunk)
             self.sent += 1
+
+    def _wait(self, condition: Any) -> None:
+        while not condition():
+            self._room.clear()
+            self._room.wait()
 
     def close(self) -> int:
         """Wait until every chunk made is sent; return how many were."""
@@ -343,11 +410,22 @@ class WorkerRole:
         self.runner = environment.runner
         self.start = AsyncResult()
         self.index = 0
+        self.outbox: ChunkOutbox | None = None  # this run's outcome chunks, once it sends them
         self.runner.register_message("replay_prepare", self._on_prepare)
+        self.runner.register_message("replay_outcomes_written", self._on_outcomes_written)
         self.runner.register_message("replay_start", lambda environment, msg, **_:
                                      self.start.set(msg.data))
         if environment.parsed_options.headless:  # Ctrl-C stops sending; the master decides
             call_on_ctrl_c(session.stop.set)
+
+    def _open_outbox(self) -> ChunkOutbox:
+        self.outbox = ChunkOutbox(lambda chunk: self._send("replay_outcomes",
+                                                           {"outcomes": chunk}))
+        return self.outbox
+
+    def _on_outcomes_written(self, environment: Any, msg: Any, **_: Any) -> None:
+        if self.outbox is not None:
+            self.outbox.acknowledge()
 
     def _on_prepare(self, environment: Any, msg: Any, **_: Any) -> None:
         self.session.start_once(lambda: self._run(msg.data), clear_stop=True)
@@ -406,12 +484,12 @@ class WorkerRole:
                                                     worker=index)
             reporter.kill()
             outcomes = outcomes_table(record)
-            chunks = 0
-            for chunk in table_chunks(outcomes, CHUNK_ROWS):
-                self._send("replay_outcomes", {"outcomes": chunk})
-                chunks += 1
+            outbox = self._open_outbox()
+            for chunk in table_chunks(outcomes, CHUNK_ROWS, last_of_call(plan)):
+                outbox.put(chunk)
+                outbox.wait_for_room()  # the next chunk is made once the master can take it
             self._send("replay_done", {
-                "chunks": chunks,
+                "chunks": outbox.close(),
                 "measures": measure_outcomes(outcomes).to_dict(),
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.plan.span_s,
@@ -445,7 +523,7 @@ class WorkerRole:
             freeze_loaded_data()
             clock = RunClock.starting_at(start["t0_epoch_s"])
             reporter = gevent.spawn(self._report_progress, prepared.stream.span_s)
-            outbox = ChunkOutbox(lambda chunk: self._send("replay_outcomes", {"outcomes": chunk}))
+            outbox = self._open_outbox()
             sink = OutcomeSink(path=None, worker=partition[0], send=outbox.put)
             replayer = session.replay_share(prepared, clock, check_endpoint=True,
                                             worker=partition[0], sink=sink)
@@ -458,7 +536,7 @@ class WorkerRole:
                 "stop_reason": replayer.stop_reason,
                 "span_s": prepared.stream.span_s,
                 "tokens": sink.tokens,
-                "lateness": None,
+                "lateness": sink.lateness,
                 "connections": session.connections,
             })
         except Exception as error:  # report, so the master does not wait for us forever

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from replay import __version__
 from replay.dataset import Transcripts
 from replay.driver.clock import RunClock
 from replay.driver.options import ReplayConfig
+from replay.driver.proxy import LOOPBACK
 from replay.driver.replayer import ENDPOINT_DOWN, Batch
 from replay.errors import ConfigError
 from replay.exit_codes import ExitCode
@@ -54,6 +56,7 @@ EXIT_FAILED = ExitCode.FAILED
 EXIT_ENDPOINT_DOWN = ExitCode.ENDPOINT_DOWN
 EXIT_STOPPED = ExitCode.INTERRUPTED
 WORKER_LOST = "worker_lost"
+CALL_LAST = "call_last"  # beside a worker's outcome rows: true on each call's last message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,12 +90,20 @@ def fetch_mock_stats(admin_url: str | None) -> dict[str, Any] | None:
     if not admin_url:
         return None
     try:
-        with urllib.request.urlopen(f"{admin_url}/__admin/stats", timeout=10) as response:
+        with _admin_opener(admin_url).open(f"{admin_url}/__admin/stats", timeout=10) as response:
             return json.loads(response.read())
     except (OSError, ValueError) as error:
         logger.warning("--mock-admin %s: cannot read /__admin/stats (%s); no reconciliation "
                        "with the mock", admin_url, error)
         return None
+
+
+def _admin_opener(admin_url: str) -> urllib.request.OpenerDirector:
+    """Direct to a loopback mock (an environment proxy cannot reach this machine's loopback);
+    otherwise as urllib reads the environment (HTTP_PROXY, NO_PROXY)."""
+    if urlsplit(admin_url).hostname in LOOPBACK:
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
 
 
 def outcomes_table(record: RunRecord) -> pa.Table:
@@ -101,6 +112,11 @@ def outcomes_table(record: RunRecord) -> pa.Table:
         outcome_identity(record.transcripts.table, record.plan), worker=record.worker,
         due_s=record.due_s, recorder=record.recorder,
     )
+
+
+def last_of_call(plan: Plan) -> np.ndarray:
+    """True on each call's last message, in plan order."""
+    return np.arange(plan.messages) == plan.call_end[plan.call] - 1
 
 
 def dataset_block(config: ReplayConfig, plan: Plan) -> dict[str, Any]:
@@ -136,6 +152,7 @@ class OutcomeSink:
         self.series = SeriesBuilder() if path else None  # series.json, built as rows are written
         self.rows = 0
         self.tokens: dict[str, Any] | None = None  # summary.json `tokens`, set at the end
+        self.lateness: dict[str, Any] | None = None  # summary.json `lateness`, set at the end
 
     def add(self, batch: Batch) -> None:
         table = build_outcomes(outcome_identity(batch.table, batch.plan), worker=self.worker,
@@ -144,9 +161,9 @@ class OutcomeSink:
         self.rows += table.num_rows
         if self._writer is not None:
             self._writer.write(table)
-            self.series.add(table)
+            self.series.add(table, last=batch.last)
         else:
-            self._send(table_to_bytes(table))
+            self._send(table_to_bytes(with_call_last(table, batch.last)))
             self.chunks += 1
         batch.table = batch.builder = None  # the batch's rows go as soon as they are written
 
@@ -167,6 +184,11 @@ class OutcomeSink:
             self._writer.abort()
 
 
+def with_call_last(table: pa.Table, last: np.ndarray) -> pa.Table:
+    """Outcome rows with their `CALL_LAST` flags, as a worker sends them to the master."""
+    return table.append_column(CALL_LAST, pa.array(np.asarray(last, dtype=bool)))
+
+
 def table_to_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema,
@@ -175,8 +197,11 @@ def table_to_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def table_chunks(table: pa.Table, rows: int) -> Iterator[bytes]:
-    """`table` as compressed Arrow IPC chunks of at most `rows` rows each (one, if empty)."""
+def table_chunks(table: pa.Table, rows: int, last: np.ndarray | None = None) -> Iterator[bytes]:
+    """`table` as compressed Arrow IPC chunks of at most `rows` rows each (one, if empty),
+    with each row's `CALL_LAST` flag when `last` is given."""
+    if last is not None:
+        table = with_call_last(table, last)
     for start in range(0, max(table.num_rows, 1), rows):
         yield table_to_bytes(table.slice(start, rows))
 

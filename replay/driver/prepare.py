@@ -20,7 +20,7 @@ import orjson
 
 from replay.client import RequestBuilder
 from replay.dataset import Transcripts, load_transcripts
-from replay.dataset.cache import needs_preparing, prepared_in_cache
+from replay.dataset.cache import cache_entry, needs_preparing, prepared_in_cache
 from replay.dataset.prepared import PreparedDataset, is_prepared, open_prepared
 from replay.driver.bulk import dry_run_batches
 from replay.driver.clock import RunClock
@@ -103,6 +103,20 @@ def streamed_dataset(config: ReplayConfig) -> PreparedDataset | None:
     return None
 
 
+def existing_prepared(config: ReplayConfig) -> PreparedDataset | None:
+    """Blocking: the prepared directory a run of `config` streams if it is here already (the
+    dataset itself, or a large file's cache entry; never prepared now, digests not checked),
+    else None (a plain file loaded into memory, or a dataset this machine does not have)."""
+    if is_prepared(config.dataset):
+        return open_prepared(config.dataset, verify=False)
+    if needs_preparing(config.dataset):
+        entry = cache_entry(config.dataset, config.load_options(),
+                            max_gap_s=config.plan.max_gap_s)
+        if is_prepared(entry):
+            return open_prepared(entry, verify=False)
+    return None
+
+
 def _prepare_stream(config: ReplayConfig, minter: Any,
                     partition: tuple[int, int] | None, dataset: PreparedDataset) -> Prepared:
     wait_for_tokens(minter)  # started before reading; normally long ready by now
@@ -181,7 +195,7 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
         builder, plan, text = prepared.builder, prepared.plan, plan_text(prepared, config)
     lines = [text, "", "first requests (nothing is sent in a dry run):"]
     if config.bulk_settings is not None:
-        return "\n".join(lines + _bulk_lines(prepared, config, clock))
+        return "\n".join(lines + _bulk_lines(builder, plan, config, clock))
     for i in np.argsort(plan.due_s, kind="stable")[:DRY_RUN_REQUESTS].tolist():
         request = builder.message(i, anchor_ms=clock.epoch_ms(float(plan.due_s[i])))
         lines.append(f"  at +{plan.due_s[i]:.3f} s: {request.method} "
@@ -195,14 +209,14 @@ def dry_run_text(prepared: Prepared, config: ReplayConfig, *, now_epoch_s: float
     return "\n".join(lines)
 
 
-def _bulk_lines(prepared: Prepared, config: ReplayConfig, clock: RunClock) -> list[str]:
+def _bulk_lines(builder: RequestBuilder, plan: Plan, config: ReplayConfig,
+                clock: RunClock) -> list[str]:
     """The first batches, as they would leave if every answer came at once."""
     bulk = config.bulk_settings
     lines = [f"  (--bulk: batches of at most {bulk.max_calls} calls x {bulk.max_messages} "
              f"messages, leaving when full or after {bulk.window_s * 1000:g} ms)"]
-    builder = prepared.builder
     request = builder.bulk_messages(b"")
-    for leaves_s, body in dry_run_batches(prepared.plan, builder, bulk, clock.epoch_ms):
+    for leaves_s, body in dry_run_batches(plan, builder, bulk, clock.epoch_ms):
         lines.append(f"  at +{leaves_s:.3f} s: {request.method} "
                      f"{config.endpoint.origin}{request.path}")
         for name, value in builder.sign(request.headers).items():

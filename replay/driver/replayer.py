@@ -6,16 +6,21 @@
     replayer.run()                 # returns when every call is done, or the run is stopped
     replayer.due_s                 # due times as recorded (at speed max: when each became sendable)
     replayer.stop_reason           # None, "stopped" or "endpoint_down"
-    replayer.waits                 # measured waits (slots, retries, tokens, connections), see
-                                   # results.lateness;
-                                   # for a whole plan only (None for a stream)
+    replayer.lateness              # late messages' lag by cause, added up as batches finish
+                                   # (replay.results.lateness; `.block(loop=...)` for the summary)
 
     Replayer(batches=stream_of_batches, paced=True, ..., on_batch_done=sink.add).run()
 
 The messages come as `Batch`es: the whole plan is one; a streamed dataset
 (`replay.driver.stream`) is a batch per slice read, and each batch goes to `on_batch_done` once
 all its messages are accounted for. At speed max a stream is read on only while fewer than
-`max_pending` messages are pending.
+`max_pending` messages are pending. Each batch gets `waits` (replay.results.lateness.Waits):
+what held each message back, filled in as it happens (slot waits, VoiceCall creation, the
+answer to the call's previous message and its retry and token waits); a finished batch is added
+to `lateness`, so the attribution needs nothing kept per message once a batch is done.
+
+`bulk` (--bulk settings): due messages go to a `BulkPoster` instead of being posted one by one;
+a message is accounted for (its batch's `pending`) when its bulk request is answered.
 
 Scheduling (paced). One scheduler greenlet walks the messages in order of due time and sleeps
 until the next one is due, measured on the run clock (never by sleeping the gaps). A due
@@ -60,19 +65,19 @@ from gevent.event import Event
 from replay.client import RequestBuilder
 from replay.driver.bulk import BulkPoster
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
-from replay.driver.sender import Sender
+from replay.driver.options import BulkSettings
+from replay.driver.sender import CONNECT_WAIT_NOTED_S, TOKEN_WAIT_NOTED_S, Sender
 from replay.plan import Plan
-from replay.results.lateness import Waits
+from replay.results.lateness import Lateness, Waits
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
 
 LIFECYCLE_LEAD_S = 1.0
-TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
-CONNECT_WAIT_NOTED_S = 1e-3  # shorter waits for a connection are the pool's bookkeeping
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
+ROOM_CHECK_S = 0.05  # waiting for room among the pending messages: look again this often
 DISPATCH_CHUNK = 4096  # messages whose order is turned into Python ints at a time
 MAX_PENDING = 50_000  # at speed max, a stream is read on while fewer messages are pending
 
@@ -129,6 +134,7 @@ class Batch:
     pending: int = -1  # messages neither done nor given up
     dispatched: bool = False
     table: Any = None  # the batch's rows (a streamed batch's own slice), for its outcomes
+    waits: Waits | None = None  # what held its messages back (set by the Replayer)
 
     @classmethod
     def of_plan(cls, plan: Plan, builder: RequestBuilder, recorder: OutcomeRecorder) -> Batch:
@@ -149,11 +155,11 @@ class Replayer:
         health: EndpointHealth, concurrency: int | None, lifecycle: Lifecycle | None = None,
         sleep: Sleep = wait_or_wake, batches: Iterable[Batch] | None = None,
         paced: bool | None = None, on_batch_done: Callable[[Batch], None] | None = None,
-        max_pending: int = MAX_PENDING, bulk: BulkPoster | None = None,
+        max_pending: int = MAX_PENDING, bulk: BulkSettings | None = None,
     ) -> None:
         """Either one `plan` (with its `builder` and `recorder`), or a stream of `batches`
         (paced or not), each handed to `on_batch_done` once all its messages are accounted for.
-        `bulk` (whole plans only): the poster that sends each due message in batches."""
+        `bulk`: post the due messages in bulk requests with these settings."""
         self._batch = Batch.of_plan(plan, builder, recorder) if plan is not None else None
         self._batches = batches if batches is not None else (self._batch,)
         self._paced = plan.paced if plan is not None else bool(paced)
@@ -166,7 +172,8 @@ class Replayer:
         self._stop = stop
         self._health = health
         self._lifecycle = lifecycle
-        self._bulk = bulk
+        self._bulk = (BulkPoster(settings=bulk, sender=sender, clock=clock, stop=stop,
+                                 on_done=self._message_done) if bulk is not None else None)
         self._pacer = CreatePacer(lifecycle.create_rate) if lifecycle else None
         self.concurrency = concurrency
         self.due_s = self._batch.due_s if self._batch else np.empty(0)
@@ -175,14 +182,16 @@ class Replayer:
         self.calls_started = 0
         self.calls_failed = 0
         self.calls_waiting_for_slot = 0.0  # seconds calls were held for a --max-concurrency slot
-        self.waits = (Waits.for_plan(messages=plan.messages, calls=plan.calls)
-                      if plan is not None else None)
+        self.lateness = Lateness()
         # One event wakes the scheduler: a stop; at speed max a free slot or room among the
         # pending messages; at the end, the last call done.
         self._wake = Event()
         self._backlog: dict[int, deque[tuple[Batch, int]]] = {}  # call -> due messages; busy
         self._held: deque[tuple[int, float]] = deque()  # (call, since) waiting for a slot
         self._failed: set[int] = set()  # calls stopped by an unexpected error: no more sends
+        # each idle call's last answer (done_s, retry_wait_s, token_wait_s), for lateness: its
+        # next greenlet takes it; kept only while the call runs
+        self._answered: dict[int, tuple[float, float, float]] = {}
         self._live: list[Batch] = []  # batches handed over, not yet done
         self._pending = 0  # messages of live batches not yet done
         self._running_calls = 0
@@ -197,8 +206,7 @@ class Replayer:
         batches = iter(self._batches)
         try:
             if self._batch is not None and not self._paced:
-                self._live.append(next(batches))
-                self._pending += self._batch.pending
+                self._take(next(batches))
                 self._dispatch_at_once()
             else:
                 for batch in batches:
@@ -225,17 +233,16 @@ class Replayer:
     def _dispatch_batch(self, batch: Batch) -> bool:
         """Hand each message of a batch to its call when due, in order of due time (ties: plan
         order); False when the run is stopping."""
-        # Wait for room only while a call is sending: a call whose next message is not read
-        # yet frees nothing (at speed max under --max-concurrency the running calls may all
-        # wait for later batches while held calls fill the pending count), so then read on.
-        while (not self._paced and self._pending > self._max_pending and self._greenlets
+        # Wait for room only while something is being sent: a call whose next message is not
+        # read yet frees nothing (at speed max under --max-concurrency the running calls may
+        # all wait for later batches while held calls fill the pending count), so then read on.
+        while (not self._paced and self._pending > self._max_pending and self._sending()
                and not self._stopping()):
             self._want_room = True
             self._wake.clear()
-            self._sleep(FOREVER_S, self._wake)
+            self._sleep(ROOM_CHECK_S, self._wake)
         self._want_room = False
-        self._live.append(batch)
-        self._pending += batch.pending
+        self._take(batch)
         if not batch.pending:
             batch.dispatched = True
             self._finish(batch)
@@ -254,6 +261,11 @@ class Replayer:
         if not batch.pending:
             self._finish(batch)
         return True
+
+    def _take(self, batch: Batch) -> None:
+        self._live.append(batch)
+        self._pending += batch.pending
+        batch.waits = Waits(batch.plan.messages, bulk=self._bulk is not None)
 
     def _dispatch(self, batch: Batch, messages: list[int], times: list[float],
                   calls: list[int], firsts: list[bool]) -> bool:
@@ -287,10 +299,14 @@ class Replayer:
             if waited_from is not None:
                 waited = self._clock.now_s() - waited_from
                 self.calls_waiting_for_slot += waited
-                self.waits.slot_s[call] = waited
+                batch.waits.slot_s[int(plan.call_start[call])] = waited
             if self._stopping():
                 return
             self._start(call, batch, int(plan.call_start[call]), first=True)
+
+    def _sending(self) -> bool:
+        """Whether a call's greenlet, or a --bulk request, is at work (and so may free room)."""
+        return bool(self._greenlets) or (self._bulk is not None and self._bulk.busy())
 
     def _full(self) -> bool:
         return self.concurrency is not None and self._running_calls >= self.concurrency
@@ -325,6 +341,9 @@ class Replayer:
             self._live.remove(batch)
         self._pending -= batch.pending
         batch.pending = 0
+        if batch.waits is not None:
+            self.lateness.add(batch.due_s, batch.recorder.sent_s, batch.first, batch.waits)
+            batch.waits = None
         if self._on_batch_done is not None:
             self._on_batch_done(batch)
 
@@ -348,8 +367,11 @@ class Replayer:
         whole = self._batch is not None and not self._paced  # speed max, whole calls
         if first and self._lifecycle and not self._create(batch, call, i):
             return
-        clock, backlog, paced, waits = self._clock, self._backlog[call], self._paced, self.waits
+        clock, backlog, paced = self._clock, self._backlog[call], self._paced
         path = batch.builder.messages_path(i)
+        # the answer to the call's previous message (lateness: what holds this one back)
+        held_until, held_retry, held_token = (None, 0.0, 0.0) if first else (
+            self._answered.pop(call, (None, 0.0, 0.0)))
         while True:
             recorder, due_s = batch.recorder, batch.due_s
             if paced:
@@ -360,24 +382,25 @@ class Replayer:
                 return
             else:
                 due = due_s[i] = clock.now_s()
+            last = bool(batch.last[i])
             if self._bulk is not None:  # --bulk: the poster records the message's outcome
-                if not self._bulk.add(call, i, anchor_ms=clock.epoch_ms(due)):
-                    return
+                if not self._bulk.add(call, batch, i, anchor_ms=clock.epoch_ms(due)):
+                    return  # and accounts for it (`_message_done`) when it is answered
             else:
+                if held_until is not None:
+                    batch.waits.held(i, held_until, held_retry, held_token)
                 request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
                 result = self._sender.send(  # sent: when the request goes out on a connection
                     request, on_sent=partial(recorder.sent, i),
                     on_retry=partial(recorder.retried, i))
-                recorder.done(i, clock.now_s(), result.status, result.reason, result.attempts)
-                if waits is not None:
-                    if result.retry_wait_s:
-                        waits.retry_s[i] = result.retry_wait_s
-                    if result.token_wait_s > TOKEN_WAIT_NOTED_S:
-                        waits.token_s[i] = result.token_wait_s
-                    if result.connect_wait_s > CONNECT_WAIT_NOTED_S:
-                        waits.connect_s[i] = result.connect_wait_s
-            last = bool(batch.last[i])
-            self._message_done(batch)
+                held_until = clock.now_s()
+                recorder.done(i, held_until, result.status, result.reason, result.attempts)
+                held_retry, held_token = result.retry_wait_s, result.token_wait_s
+                if held_token <= TOKEN_WAIT_NOTED_S:
+                    held_token = 0.0
+                if result.connect_wait_s > CONNECT_WAIT_NOTED_S or held_token:
+                    batch.waits.went_out(i, result.connect_wait_s, held_token)
+                self._message_done(batch)
             if last:
                 break
             if whole:
@@ -386,6 +409,8 @@ class Replayer:
                 batch, i = backlog.popleft()
             else:
                 del self._backlog[call]  # idle until its next message is due
+                if held_until is not None:
+                    self._answered[call] = (held_until, held_retry, held_token)
                 return
         if self._bulk is not None:
             self._bulk.finish_call(call)
@@ -411,6 +436,7 @@ class Replayer:
 
     def _call_ended(self, call: int) -> None:
         self._backlog.pop(call, None)
+        self._answered.pop(call, None)
         self._running_calls -= 1
         if not self._paced:
             self._wake.set()  # a slot is free: at speed max the scheduler waits for one
@@ -418,10 +444,9 @@ class Replayer:
             held, since = self._held.popleft()
             waited = self._clock.now_s() - since
             self.calls_waiting_for_slot += waited
-            if self.waits is not None:
-                self.waits.slot_s[held] = waited
             backlog = self._backlog.pop(held)
             batch, i = backlog.popleft()
+            batch.waits.slot_s[i] = waited
             self._start(held, batch, i, first=True)
             self._backlog[held] = backlog
 
@@ -441,8 +466,7 @@ class Replayer:
         last = batch.due_s[hi - 1] if self._paced else first
         start_ms, _ = self._window(batch, local, first, last)
         result = self._sender.send(batch.builder.create_call(local, start_ms=start_ms))
-        if self.waits is not None:
-            self.waits.created_s[call] = self._clock.now_s()
+        batch.waits.created_s[first_i] = self._clock.now_s()
         if result.reason:
             logger.debug("creating VoiceCall %d failed (%s); sending its messages anyway",
                          call, result.reason)

@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 
 REUSE_WORDS = (b"jti", b"reuse", b"replay")
+TOKEN_WAIT_NOTED_S = 1e-4  # shorter "waits" for a token are the queue pop itself
+CONNECT_WAIT_NOTED_S = 1e-3  # shorter waits for a connection are the pool's bookkeeping
 
 
 @dataclass(frozen=True, slots=True)

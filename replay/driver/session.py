@@ -35,7 +35,6 @@ import gevent
 import locust
 from gevent.event import Event
 
-from replay.driver.bulk import BulkPoster
 from replay.driver.ci_outputs import make_junit_folder, write_ci_outputs
 from replay.driver.clock import RunClock
 from replay.driver.distributed import MasterRole, WorkerRole
@@ -67,7 +66,6 @@ from replay.driver.tokens import close_tokens, token_stats
 from replay.errors import ReplayError
 from replay.exit_codes import ExitCode
 from replay.results.console import format_summary
-from replay.results.lateness import attribute
 from replay.results.recorder import OutcomeRecorder
 
 logger = logging.getLogger(__name__)
@@ -250,7 +248,7 @@ class ReplaySession:
             dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
                      "span_s": stream.span_s},
             skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,
-            tokens=sink.tokens, connections=self.connections,
+            tokens=sink.tokens, lateness=sink.lateness, connections=self.connections,
         )
         return summary, replayer
 
@@ -301,7 +299,7 @@ class ReplaySession:
                 batches=tally.watch(stream.batches()), paced=config.plan.speed is not None,
                 sender=sender, clock=clock, stop=self.stop, health=health, concurrency=concurrency,
                 lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
-                on_batch_done=tally.done,
+                on_batch_done=tally.done, bulk=config.bulk_settings,
             )
             self.progress = Progress(recorder=tally, due_s=None, span_s=stream.span_s,
                                      clock=clock)
@@ -309,15 +307,11 @@ class ReplaySession:
             recorder = OutcomeRecorder(plan.messages)
             if not plan.paced and concurrency is None:
                 concurrency = max(plan.peak_concurrency, 1)
-            bulk = None
-            if config.bulk_settings is not None:
-                bulk = BulkPoster(settings=config.bulk_settings, builder=prepared.builder,
-                                  sender=sender, recorder=recorder, clock=clock, stop=self.stop)
             replayer = Replayer(
                 plan=plan, builder=prepared.builder, recorder=recorder, sender=sender,
                 clock=clock, stop=self.stop, health=health, concurrency=concurrency,
                 lifecycle=Lifecycle(create_rate=config.create_rate) if config.lifecycle else None,
-                bulk=bulk,
+                bulk=config.bulk_settings,
             )
             self.progress = Progress(recorder=recorder, due_s=replayer.due_s,
                                      span_s=plan.span_s, clock=clock)
@@ -352,11 +346,10 @@ class ReplaySession:
         tokens = token_stats(prepared.tokens)
         if tokens is not None:
             tokens.update(sender.refusals.as_dict())
+        lateness = replayer.lateness.block(loop=probe.stats())
         if stream is not None:
-            sink.tokens = tokens
+            sink.tokens, sink.lateness = tokens, lateness
             return replayer
-        lateness = attribute(replayer.due_s, recorder.sent_s, recorder.done_s, plan.call_start,
-                             plan.call_end, replayer.waits, loop=probe.stats())
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
                            due_s=replayer.due_s, worker=worker, tokens=tokens, lateness=lateness)
         return record, replayer

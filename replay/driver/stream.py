@@ -18,8 +18,9 @@ start; a call's first and last message come from the prepared columns `call_seq`
 call's VoiceCall before its first message (`call_seq == 0`) and ends it after its last
 (`call_last`), whichever batches they are in. `--max-gap` is applied when the directory is
 prepared (`send_ms`, the order of the parts): a run plans with `send_ms` and must ask for
-the `--max-gap` the directory was prepared with (ConfigError otherwise). Not available on a
-stream (ConfigError): `--bulk`.
+the `--max-gap` the directory was prepared with (ConfigError otherwise). With `--bulk` the
+Replayer posts the due messages of every batch in bulk requests (replay.driver.bulk), a
+request holding messages of one batch or of several.
 """
 
 from __future__ import annotations
@@ -56,9 +57,6 @@ def check_streamable(config: ReplayConfig, dataset: PreparedDataset) -> None:
         raise ConfigError(f"{config.dataset} was prepared {prepared}; run with the same, or "
                           f"prepare it again with {wanted} (`replay prepare` shortens the "
                           "silences inside calls, so that the directory is in sending order)")
-    if config.bulk_settings is not None:
-        raise ConfigError("--bulk cannot be used with a prepared dataset yet; replay the "
-                          "source file (in memory) to post in batches")
     if dataset.send_at != config.plan.send_at:
         raise ConfigError(f"{config.dataset} was prepared with --send-at {dataset.send_at}; "
                           f"run with --send-at {dataset.send_at}, or prepare it again")
@@ -198,6 +196,17 @@ class PreparedStream:
     def calls(self) -> int:
         """Calls planned so far (each pass of --loops counts again)."""
         return self._next_id
+
+    def count_share(self) -> tuple[int, int]:
+        """Blocking (threadpool): the messages and calls this stream plans in all, every pass
+        of --loops, --calls and --sample applied, counted from the key columns alone (what a
+        worker lost before it reported was to send). Use a stream of its own: it chooses."""
+        messages = calls = 0
+        for table in self.dataset.tables(self._partition, columns=["vendorCallKey", "call_seq"]):
+            chosen = self._choose(table)
+            messages += chosen.num_rows
+            calls += int(np.count_nonzero(chosen.column("call_seq").to_numpy() == 0))
+        return messages * self._options.loops, calls * self._options.loops
 
 
 

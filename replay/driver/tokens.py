@@ -14,14 +14,20 @@ to a pipe; a greenlet per minter reads them as they arrive (`gevent.socket.wait_
 blocking read) into a queue of ready tokens. `authorization()` takes the oldest ready token, so
 it costs the sending process a queue pop; each token is used once. The queue is bounded: it
 asks the minters for `batch` more whenever fewer than `ready` tokens are queued or on their
-way (`ready` starts at 256, then follows the rate: what a quarter-second needs, between
-`batch` and 2,048, asked for an eighth at a time), so tokens are minted just ahead of need
-and sent well before they expire; one whose
-`use_before` has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
+way (`ready` is 256 when the run starts, or the prefill up to 2,048, then follows the rate:
+what a quarter-second needs, between `batch` and 2,048, asked for an eighth at a time), so
+tokens are minted just ahead of need and sent well before they expire; one whose `use_before`
+has passed (80% of its life, as a shared token is renewed) is dropped, never sent.
 A keeper greenlet replaces queued tokens before they get that old, so the queue stays fresh
 through quiet spells. A request that finds the queue empty waits (counted in
 `requests_waited`, `wait_s`); if every minter has died, tokens are signed here instead
 (`minted_in_sending_process`, logged once).
+
+Prefill (`settings.prefill`, --jwt-prefill N): before the start, the minters sign N tokens
+between them and keep them (`stock`, replay.minter), and `wait_until_ready` waits for that; they
+then hand those over first, as asked, so a burst beyond their signing rate is served from the
+stock, by the same reads as ever. A minter stops stocking, and drops a stocked token, once the
+first has spent half of its usable life (`prefilled` says how many were signed).
 
 Processes: each minter exits when its stdin closes (`close()`, or the replay process dying),
 and ignores Ctrl-C (the replay decides when to stop). `close()` is also registered at exit.
@@ -66,7 +72,7 @@ READY_TIMEOUT_S = 30.0  # the minters' first tokens, at the latest (a slow start
 class _Minter:
     """One minter process and its pipes (raw file descriptors, non-blocking)."""
 
-    def __init__(self, settings: JwtSettings) -> None:
+    def __init__(self, settings: JwtSettings, stock: int = 0) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "replay.minter"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, close_fds=True,
@@ -75,7 +81,11 @@ class _Minter:
         self.from_fd = self.process.stdout.fileno()
         self.outstanding = 0
         self.alive = True
+        self.stocked = not stock  # the answer to `stock` came (or none was asked)
+        self.stock = 0  # of its prefill, tokens not handed over yet (about: it drops old ones)
         line = json.dumps(dataclasses.asdict(settings)).encode() + b"\n"
+        if stock:
+            line += b"stock %d\n" % stock
         os.write(self.to_fd, line)  # a fresh pipe holds 64 KiB: this cannot block
         os.set_blocking(self.to_fd, False)
         os.set_blocking(self.from_fd, False)
@@ -112,21 +122,28 @@ class TokenFeed:
         self._settings = settings
         self._key = load_private_key(settings.key_path)  # a bad key fails here, not in a child
         self._clock = clock
-        self._target = ready
+        # tokens kept queued or on their way, and asked at a time: they follow the rate
+        # (`_adapt`); with a prefill, the run starts with as many queued as that allows
         self._batch = batch
-        self._ask = batch  # tokens asked at a time: follows the rate (`_adapt`)
+        self._target = min(MOST_READY, max(ready, settings.prefill))
+        self._ask = self._ask_for(self._target)
         self._ready: deque[tuple[float, str]] = deque()
         self._arrived = Event()
         self._in_flight = 0
-        self._window = (time.monotonic(), 0)  # (start, tokens used since)
+        self._window: tuple[float, int] | None = None  # (start, tokens used since), once begun
         self.minted = 0
         self.used = 0
         self.expired_unused = 0
         self.requests_waited = 0
         self.wait_s = 0.0
         self.minted_here = 0
+        self.prefilled = 0
         self._closed = False
-        self._minters = [_Minter(settings) for _ in range(settings.minters)]
+        count = settings.minters
+        shares = [settings.prefill // count + (i < settings.prefill % count) for i in range(count)]
+        if settings.prefill:
+            logger.info("signing %d tokens before the start (--jwt-prefill)", settings.prefill)
+        self._minters = [_Minter(settings, share) for share in shares]
         self._readers = [gevent.spawn(self._read, minter) for minter in self._minters]
         self._keeper = gevent.spawn(self._keep_fresh)
         atexit.register(self.close)
@@ -134,6 +151,10 @@ class TokenFeed:
 
     def __repr__(self) -> str:
         return f"TokenFeed(minters={len(self._minters)}, ready={len(self._ready)}, key=<hidden>)"
+
+    @property
+    def prefill_wanted(self) -> int:
+        return self._settings.prefill
 
     @property
     def pids(self) -> list[int]:
@@ -151,16 +172,31 @@ class TokenFeed:
         return value
 
     def wait_until_ready(self, timeout_s: float = READY_TIMEOUT_S) -> bool:
-        """Wait (cooperatively) until a first token is queued, so the run's first requests do
-        not wait for the minters to start; False if none came within `timeout_s`."""
+        """Wait (cooperatively) until a first token is queued and the --jwt-prefill tokens are
+        signed, so the run's first requests do not wait for the minters to start; False if
+        that did not happen within `timeout_s` (plus, with a prefill, the half of the tokens'
+        usable life that the minters give themselves to sign it)."""
+        if self._settings.prefill:
+            timeout_s += self._settings.ttl_s * self._settings.renew_fraction / 2
         deadline = time.monotonic() + timeout_s
-        while not self._ready and any(minter.alive for minter in self._minters):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            self._arrived.clear()
-            self._arrived.wait(min(remaining, WAIT_STEP_S))
-        return bool(self._ready)
+        try:
+            while not self._is_ready() and any(minter.alive for minter in self._minters):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._arrived.clear()
+                self._arrived.wait(min(remaining, WAIT_STEP_S))
+            return self._is_ready()
+        finally:  # the run starts: the queue follows its rate from now on
+            self._window = (time.monotonic(), self.used)
+
+    def _is_ready(self) -> bool:
+        """A token is queued; with a prefill, it is signed and the first asked have come."""
+        if not self._settings.prefill:
+            return bool(self._ready)
+        alive = [minter for minter in self._minters if minter.alive]
+        return bool(self._ready) and all(m.stocked for m in alive) and (
+            not self._in_flight or not alive)
 
     def _keep_fresh(self) -> None:
         """Every KEEP_FRESH_S: drop queued tokens that would pass their use_before before the
@@ -182,14 +218,20 @@ class TokenFeed:
             self._refill(ending=ending)
 
     def _adapt(self) -> None:
-        """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens."""
+        """Keep about AHEAD_S of the recent rate ready, so slow runs waste few tokens; not
+        before the run starts (`wait_until_ready`): no rate while it loads says anything."""
+        if self._window is None:
+            return
         started, used = self._window
         now = time.monotonic()
         if now - started >= RATE_WINDOW_S:
             rate = (self.used - used) / (now - started)
             self._target = min(MOST_READY, max(self._batch, int(rate * AHEAD_S)))
-            self._ask = min(MOST_BATCH, max(self._batch, self._target // 8))
+            self._ask = self._ask_for(self._target)
             self._window = (now, self.used)
+
+    def _ask_for(self, target: int) -> int:
+        return min(MOST_BATCH, max(self._batch, target // 8))
 
     def _take(self) -> str | None:
         ready = self._ready
@@ -229,13 +271,14 @@ class TokenFeed:
 
     def _refill(self, ending: int = 0) -> None:
         """Ask the least busy minters for tokens until `ready` are queued or on their way,
-        not counting the `ending` queued tokens that are about to be dropped."""
+        not counting the `ending` queued tokens that are about to be dropped; of those, the
+        one with the most prefilled tokens left (so none signs while another has some)."""
         while (len(self._ready) - ending + self._in_flight < self._target
                and not self._closed):
             alive = [minter for minter in self._minters if minter.alive]
             if not alive:
                 return
-            minter = min(alive, key=lambda m: m.outstanding)
+            minter = min(alive, key=lambda m: (m.outstanding, -m.stock))
             if not minter.ask(self._ask):
                 return
             self._in_flight += self._ask
@@ -256,11 +299,16 @@ class TokenFeed:
                 if lines and lines[0].startswith(b"error "):
                     logger.error("token minter: %s", lines[0][6:].decode(errors="replace"))
                     break
+                if lines and lines[0].startswith(b"stocked "):  # the first line, if any
+                    minter.stock = int(lines.pop(0)[8:])
+                    self.prefilled += minter.stock
+                    minter.stocked = True
                 for line in lines:
                     use_before, _, token = line.partition(b" ")
                     self._ready.append((float(use_before), "Bearer " + token.decode("ascii")))
                 count = len(lines)
                 minter.outstanding -= count
+                minter.stock = max(0, minter.stock - count)
                 self._in_flight -= count
                 self.minted += count
                 self._arrived.set()
@@ -278,6 +326,7 @@ class TokenFeed:
             "minted": self.minted + self.minted_here, "used": self.used,
             "expired_unused": self.expired_unused, "requests_waited": self.requests_waited,
             "wait_s": round(self.wait_s, 6), "minted_in_sending_process": self.minted_here,
+            "prefilled": self.prefilled,
         }
 
     def close(self) -> None:
@@ -310,14 +359,22 @@ def token_stats(tokens: Any) -> dict[str, Any] | None:
         return tokens.stats()
     return {"mode": "shared", "minters": 0, "minted": tokens.minted, "used": None,
             "expired_unused": 0, "requests_waited": 0, "wait_s": 0.0,
-            "minted_in_sending_process": tokens.minted}
+            "minted_in_sending_process": tokens.minted, "prefilled": 0}
 
 
 def wait_for_tokens(tokens: Any) -> None:
-    """Before a run starts: let per-request minters hand over their first tokens."""
-    if isinstance(tokens, TokenFeed) and not tokens.wait_until_ready():
+    """Before a run starts: let per-request minters sign the --jwt-prefill tokens and hand
+    over their first ones."""
+    if not isinstance(tokens, TokenFeed):
+        return
+    if not tokens.wait_until_ready():
         logger.warning("the token minters gave no token in %.0f s; requests will wait for "
                        "them", READY_TIMEOUT_S)
+    wanted = tokens.prefill_wanted
+    if tokens.prefilled < wanted:
+        logger.warning("the token minters signed %d of the %d --jwt-prefill tokens before "
+                       "half of the first one's usable life had passed: raise --jwt-ttl or "
+                       "--jwt-minters, or lower --jwt-prefill", tokens.prefilled, wanted)
 
 
 def close_tokens(tokens: Any) -> None:

@@ -39,17 +39,46 @@ SCHEMA = pa.schema([
 Transform = Callable[[pa.Table], pa.Table]
 
 
+def check_name(path: str | Path) -> Path:
+    """--out names a .parquet file, not a directory (ConfigError otherwise)."""
+    path = Path(path)
+    if not path.name.lower().endswith(".parquet"):
+        raise ConfigError(f"--out {path}: expected a file name ending .parquet")
+    if path.is_dir():
+        raise ConfigError(f"--out {path}: is a directory; give the path of the file to "
+                          "write, e.g. calls.parquet")
+    return path
+
+
+def check_out(path: str | Path) -> Path:
+    """Everything about --out that can be known before reading a source: its name, and that a
+    file can be written beside it (the parent directories are made, as the write would)."""
+    path = check_name(path)
+    existing = next(parent for parent in path.parents if parent.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"--out {path}: {existing} is not a directory; give a path in a "
+                          "folder you can write to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.parent):
+            pass
+    except OSError as error:
+        raise _unwritable(path, error) from None
+    return path
+
+
+def _unwritable(path: Path, error: OSError) -> ConfigError:
+    return ConfigError(f"--out {path}: cannot write it ({error.strerror}); give a "
+                       "path in a folder you can write to")
+
+
 class DatasetWriter:
     def __init__(
         self, path: str | Path, transform: Transform | None = None,
         row_group_rows: int = ROW_GROUP_ROWS,
     ) -> None:
-        self.path = Path(path)
-        if not self.path.name.lower().endswith(".parquet"):
-            raise ConfigError(f"--out {path}: expected a file name ending .parquet")
-        if self.path.is_dir():
-            raise ConfigError(f"--out {path}: is a directory; give the path of the file to "
-                              "write, e.g. calls.parquet")
+        self.path = check_name(path)
         self.transform = transform
         self.row_group_rows = row_group_rows
         self.rows = 0
@@ -129,5 +158,4 @@ class DatasetWriter:
             self._temporary.unlink(missing_ok=True)
 
     def _unwritable(self, error: OSError) -> ConfigError:
-        return ConfigError(f"--out {self.path}: cannot write it ({error.strerror}); give a "
-                           "path in a folder you can write to")
+        return _unwritable(self.path, error)

@@ -7,9 +7,12 @@
     # leaving the block stops it (SIGTERM; the child writes --ledger-out if given)
 
 `start_mock` runs `python -m replay.mock --port 0 --ready-file <tmp> *args` (later options win,
-so `--port 8080` in args overrides) and waits for the ready file. If the child exits or is not
-ready in time, MockStartError carries its stderr (which never holds key material). Only the
-standard library is used, so it also works inside a gevent-patched Locust process.
+so `--port 8080` in args overrides) and waits for the ready file. The child runs in a session
+of its own, so a terminal's Ctrl-C (sent to the whole foreground process group) does not reach
+it: whoever started it stops it (`stop`, or leaving the `with` block), after reading its
+ledger. If the child exits or is not ready in time, MockStartError carries its stderr (which
+never holds key material). Only the standard library is used, so it also works inside a
+gevent-patched Locust process.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 READY_POLL_S = 0.02
+# The mock is on loopback: never through an HTTP_PROXY/HTTPS_PROXY meant for the outside world.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class MockStartError(RuntimeError):
@@ -45,7 +50,7 @@ class MockProcess:
         self._final_output: str | None = None
 
     def _get(self, route: str, timeout: float) -> bytes:
-        with urllib.request.urlopen(f"{self.url}/__admin/{route}", timeout=timeout) as response:
+        with _DIRECT.open(f"{self.url}/__admin/{route}", timeout=timeout) as response:
             return response.read()
 
     def stats(self, timeout: float = 10.0) -> dict[str, Any]:
@@ -63,7 +68,7 @@ class MockProcess:
     def reset(self, timeout: float = 10.0) -> None:
         """POST /__admin/reset."""
         request = urllib.request.Request(f"{self.url}/__admin/reset", data=b"", method="POST")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _DIRECT.open(request, timeout=timeout) as response:
             response.read()
 
     def alive(self) -> bool:
@@ -108,7 +113,21 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
                str(ready_file), *args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                   start_new_session=True)
+    try:
+        return _wait_until_ready(process, ready_file, workdir, log_path, timeout)
+    except BaseException:  # not ready, or Ctrl-C meanwhile: no signal of ours reaches it
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        workdir.cleanup()
+        raise
+
+
+def _wait_until_ready(process: subprocess.Popen, ready_file: Path,
+                      workdir: tempfile.TemporaryDirectory, log_path: Path,
+                      timeout: float) -> MockProcess:
     deadline = time.monotonic() + timeout
     while True:
         if ready_file.exists():
@@ -116,7 +135,6 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
             return MockProcess(process, ready["url"], workdir, log_path)
         if process.poll() is not None:
             output = log_path.read_text(errors="replace").strip()
-            workdir.cleanup()
             raise MockStartError(
                 f"the mock exited with code {process.returncode} before it was ready: "
                 f"{output or '(no output)'}"
@@ -125,7 +143,6 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
             process.kill()
             process.wait()
             output = log_path.read_text(errors="replace").strip()
-            workdir.cleanup()
             raise MockStartError(f"the mock was not ready after {timeout:g} s: "
                                  f"{output or '(no output)'}")
         time.sleep(READY_POLL_S)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from replay.atomic import write_atomically
 from replay.report.charts import report_charts
-from replay.report.data import load_run
+from replay.report.data import load_run, run_dir_of
 from replay.report.distributions import distributions
 from replay.report.page import render_page
 from replay.report.series import time_series
@@ -36,8 +36,9 @@ def build_report(run_dir: Path) -> str:
 
 
 def write_report(run_dir: Path) -> Path:
-    """Write `run_dir/report.html` atomically and return its path."""
-    run_dir = Path(run_dir)
+    """Write `run_dir/report.html` atomically and return its path (`run_dir` may also be the
+    run's summary.json)."""
+    run_dir = run_dir_of(run_dir)
     html = build_report(run_dir)
     target = run_dir / REPORT_FILE
     write_atomically(target, html)

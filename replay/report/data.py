@@ -47,13 +47,22 @@ class RunFiles:
     locust_stats: pd.DataFrame | None
 
 
+def run_dir_of(path: Path) -> Path:
+    """The run directory a user named: the directory itself, or the summary.json in it."""
+    path = Path(path)
+    if path.is_dir():
+        return path
+    if path.is_file() and path.name == SUMMARY_FILE:
+        return path.parent
+    what = "not a run directory" if path.exists() else "no such run directory"
+    raise ConfigError(f"{path}: {what}; give a run's directory (reports/<run-id>) or the "
+                      f"{SUMMARY_FILE} in it")
+
+
 def load_run(run_dir: Path) -> RunFiles:
-    """Read and check a run directory; raise ConfigError naming the first bad file."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise ConfigError(
-            f"{run_dir}: not a directory; give the run's directory (reports/<run-id>)"
-        )
+    """Read and check a run directory (or its summary.json); raise ConfigError naming the first
+    bad file."""
+    run_dir = run_dir_of(run_dir)
     summary = load_summary(run_dir / SUMMARY_FILE)
     return RunFiles(
         run_dir=run_dir,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from replay.report.formatting import show
-from replay.results.lateness import CAUSES
+from replay.results.lateness import BULK_CAUSES, CAUSES
 from replay.results.progress import lateness_note, token_note
 
 CAUSE_NOTES = {
@@ -22,6 +22,7 @@ CAUSE_NOTES = {
     "token_waits": "the previous message of its call was waiting for a token",
     "slow_responses": "the previous message of its call was waiting for its response",
     "connection_wait": "its request waited for a free connection (--connections)",
+    "bulk_window": "it waited in its open batch for the batch to leave (--bulk-window)",
     "event_loop": "the load generator itself (CPU, event loop)",
 }
 TOKEN_ROWS = (
@@ -33,6 +34,7 @@ TOKEN_ROWS = (
     ("requests_waited", "int", "requests that found no token ready"),
     ("wait_s", "s", "time those requests waited"),
     ("minted_in_sending_process", "int", "signed by the sending process itself"),
+    ("prefilled", "int", "signed before the start (--jwt-prefill)"),
     ("unauthorized", "int", "401 answers"),
     ("refused_after_accepted", "int", "401 for a token accepted before (reused)"),
     ("refused_naming_reuse", "int", "401 whose body names a reused token (jti)"),
@@ -57,7 +59,7 @@ def _lateness(block: dict[str, Any]) -> dict[str, Any]:
     rows = [(name.replace("_", " "), show(causes.get(name), "s"),
              (f"{100 * causes.get(name, 0.0) / total:.0f}% · " if total else "")
              + CAUSE_NOTES[name])
-            for name in CAUSES]
+            for name in BULK_CAUSES if name in CAUSES or name in causes]
     head = (f'{show(block.get("late_messages"), "int")} messages were '
             f'{show(block.get("late_ms"), "number")} ms or more late; their lag, by cause:')
     loop = block.get("loop_delay_ms")

@@ -2,6 +2,7 @@
 
     xml_text = junit_xml(summary)             # summary: a summary.json dict (replay-summary/1)
     write_junit("reports/junit.xml", summary)  # atomic: temp file, then rename
+    suite_xml(name, [testcase(...), ...], ...) # the layout, for other suites (replay capacity)
 
 One <testsuite name="replay"> with one <testcase> per check, each failing with the measured
 value and the limit in its message:
@@ -42,25 +43,33 @@ _PROPERTIES = (("run.id", "id"), ("run.host", "host"), ("run.workers", "workers"
 
 def junit_xml(summary: Mapping[str, Any]) -> str:
     """The JUnit XML document (UTF-8 text with its declaration) of a summary."""
-    cases = list(_cases(summary))
     run = summary.get("run") or {}
+    properties = [(name, run.get(key)) for name, key in _PROPERTIES]
+    properties.append(("options.fail_on", (summary.get("options") or {}).get("fail_on")))
+    return suite_xml(SUITE, _cases(summary), duration_s=run.get("duration_s"),
+                     started_at=run.get("started_at"), properties=properties,
+                     output=format_summary(summary))
+
+
+def suite_xml(name: str, cases: list[ET.Element], *, duration_s: float | None,
+              started_at: str | None, properties: list[tuple[str, Any]], output: str) -> str:
+    """One <testsuite> of `cases` (from `testcase`) in a <testsuites> root, as the Ant JUnit
+    layout has it: failures counted, the properties, `output` as the suite's <system-out>."""
     failures = sum(1 for case in cases if case.find("failure") is not None)
-    duration = f"{float(run.get('duration_s') or 0.0):.3f}"
-    root = ET.Element("testsuites", name=SUITE, tests=str(len(cases)),
+    duration = f"{float(duration_s or 0.0):.3f}"
+    root = ET.Element("testsuites", name=name, tests=str(len(cases)),
                       failures=str(failures), errors="0", time=duration)
-    suite = ET.SubElement(root, "testsuite", name=SUITE, tests=str(len(cases)),
+    suite = ET.SubElement(root, "testsuite", name=name, tests=str(len(cases)),
                           failures=str(failures), errors="0", skipped="0", time=duration,
                           hostname=socket.gethostname())
-    started = str(run.get("started_at") or "")
-    if started:
-        suite.set("timestamp", started.removesuffix("Z")[:19])  # xs:dateTime, no zone
-    properties = ET.SubElement(suite, "properties")
-    for name, key in _PROPERTIES:
-        ET.SubElement(properties, "property", name=name, value=_text(run.get(key)))
-    ET.SubElement(properties, "property", name="options.fail_on",
-                  value=_text((summary.get("options") or {}).get("fail_on")))
+    started = str(started_at or "")
+    if started:  # xs:dateTime, no zone
+        suite.set("timestamp", started.removesuffix("Z").removesuffix("+00:00")[:19])
+    element = ET.SubElement(suite, "properties")
+    for key, value in properties:
+        ET.SubElement(element, "property", name=key, value=_text(value))
     suite.extend(cases)
-    ET.SubElement(suite, "system-out").text = format_summary(summary)
+    ET.SubElement(suite, "system-out").text = output
     ET.SubElement(suite, "system-err").text = ""
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -76,7 +85,7 @@ def _cases(summary: Mapping[str, Any]) -> list[ET.Element]:
     counts = summary.get("counts") or {}
     cases = []
     for row in verdict.get("thresholds") or []:
-        cases.append(_case("replay.thresholds", row["expression"],
+        cases.append(testcase("replay.thresholds", row["expression"],
                            None if row["passed"] else _threshold_failure(row)))
     if not verdict.get("thresholds"):
         failed = int(counts.get("failed") or 0)
@@ -86,10 +95,10 @@ def _cases(summary: Mapping[str, Any]) -> list[ET.Element]:
                                 in (counts.get("failed_by_reason") or {}).items())
             message = (f"{failed:,} of {int(counts.get('sent') or 0):,} sent messages failed"
                        f" ({reasons}); limit 0 (no --fail-on given)")
-        cases.append(_case("replay.messages", "no message failed", message))
+        cases.append(testcase("replay.messages", "no message failed", message))
     cases += _reconciliation_cases(summary.get("reconciliation") or {})
     for problem in verdict.get("problems") or []:
-        cases.append(_case("replay.problems", problem, problem))
+        cases.append(testcase("replay.problems", problem, problem))
     return cases
 
 
@@ -124,7 +133,7 @@ def _reconciliation_cases(block: Mapping[str, Any]) -> list[ET.Element]:
     if not block.get("balanced", True):
         unbalanced = (f"{block.get('unaccounted', 0):,} messages unaccounted for: measured"
                       f" {equation}; limit 0 unaccounted")
-    cases = [_case("replay.reconciliation", "planned messages accounted for", unbalanced)]
+    cases = [testcase("replay.reconciliation", "planned messages accounted for", unbalanced)]
     mock = block.get("mock")
     if mock:
         mismatch = None
@@ -135,16 +144,22 @@ def _reconciliation_cases(block: Mapping[str, Any]) -> list[ET.Element]:
                         f" window); the replay counts {accepted:,} accepted, and at most"
                         f" {int(mock.get('ambiguous') or 0):,} more may have reached it"
                         " (failed without a response)")
-        cases.append(_case("replay.reconciliation", "mock ledger matches", mismatch))
+        cases.append(testcase("replay.reconciliation", "mock ledger matches", mismatch))
     return cases
 
 
-def _case(classname: str, name: str, failure: str | None) -> ET.Element:
+def testcase(classname: str, name: str, failure: str | None, *,
+             output: str | None = None) -> ET.Element:
+    """A <testcase>, failed with `failure` as its message unless None; `output` its
+    <system-out>."""
     case = ET.Element("testcase", name=name, classname=classname, time="0")
     if failure is not None:
         element = ET.SubElement(case, "failure", message=failure, type=classname)
         element.text = failure
+    if output is not None:
+        ET.SubElement(case, "system-out").text = output
     return case
+
 
 
 def _text(value: Any) -> str:

@@ -182,25 +182,27 @@ class OutcomesWriter:
             writer.write(table)          # e.g. one streamed batch's outcomes
         # renamed into place on a clean exit; the temp file removed on an error
 
-    The file is the one `write_outcomes` writes, in the order the tables were given.
+    The file is the one `write_outcomes` writes, in the order the tables were given
+    (`schema`: SCHEMA with more columns, for a file of the driver's own, such as a spool).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], schema: pa.Schema = SCHEMA) -> None:
         self.path = Path(path)
+        self._schema = schema
         self._temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._temp, SCHEMA, compression="zstd",
+            self._writer = pq.ParquetWriter(self._temp, self._schema, compression="zstd",
                                             use_dictionary=_DICTIONARY_COLUMNS)
-        self._writer.write_table(table.cast(SCHEMA))
+        self._writer.write_table(table.cast(self._schema))
         self.rows += table.num_rows
 
     def close(self) -> Path:
         if self._writer is None:
-            self.write(SCHEMA.empty_table())
+            self.write(self._schema.empty_table())
         self._writer.close()
         os.replace(self._temp, self.path)
         return self.path

@@ -68,8 +68,8 @@ def lateness_note(
         f"Messages were late: schedule lag p99 was {format_ms(lag['p99'])}"
         f" (max {format_ms(lag['max'])})."
     )
-    window_ms = _bulk_window_ms(summary)  # before the attribution, which counts the batch
-    # wait as the previous message not yet answered ("slow responses")
+    window_ms = _bulk_window_ms(summary)  # a lag within the window: the batching, whatever
+    # else the attribution found (its `bulk_window` cause measures the same wait per message)
     if window_ms is not None and lag["p99"] <= window_ms + late_ms:
         return (
             f"{head} With --bulk a message waits up to --bulk-window ({format_ms(window_ms)})"

@@ -102,7 +102,9 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("run.partial_reason", "string or null", "why, with the unsent count "
           "(`endpoint_down: 5,010 messages not sent`)"),
     Field("run.lost_workers", "array", "distributed runs only: each lost worker with "
-          "`worker`, `calls_not_finished` and `messages`", optional=True),
+          "`worker`, `calls_not_finished` (its calls; null for a streamed share) and "
+          "`messages` (its planned messages; null when the master could not count a streamed "
+          "share)", optional=True),
     Field("dataset.path", "string", "the dataset replayed"),
     Field("dataset.calls", "integer", "calls in the plan"),
     Field("dataset.messages", "integer", "messages in the plan"),
@@ -132,10 +134,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
           "(`--retries`)"),
     Field("counts.attempts", "integer", "requests made in all, retries included (Locust's own "
           "statistics count each attempt)"),
-    Field("rates.intended_mps", "number or null", "planned messages / (last due − first due); "
-          "null when everything is due at once (`--speed max`)"),
+    Field("rates.intended_mps", "number or null", "planned messages / (last due − first due), "
+          "never above `peak_intended_mps` (a timeline shorter than the whole seconds its "
+          "messages fall in averages to its busiest second); null when everything is due at "
+          "once (`--speed max`)"),
     Field("rates.achieved_mps", "number or null", "sent messages / (last first-send − first "
-          "first-send)"),
+          "first-send), never above `peak_achieved_mps`"),
     Field("rates.peak_intended_mps", "integer or null", "most messages due in one whole second "
           "of the run clock"),
     Field("rates.peak_achieved_mps", "integer or null", "most messages sent in one whole "
@@ -172,7 +176,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.mode", "string", "`per-request` or `shared` (`--jwt-mode`)", optional=True),
     Field("tokens.minters", "integer", "minter processes, over all workers; 0 in shared mode",
           optional=True),
-    Field("tokens.minted", "integer", "tokens signed", optional=True),
+    Field("tokens.minted", "integer", "tokens signed and handed to the sending process "
+          "(or signed there)", optional=True),
     Field("tokens.used", "integer or null", "attempts that carried a per-request token, each a "
           "different one; null in shared mode", optional=True),
     Field("tokens.expired_unused", "integer", "per-request tokens dropped unsent, past 80% of "
@@ -182,6 +187,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("tokens.wait_s", "number", "seconds those requests waited, in all", optional=True),
     Field("tokens.minted_in_sending_process", "integer", "tokens the sending process signed "
           "itself (shared mode, or after the minters died)", optional=True),
+    Field("tokens.prefilled", "integer", "per-request tokens the minters signed before the "
+          "start (`--jwt-prefill`), handed over first", optional=True),
     Field("tokens.unauthorized", "integer", "401 answers", optional=True),
     Field("tokens.refused_after_accepted", "integer", "401 answers for a token the endpoint "
           "had accepted before", optional=True),
@@ -194,7 +201,8 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("lateness.late_messages", "integer", "messages that late", optional=True),
     Field("lateness.lag_s", "object (map)", "seconds of their lag per cause: "
           "`concurrency_slot`, `call_creation`, `retry_waits`, `token_waits`, "
-          "`slow_responses`, `connection_wait`, `event_loop`", optional=True),
+          "`slow_responses`, `connection_wait`, `bulk_window` (--bulk runs only), `event_loop`",
+          optional=True),
     Field("lateness.largest", "string or null", "the cause with the most lag; null when none",
           optional=True),
     Field("lateness.loop_delay_ms", "object or null", "how late a probe woken every 50 ms ran: "

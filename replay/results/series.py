@@ -1,16 +1,19 @@
 """series.json: the report's charts and tables, aggregated batch by batch as outcomes are written.
 
     builder = SeriesBuilder()
-    builder.add(table)                  # each outcomes table (a batch, a worker's share), in order
+    builder.add(table, last=last)       # each outcomes table (a batch, a spool's row group)
     write_series(run_dir / "series.json", builder.finish(duration_s=run["duration_s"]))
     data = read_series(run_dir / "series.json")   # what replay.report draws, without outcomes
 
 In: outcome tables with the columns of outcomes.parquet (replay.results.outcomes.SCHEMA). The
 builder never keeps rows: per run-clock second it keeps counts, failures by reason and sparse
-latency histograms; per call a few numbers (first send, last answer, worst latency); per
-senderType, per worker and for the whole run one mergeable Histogram per latency; per
-(reason, status) a count and the first example. Adding N batches gives exactly what adding their
-concatenation gives.
+latency histograms; per senderType, per worker and for the whole run one mergeable Histogram
+per latency; per (reason, status) a count and the first example; per call a few numbers (first
+send, last answer, worst latency) only while the call is open: `last` (a bool per row, true on
+a call's last message) lets a call close once all its rows are in
+(replay.results.series_calls), so the builder's memory follows the calls in flight, not the
+run's calls. Adding N batches gives exactly what adding their concatenation gives, with or
+without `last`.
 
 Out (`"schema": "replay-series/1"`), one row per interval of `bin_s` seconds: 1 s for runs up to
 `MAX_POINTS` seconds, wider for longer runs (replay.report.series places messages the same way):
@@ -38,6 +41,8 @@ import pyarrow as pa
 from replay.atomic import write_atomically
 from replay.errors import ConfigError
 from replay.results.histogram import GROWTH, LOWEST_MS, Histogram, bucket_indexes
+from replay.results.series_calls import MAX_SLOW_CALLS as MAX_SLOW_CALLS  # in the docstring
+from replay.results.series_calls import CallAggregates
 
 SCHEMA = "replay-series/1"
 SERIES_FILE = "series.json"
@@ -45,7 +50,6 @@ MAX_POINTS = 2000
 NICE_BINS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
 MAX_ERROR_SERIES = 8
 OTHER_ERRORS = "other"
-MAX_SLOW_CALLS = 15
 COARSE = 16  # per-second buckets: 16 of the Histogram's 0.2% buckets (3.25% wide)
 KINDS = ("lag", "service", "from_schedule")
 DIST_FLOOR_MS = 0.01
@@ -72,15 +76,21 @@ class SeriesBuilder:
         self._errors: dict[str, np.ndarray] = {}  # reason -> failures per second
         self._buckets: dict[str, list[pd.Series]] = {kind: [] for kind in KINDS}
         self._max: dict[str, np.ndarray] = {}
-        self._calls: list[pd.DataFrame] = []
-        self._call_rows = 0
+        self._calls = CallAggregates()  # per call: only while the call is open
         self._groups: dict[tuple[str, str], dict[str, Any]] = {}
         self._reasons: dict[tuple[str, int], dict[str, Any]] = {}
         self._dist = {kind: np.zeros(DIST_DECADES * DIST_BINS_PER_DECADE, np.int64)
                       for kind in KINDS}
         self._dist_max = dict.fromkeys(KINDS, -math.inf)
 
-    def add(self, table: pa.Table) -> None:
+    @property
+    def peak_calls_held(self) -> int:
+        """The most per-call entries held at once (open calls and rows waiting to merge)."""
+        return self._calls.peak_retained
+
+    def add(self, table: pa.Table, last: np.ndarray | None = None) -> None:
+        """Add outcome rows; `last` (a bool per row, optional) marks each call's last
+        message, so that a call's own numbers are dropped once all its rows are in."""
         if table.num_rows == 0:
             return
         frame = _frame(table)
@@ -110,7 +120,8 @@ class SeriesBuilder:
         for kind, (valid, seconds) in placed.items():
             self._per_second_latency(kind, latency[kind][valid], seconds[valid])
             self._distribution(kind, latency[kind])
-        self._add_calls(frame, sent, done, due, sent_ok & done_ok, failed, latency)
+        self._calls.add(frame, sent, done, due, sent_ok & done_ok, failed,
+                        latency["from_schedule"], last)
         self._add_groups(frame, failed, latency)
         self._add_reasons(frame, failed)
 
@@ -148,25 +159,6 @@ class SeriesBuilder:
         self._dist_max[kind] = max(self._dist_max[kind], float(finite.max()))
 
     # --- per call, per group, per reason --------------------------------------------------------
-
-    def _add_calls(self, frame: pd.DataFrame, sent: np.ndarray, done: np.ndarray,
-                   due: np.ndarray, active: np.ndarray, failed: np.ndarray,
-                   latency: dict[str, np.ndarray]) -> None:
-        part = pd.DataFrame({
-            "call": frame["vendorCallKey"].astype(str).to_numpy(),
-            "first_sent": np.where(active, sent, np.nan),
-            "last_done": np.where(active, done, np.nan),
-            "first_due": due, "last_due": due,
-            "messages": 1, "errors": failed.astype(np.int64),
-            "worst_ms": latency["from_schedule"],
-            "final_seq": frame["call_seq"].to_numpy(np.int64),
-            "final_ms": latency["from_schedule"],
-        })
-        self._calls.append(_merge_calls(part))
-        self._call_rows += len(self._calls[-1])
-        if self._call_rows > 2 * max(len(self._calls[0]), _COMPACT_ROWS):
-            self._calls = [_merge_calls(pd.concat(self._calls, ignore_index=True))]
-            self._call_rows = len(self._calls[0])
 
     def _add_groups(self, frame: pd.DataFrame, failed: np.ndarray,
                     latency: dict[str, np.ndarray]) -> None:
@@ -221,9 +213,9 @@ class SeriesBuilder:
                  for name in ("intended", "sent", "accepted", "failed")}
         for kind in KINDS:
             lines |= self._percentile_lines(kind, width, count)
-        calls = _merge_calls(pd.concat(self._calls, ignore_index=True)) if self._calls else None
-        lines["active_calls"] = _active(calls, "first_sent", "last_done", width, count)
-        lines["planned_calls"] = _active(calls, "first_due", "last_due", width, count)
+        self._calls.close_all()
+        lines["active_calls"] = self._calls.active("active", rebin)
+        lines["planned_calls"] = self._calls.active("planned", rebin)
         return {
             "schema": SCHEMA,
             "rows": self.rows,
@@ -234,7 +226,7 @@ class SeriesBuilder:
             "distributions": {kind: self._distribution_dict(kind) for kind in KINDS},
             "groups": self._group_rows(),
             "error_reasons": sorted(self._reasons.values(), key=lambda r: -r["count"]),
-            "slowest_calls": _slowest(calls),
+            "slowest_calls": self._calls.slowest(),
         }
 
     def _percentile_lines(self, kind: str, width: float, count: int) -> dict[str, np.ndarray]:
@@ -323,11 +315,23 @@ def read_series(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def series_of_table(table: pa.Table, *, duration_s: float = 0.0,
                     batch_rows: int = 1_000_000) -> dict[str, Any]:
-    """The series of a whole outcomes table (a local or distributed run), a slice at a time."""
+    """The series of a whole outcomes table (a local run's, or an older run's outcomes.parquet),
+    a slice at a time; each call's last row is its highest `call_seq` in the table."""
     builder = SeriesBuilder()
+    last = last_rows(table)
     for start in range(0, table.num_rows, batch_rows):
-        builder.add(table.slice(start, batch_rows))
+        builder.add(table.slice(start, batch_rows), last=last[start:start + batch_rows])
     return builder.finish(duration_s=duration_s)
+
+
+def last_rows(table: pa.Table) -> np.ndarray:
+    """True on each call's row with the highest `call_seq` in `table` (all its calls' rows)."""
+    if table.num_rows == 0:
+        return np.zeros(0, bool)
+    frame = table.select(["vendorCallKey", "call_seq"]).to_pandas()
+    seq = frame["call_seq"].to_numpy(np.int64)
+    highest = frame.groupby("vendorCallKey", observed=True, sort=False)["call_seq"].transform("max")
+    return seq == highest.to_numpy(np.int64)
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -353,46 +357,6 @@ def _add_at(counts: np.ndarray | None, seconds: np.ndarray) -> np.ndarray:
 
 def _compact(parts: list[pd.Series]) -> pd.Series:
     return pd.concat(parts).groupby(level=0).sum()
-
-
-def _merge_calls(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per call: earliest/latest times, sums, worst latency, the highest call_seq's."""
-    ordered = frame.sort_values(["call", "final_seq"], kind="stable")
-    groups = ordered.groupby("call", sort=False)
-    return pd.DataFrame({
-        "call": groups["call"].first(),
-        "first_sent": groups["first_sent"].min(), "last_done": groups["last_done"].max(),
-        "first_due": groups["first_due"].min(), "last_due": groups["last_due"].max(),
-        "messages": groups["messages"].sum(), "errors": groups["errors"].sum(),
-        "worst_ms": groups["worst_ms"].max(),
-        "final_seq": groups["final_seq"].last(),
-        "final_ms": groups.tail(1).set_index("call")["final_ms"],
-    }).reset_index(drop=True)
-
-
-def _active(calls: pd.DataFrame | None, first: str, last: str, width: float,
-            count: int) -> np.ndarray:
-    if calls is None:
-        return np.zeros(count)
-    spans = calls[[first, last]].dropna()
-    if not len(spans):
-        return np.zeros(count)
-
-    def bins(seconds: np.ndarray) -> np.ndarray:
-        return np.clip(np.floor(seconds / width), 0, count - 1).astype(np.int64)
-
-    steps = np.bincount(bins(spans[first].to_numpy()), minlength=count + 1).astype(float)
-    steps -= np.bincount(bins(spans[last].to_numpy()) + 1, minlength=count + 1)
-    return np.cumsum(steps)[:count]
-
-
-def _slowest(calls: pd.DataFrame | None) -> list[dict[str, Any]]:
-    if calls is None:
-        return []
-    ranked = calls.dropna(subset=["worst_ms"]).nlargest(MAX_SLOW_CALLS, "worst_ms")
-    return [{"vendorCallKey": row.call, "messages": int(row.messages),
-             "errors": int(row.errors), "worst_ms": float(row.worst_ms),
-             "final_ms": _number(row.final_ms)} for row in ranked.itertuples()]
 
 
 def _dist_edges(decades: int) -> np.ndarray:

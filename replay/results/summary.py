@@ -50,6 +50,7 @@ import pyarrow as pa
 from replay import __version__
 from replay.atomic import write_atomically
 from replay.errors import ConfigError
+from replay.plan import mean_rate
 from replay.redact import looks_secret
 from replay.results.measures import LATENCIES, Measures, measure_outcomes
 from replay.results.verdict import Threshold, evaluate
@@ -126,18 +127,23 @@ def _run_block(run: Mapping[str, Any]) -> dict[str, Any]:
 
 def rates(measures: Measures) -> dict[str, float | None]:
     """Messages per second: intended over the due span, achieved over the send span, peaks."""
+    peak_intended = _peak(measures.due_per_s, measures.due_min_s, measures.due_max_s)
+    peak_achieved = _peak(measures.sent_per_s, measures.sent_min_s, measures.sent_max_s)
     return {
-        "intended_mps": _rate(measures.rows, measures.due_min_s, measures.due_max_s),
-        "achieved_mps": _rate(measures.sent, measures.sent_min_s, measures.sent_max_s),
-        "peak_intended_mps": _peak(measures.due_per_s, measures.due_min_s, measures.due_max_s),
-        "peak_achieved_mps": _peak(measures.sent_per_s, measures.sent_min_s, measures.sent_max_s),
+        "intended_mps": _rate(measures.rows, measures.due_min_s, measures.due_max_s,
+                              peak_intended),
+        "achieved_mps": _rate(measures.sent, measures.sent_min_s, measures.sent_max_s,
+                              peak_achieved),
+        "peak_intended_mps": peak_intended,
+        "peak_achieved_mps": peak_achieved,
     }
 
 
-def _rate(count: int, first: float | None, last: float | None) -> float | None:
-    if first is None or last is None or last <= first:
+def _rate(count: int, first: float | None, last: float | None, peak: int | None
+          ) -> float | None:
+    if first is None or last is None or last <= first or peak is None:
         return None  # everything at one instant (--speed max): no meaningful rate
-    return round(count / (last - first), 3)
+    return round(mean_rate(count, last - first, peak), 3)
 
 
 def _peak(per_second: Mapping[int, int], first: float | None, last: float | None) -> int | None:

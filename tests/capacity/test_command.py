@@ -70,3 +70,22 @@ def test_ctrl_c_during_the_search_writes_the_steps_so_far_and_exits_130(tmp_path
     assert document["capacity"]["stopped"] == "interrupted"
     assert [step["speed"] for step in document["steps"]] == [1.0]
     assert "replay capacity: interrupted; the steps so far are written" in capsys.readouterr().out
+
+
+def test_junit_xml_holds_every_step_and_the_search_as_its_outcome(tmp_path, monkeypatch):
+    from tests.capacity.test_steps import FakeRun
+    from tests.results.test_junit import assert_valid_junit, cases_of
+
+    fake = FakeRun((0, True), (1, False))
+    monkeypatch.setattr("replay.commands.run.run", fake)
+    junit = tmp_path / "ci" / "capacity-junit.xml"
+    code = main(["capacity", "datasets/sample.parquet", "--fail-on", "p99>1s", "--window", "5",
+                 "--cooldown", "0", "--max-steps", "2", "--report-dir", str(tmp_path),
+                 "--run-id", "cap", "--junit-xml", str(junit)])
+    assert code == 0
+    assert [call.junit_xml for call in fake.calls] == [None, None]
+    assert cases_of(assert_valid_junit(junit.read_text())) == {
+        ("replay.capacity", "capacity found"): None,
+        ("replay.capacity.steps", "step 01 (doubling) at speed 1"): None,
+        ("replay.capacity.steps", "step 02 (doubling) at speed 2"): None,
+    }

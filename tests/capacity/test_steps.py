@@ -96,6 +96,16 @@ def test_the_step_dataset_replaces_the_column_map_and_skipping(tmp_path):
     assert (step.map, step.map_file, step.on_invalid) == ((), None, None)
 
 
+def test_a_step_writes_no_junit_report_of_its_own(tmp_path):
+    fake = FakeRun((0, True))
+    args = _args()
+    args.junit_xml = "reports/junit.xml"
+    StepRunner(args, _transcripts(), tmp_path, send_at="end", window_s=None, cooldown_s=0,
+               run=fake)(1.0)
+    assert fake.calls[0].junit_xml is None
+    assert args.junit_xml == "reports/junit.xml"
+
+
 def test_the_window_is_seconds_of_run_time_at_the_step_speed(tmp_path):
     fake = FakeRun((0, True), (0, True))
     runner = _runner(tmp_path, fake, window_s=2.0)

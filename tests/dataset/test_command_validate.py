@@ -23,7 +23,7 @@ def test_a_valid_dataset_prints_its_summary_and_exits_0(in_tmp, capsys):
         "  call duration      median 2.5s, max 3s",
         "  time span          2025-11-25T16:00:01.000Z to 2025-11-25T16:00:03.000Z "
         "(2s, messages sent at endTime)",
-        "  at speed 2x        replay takes 1s; mean 3.0 msg/s, peak 2 msg/s, "
+        "  at speed 2x        replay takes 1s; mean 2.0 msg/s, peak 2 msg/s, "
         "peak 2 concurrent calls",
     ]
 

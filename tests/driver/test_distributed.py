@@ -1,5 +1,6 @@
 """A worker's outbox of outcome chunks (replay/driver/distributed.py ChunkOutbox): chunks made
-in the threadpool are sent from the loop's thread, in order, and close() waits for them all."""
+in the threadpool are sent from the loop's thread, in order, close() waits for them all, and no
+more than a window of them is ever sent ahead of the master's acknowledgements."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ os_thread_id = get_original("_thread", "get_ident")
 
 def test_chunks_made_in_the_threadpool_are_sent_from_the_loop_in_order():
     sent: list[tuple[bytes, int]] = []
-    outbox = ChunkOutbox(lambda chunk: sent.append((chunk, os_thread_id())))
+
+    def send(chunk: bytes) -> None:
+        sent.append((chunk, os_thread_id()))
+        gevent.spawn(outbox.acknowledge)  # the master, once the chunk is spooled
+
+    outbox = ChunkOutbox(send)
 
     def make(first: int) -> None:
         for number in range(first, first + 50):
@@ -34,3 +40,43 @@ def test_close_with_nothing_made_sends_nothing():
     gevent.sleep(0)
     assert outbox.close() == 0
     assert sent == []
+
+
+def test_no_more_than_the_window_is_sent_before_the_master_acknowledges():
+    sent: list[bytes] = []
+    outbox = ChunkOutbox(sent.append, window=3)
+    for number in range(10):  # a streamed run's sink, faster than the master's disk
+        outbox.put(b"chunk %d" % number)
+    gevent.sleep(0.05)
+    assert len(sent) == 3
+    outbox.acknowledge()
+    outbox.acknowledge()
+    gevent.sleep(0.05)
+    assert len(sent) == 5
+    for _ in range(5):
+        outbox.acknowledge()
+    assert outbox.close() == 10
+    assert sent == [b"chunk %d" % number for number in range(10)]
+
+
+def test_a_share_in_memory_makes_its_next_chunk_only_once_the_window_has_room():
+    outbox = ChunkOutbox(lambda chunk: None, window=2)
+    made = []
+
+    def make_chunks() -> None:  # as a worker sends a share it held in memory
+        for number in range(4):
+            outbox.put(b"chunk %d" % number)
+            made.append(number)
+            outbox.wait_for_room()
+
+    maker = gevent.spawn(make_chunks)
+    gevent.sleep(0.05)
+    assert made == [0, 1]  # two unacknowledged: the third waits
+    outbox.acknowledge()
+    gevent.sleep(0.05)
+    assert made == [0, 1, 2]
+    for _ in range(3):
+        outbox.acknowledge()
+    maker.join(timeout=5)
+    assert made == [0, 1, 2, 3]
+    assert outbox.close() == 4

@@ -10,10 +10,11 @@ import gevent
 import numpy as np
 import pyarrow.parquet as pq
 
+import replay.results.series_calls as series_calls
 from replay.driver import gather as gather_module
 from replay.driver.gather import OutcomeGather
 from replay.driver.outputs import table_chunks
-from replay.results.outcomes import build_outcomes
+from replay.results.outcomes import SCHEMA, build_outcomes
 from replay.results.recorder import OutcomeRecorder
 from replay.results.series import series_of_table
 
@@ -91,3 +92,44 @@ def test_a_table_is_cut_into_chunks_of_bounded_rows():
     sizes = [len(chunk) > 0 for chunk in table_chunks(table, CHUNK)]
     assert len(sizes) == 3
     assert len(list(table_chunks(table.slice(0, 0), CHUNK))) == 1
+
+
+def test_the_series_drops_each_call_once_its_flagged_last_row_is_read_back(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(gather_module, "READ_ROWS", CHUNK)
+    monkeypatch.setattr(series_calls, "MERGE_ROWS", CHUNK)
+    gather = OutcomeGather(tmp_path)
+    writer = gevent.spawn(gather.run)
+    try:
+        for number in range(40):  # 2,000 calls of 10 messages, 50 calls a chunk
+            table = outcomes(number % 2, CHUNK, first=number * CHUNK)
+            last = table["call_seq"].to_numpy() == 9
+            for chunk in table_chunks(table, CHUNK, last):
+                gather.put(number % 2, chunk)
+        series = gather.assemble([0, 1], tmp_path / "outcomes.parquet")
+    finally:
+        writer.kill()
+        gather.discard()
+    written = pq.read_table(tmp_path / "outcomes.parquet")
+    assert written.schema.names == SCHEMA.names  # the flags stay in the spool
+    assert series.peak_calls_held <= 2 * CHUNK  # of 2,000 calls
+    assert series.finish() == series_of_table(written)
+
+
+def test_each_chunk_is_acknowledged_to_its_worker_once_it_is_on_disk(tmp_path):
+    acknowledged = []
+
+    def acknowledge(worker: int) -> None:  # the master tells the worker it may send more
+        acknowledged.append((worker, gather.chunks.get(worker, 0)))  # chunks written
+
+    gather = OutcomeGather(tmp_path, on_written=acknowledge)
+    writer = gevent.spawn(gather.run)
+    try:
+        for number in range(6):
+            for chunk in table_chunks(outcomes(number % 2, CHUNK, first=number * CHUNK), CHUNK):
+                gather.put(number % 2, chunk)
+        gather.drain()
+    finally:
+        writer.kill()
+        gather.discard()
+    assert acknowledged == [(0, 1), (1, 1), (0, 2), (1, 2), (0, 3), (1, 3)]

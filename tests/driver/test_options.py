@@ -229,3 +229,12 @@ def test_jwt_minters_with_a_shared_token_is_refused():
                                 "(shared mode signs one token at a time itself): drop "
                                 "--jwt-minters or --jwt-mode shared")
     assert config(["--jwt-minters", "2"]).jwt_minters == 2
+
+
+def test_jwt_prefill_with_a_shared_token_is_refused():
+    with pytest.raises(ConfigError) as error:
+        config(["--jwt-mode", "shared", "--jwt-prefill", "1000"])
+    assert str(error.value) == ("--jwt-prefill 1000 applies only with --jwt-mode per-request "
+                                "(shared mode signs one token at a time itself): drop "
+                                "--jwt-prefill or --jwt-mode shared")
+    assert config(["--jwt-prefill", "1000"]).jwt_prefill == 1000

@@ -39,3 +39,21 @@ def test_a_run_directory_that_cannot_be_made_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot create the run directory .*reports/r "
                                           r"\(Not a directory\); give a writable --report-dir"):
         make_run_dir(tmp_path / "reports" / "r")
+
+
+def test_mock_stats_are_read_from_a_loopback_mock_past_an_environment_proxy(monkeypatch):
+    import socket
+
+    from replay.driver.outputs import fetch_mock_stats
+    from replay.mock.process import start_mock
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed once the block ends
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, proxy)
+    with start_mock(["--no-auth"]) as mock:
+        stats = fetch_mock_stats(mock.url)
+    assert stats is not None and stats["received"] == 0

@@ -45,3 +45,15 @@ def test_prepare_leaves_the_process_wide_state_alone():
     assert prepared.plan.messages == 5010
     assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
     assert vars(gevent.get_hub()).get("NOT_ERROR") == hub_errors
+
+
+def test_the_plan_text_of_a_short_timeline_averages_no_more_than_its_busiest_second(tmp_path):
+    from replay.driver.options import ReplayConfig
+    from replay.driver.prepare import plan_text, prepare
+
+    path = tmp_path / "short.csv"  # 10 messages due 0.05 s apart: 0.45 s at speed 1
+    path.write_text(HEADER + "".join(
+        f"c{i},p,m{i},1764086400000,{1764086400000 + 50 * i},hi,END_USER\n" for i in range(10)))
+    config = ReplayConfig(dataset=str(path), host="http://127.0.0.1:1", speed=1.0)
+    text = plan_text(prepare(config), config)
+    assert "timeline: 0.5s; intended 10.0 msg/s on average, 10 in the busiest second" in text

@@ -16,6 +16,7 @@ import gevent
 import numpy as np
 import orjson
 import pandas as pd
+import pytest
 from gevent.event import Event
 
 from replay.client import Endpoint, RequestBuilder, RequestSettings
@@ -270,3 +271,16 @@ def test_a_call_held_for_a_concurrency_slot_keeps_its_order_and_starts_when_one_
     assert dict(sender.times)["B-0"] == 2.0  # when A ended
     assert replayer.calls_waiting_for_slot == 1.9
     assert recorder.accepted_count == 4
+
+
+def test_lateness_puts_a_wait_for_a_concurrency_slot_and_for_a_slow_answer_down_to_each():
+    # A-1 waits 0.49 s behind A-0's answer (0.5 s); B waits for A's slot until A ends (2.5 s)
+    rows = [("A", 0), ("B", 100), ("A", 10), ("A", 2000)]
+    replayer, _, _ = replay(rows, speed=1.0, concurrency=1,
+                            sender=FakeSender(delays={"A": 0.5}))
+    block = replayer.lateness.block()
+    assert block["late_messages"] == 2  # A-1 and B-0; A-2 goes out when due
+    assert block["lag_s"]["slow_responses"] == pytest.approx(0.49)
+    assert block["lag_s"]["concurrency_slot"] == pytest.approx(2.4)
+    assert replayer.calls_waiting_for_slot == pytest.approx(2.4)
+    assert "bulk_window" not in block["lag_s"]

@@ -21,11 +21,15 @@ from replay.dataset.prepared import open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.options import ReplayConfig
+from replay.driver.outputs import OutcomeSink
 from replay.driver.replayer import Lifecycle, Replayer, wait_or_wake
 from replay.driver.sender import Result
 from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally, check_streamable
 from replay.errors import ConfigError
 from replay.plan import PlanOptions, build_plan
+from replay.results import series_calls
+from replay.results.outcomes import read_outcomes
+from replay.results.series import series_of_table
 
 from .test_replayer import FakeClock
 
@@ -69,8 +73,8 @@ class Sink:
 
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
-                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None,
-                  concurrency=None):
+                  sender=None, real_clock=False, lifecycle=None, max_gap_s=None, bulk=None,
+                  stop=None, sink=None, concurrency=None):
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
                           lifecycle=lifecycle is not None, max_gap_s=max_gap_s)
     made = resident if resident is not None else {}
@@ -84,7 +88,7 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
 
     finished = {"rows": 0}
     stream = PreparedStream(dataset, config, make_builder)
-    sink = Sink()
+    sink = sink or Sink()
     tally = StreamTally(sink)
 
     def done(batch):
@@ -97,10 +101,10 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
     sender.clock = clock
     replayer = Replayer(
         batches=tally.watch(stream.batches()), paced=speed is not None, sender=sender,
-        clock=clock, stop=Event(), health=EndpointHealth(now=clock.now_s),
+        clock=clock, health=EndpointHealth(now=clock.now_s),
         concurrency=concurrency or (None if speed else int(dataset.manifest["peak_concurrency"])),
         sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
-        max_pending=max_pending, lifecycle=lifecycle,
+        max_pending=max_pending, lifecycle=lifecycle, bulk=bulk, stop=stop or Event(),
     )
     replayer.run()
     tally.close()
@@ -285,3 +289,50 @@ def test_a_run_must_ask_for_the_max_gap_the_directory_was_prepared_with(tmp_path
         assert str(error.value) == (
             f"{dataset.path} {message} (`replay prepare` shortens the silences inside calls, so "
             "that the directory is in sending order)")
+
+
+def test_the_series_of_a_streamed_run_holds_the_calls_in_flight_not_every_call(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 60)  # 50 batches
+    monkeypatch.setattr(series_calls, "MERGE_ROWS", 60)
+    dataset = write_prepared(tmp_path, calls=1_000, messages=3, gap_ms=500)  # ~30 in flight
+    sink = OutcomeSink(path=str(tmp_path / "outcomes.parquet"))
+    stream_replay(dataset, speed=1.0, sink=sink)
+    sink.close()
+    assert sink.series.peak_calls_held < 200  # of 1,000 calls, each dropped once it ended
+    assert sink.series.finish(duration_s=40.0) == series_of_table(
+        read_outcomes(tmp_path / "outcomes.parquet"), duration_s=40.0)
+
+
+class SlowFirstSender(RecordingSender):
+    """Each call's first message takes `delay_s` fake seconds to answer."""
+
+    def __init__(self, delay_s: float):
+        super().__init__()
+        self.delay_s = delay_s
+
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s())  # out at once; the answer takes delay_s
+        if orjson.loads(request.body)["messageId"].endswith("-m00"):
+            self.clock.block_for(self.delay_s)
+        return super().send(request, None, on_retry)
+
+
+def test_a_streamed_replay_attributes_lag_behind_a_slow_response_across_batches(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 1)  # every message its own batch
+    dataset = write_prepared(tmp_path, calls=1, messages=3, gap_ms=100)
+    class WaitsSink(Sink):  # whether a batch still holds its lateness record when written
+        def add(self, batch):
+            self.batches.append(batch.waits)
+
+    replayer, _, sink = stream_replay(dataset, speed=1.0, sender=SlowFirstSender(0.5),
+                                      sink=WaitsSink())
+    # due 0.0, 0.1, 0.2; the first answer comes at 0.5, the two others go out then
+    block = replayer.lateness.block()
+    assert sink.batches == [None, None, None]  # added up and dropped as each batch finished
+    assert block["late_messages"] == 2
+    assert block["lag_s"]["slow_responses"] == pytest.approx(0.4 + 0.3)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
+    assert block["largest"] == "slow_responses"

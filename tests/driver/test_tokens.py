@@ -173,3 +173,49 @@ def test_wait_until_ready_returns_once_the_minters_first_tokens_are_in(key_file)
         assert feed.requests_waited == 0
     finally:
         feed.close()
+
+
+def test_a_prefill_is_signed_before_ready_and_then_handed_over(key_file, rsa_key):
+    feed = TokenFeed(settings(key_file, minters=2, prefill=301))
+    try:
+        assert feed.wait_until_ready(timeout_s=30) is True
+        assert feed.prefilled == 301
+        values = [feed.authorization() for _ in range(400)]
+    finally:
+        feed.close()
+    assert len(set(values)) == 400
+    jwt.decode(values[-1].removeprefix("Bearer "), rsa_key.public_key(), algorithms=["RS256"])
+    stats = feed.stats()
+    assert (stats["prefilled"], stats["used"], stats["minted_in_sending_process"]) == (
+        301, 400, 0)
+
+
+def test_the_queue_the_run_starts_with_is_not_shrunk_by_the_idle_time_while_it_loaded(key_file):
+    import gevent
+
+    feed = TokenFeed(settings(key_file), ready=64, batch=8)
+    try:
+        gevent.sleep(1.6)  # loading: longer than the rate window, no token used
+        assert feed.wait_until_ready(timeout_s=30) is True
+        while len(feed._ready) < 64:
+            gevent.sleep(0.05)
+        for _ in range(60):
+            feed.authorization()
+        assert len(feed._ready) + feed._in_flight >= 64  # refilled to the starting 64
+    finally:
+        feed.close()
+
+
+def test_tokens_are_asked_of_the_minter_with_the_most_prefill_left(key_file):
+    import gevent
+
+    feed = TokenFeed(settings(key_file, minters=2, prefill=4000))
+    try:
+        assert feed.wait_until_ready(timeout_s=60) is True
+        for i in range(1500):
+            feed.authorization()
+            while i % 128 == 0 and feed._in_flight:  # each ask answered before the next
+                gevent.sleep(0.01)
+        assert sorted(minter.stock > 0 for minter in feed._minters) == [True, True]
+    finally:
+        feed.close()

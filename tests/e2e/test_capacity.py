@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.results.test_junit import assert_valid_junit, cases_of
+
 from .conftest import BASE_MS
 
 pytestmark = pytest.mark.e2e
@@ -90,7 +92,7 @@ def test_capacity_exits_1_when_even_the_start_speed_fails(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "replay", "capacity", str(dataset), "--fail-on", "error_rate>1%",
          "--mock-args", "--error-rate 0.5", "--start-speed", "20", "--cooldown", "0",
-         "--run-id", "cap", "--progress-interval", "0"],
+         "--run-id", "cap", "--progress-interval", "0", "--junit-xml", "ci/junit.xml"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )
     assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-3000:]
@@ -99,3 +101,8 @@ def test_capacity_exits_1_when_even_the_start_speed_fails(tmp_path):
     assert document["capacity"]["stopped"] == "start_failed"
     assert len(document["steps"]) == 1
     assert "Capacity: none found: even the start speed 20 fails" in done.stdout
+    cases = cases_of(assert_valid_junit((tmp_path / "ci" / "junit.xml").read_text()))
+    assert set(cases) == {("replay.capacity", "capacity found"),
+                          ("replay.capacity.steps", "step 01 (doubling) at speed 20")}
+    assert cases[("replay.capacity", "capacity found")].startswith(
+        "no capacity found: even the start speed 20 fails: error_rate>1% (measured ")

@@ -1,17 +1,20 @@
 """End to end: user errors and Ctrl-C in `replay run` end with one clear message, no traceback.
 
-Ctrl-C is sent as a terminal sends it: SIGINT to the whole process group (replay run, Locust,
-the mock), started here in a session of its own.
+Ctrl-C is sent as a terminal sends it: SIGINT to the whole process group of `replay run`,
+started here in a session of its own (Locust and the embedded mock run in sessions of their
+own, so it reaches them only through `replay run`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import numpy as np
 import pandas as pd
@@ -154,6 +157,25 @@ def test_ctrl_c_sent_to_replay_run_alone_stops_locust_and_keeps_the_outputs(tmp_
     assert summary["run"]["partial"] is True
     assert summary["counts"]["unsent"] > 0
     assert (tmp_path / "reports" / "alone" / "report.html").is_file()
+
+
+def test_ctrl_c_in_a_terminal_stops_the_replay_not_the_embedded_mock(tmp_path):
+    """The mock keeps answering until the run stops it itself, so the run ends as a stopped
+    run (130, partial outputs, the ledger compared), not as endpoint-down (3)."""
+    code, output = ctrl_c_when([str(REPO / "datasets" / "sample.parquet"), "--speed", "20",
+                                "--run-id", "terminal", "--progress-interval", "1"], tmp_path,
+                               "progress: sent")
+    assert code == 130, output[-3000:]
+    _assert_clean(output)
+    summary = json.loads((tmp_path / "reports" / "terminal" / "summary.json").read_text())
+    assert summary["run"]["partial"] is True
+    assert summary["reconciliation"]["mock"]["matches"] is True
+    assert re.search(r"^mock ledger: \d+ messages taken .*; matches the \d+ the replay counted "
+                     "as accepted", output, re.MULTILINE), output[-3000:]
+    mock_url = re.search(r"embedded mock at (http://\S+) ", output).group(1)
+    with pytest.raises(OSError):  # and the run stopped it
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{mock_url}/__admin/stats", timeout=5)
 
 
 def test_a_run_that_could_not_send_anything_does_not_pass(tmp_path):

@@ -69,6 +69,23 @@ def test_options_are_checked_before_any_file_is_read(tmp_path, run_import, argv,
     assert done.err == f"error: {message}\n"
 
 
+@pytest.mark.parametrize(("out", "message"), [
+    ("a-dir.parquet", "--out {tmp}/a-dir.parquet: is a directory; give the path of the file to "
+                      "write, e.g. calls.parquet"),
+    ("a-file/calls.parquet", "--out {tmp}/a-file/calls.parquet: {tmp}/a-file is not a "
+                             "directory; give a path in a folder you can write to"),
+    ("calls.csv", "--out {tmp}/calls.csv: expected a file name ending .parquet"),
+])
+def test_a_bad_out_is_refused_before_the_time_base_warning_or_any_source(tmp_path, run_import,
+                                                                         out, message):
+    (tmp_path / "a-dir.parquet").mkdir()
+    (tmp_path / "a-file").write_text("in the way")
+    done = run_import("contact-lens", FIXTURES / "contact-lens", "--out", tmp_path / out,
+                      "--agent-as", "virtual")  # no --start-at: the file-name time base
+    assert done.code == 2
+    assert done.err == f"error: {message.format(tmp=tmp_path)}\n"
+
+
 def test_a_progress_bar_is_drawn_when_asked_for(tmp_path, capsys):
     options = ImportOptions(format="contact-lens", agents=Agents(agent_as="virtual"))
     times = TimeBaseOptions(start_at=parse_instant(START))

@@ -35,6 +35,32 @@ def test_bad_options_print_one_error_and_exit_2(argv, words):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("where", "message"), [
+    ("a-file/ledger.jsonl", "--ledger-out {tmp}/a-file/ledger.jsonl: {tmp}/a-file is not a "
+                            "directory; give a writable path"),
+    ("a-dir.jsonl", "--ledger-out {tmp}/a-dir.jsonl: is a directory; give a file name ending in "
+                    ".jsonl or .parquet"),
+])
+def test_an_unwritable_ledger_out_is_refused_before_serving(tmp_path, where, message):
+    (tmp_path / "a-file").write_text("in the way")
+    (tmp_path / "a-dir.jsonl").mkdir()
+    ready = tmp_path / "ready.json"
+    result = subprocess.run([sys.executable, "-m", "replay", "mock", "--no-auth", "--port", "0",
+                             "--ready-file", str(ready), "--ledger-out", str(tmp_path / where)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {message.format(tmp=tmp_path)}\n"
+    assert not ready.exists()  # never served
+
+
+def test_a_ledger_out_in_a_new_directory_is_accepted_at_start(tmp_path):
+    from replay.mock.launch import check_ledger_out
+
+    path = tmp_path / "new" / "ledger.parquet"
+    check_ledger_out(path)
+    assert sorted(path.parent.iterdir()) == []  # the directory is there, the probe gone
+
+
 def test_every_option_is_documented_with_its_default():
     from tests.documentation import documentation_text
 

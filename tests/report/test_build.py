@@ -159,6 +159,14 @@ def test_replay_report_command_rebuilds_the_page(tmp_path, small_run, capsys):
     assert (run_dir / REPORT_FILE).stat().st_size > 0
 
 
+def test_replay_report_command_takes_the_runs_summary_json(tmp_path, small_run, capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run, run_dir)
+    assert cli.main(["report", str(run_dir / "summary.json")]) == 0
+    assert capsys.readouterr().out.startswith(f"{run_dir / REPORT_FILE} (")
+    assert (run_dir / REPORT_FILE).stat().st_size > 0
+
+
 def test_replay_report_command_names_the_missing_file(tmp_path, small_run, capsys):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run, run_dir)

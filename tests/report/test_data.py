@@ -50,9 +50,24 @@ def test_bad_run_files_raise_a_config_error_naming_the_file(tmp_path, small_run,
         load_run(run_dir)
 
 
-def test_a_path_that_is_not_a_directory_is_refused(tmp_path):
-    with pytest.raises(ConfigError, match="not a directory; give the run's directory"):
-        load_run(tmp_path / "nowhere")
+def test_a_missing_path_is_refused_naming_it_once(tmp_path):
+    path = tmp_path / "nowhere"
+    with pytest.raises(ConfigError) as raised:
+        load_run(path)
+    assert str(raised.value) == (f"{path}: no such run directory; give a run's directory "
+                                 "(reports/<run-id>) or the summary.json in it")
+
+
+def test_a_file_other_than_summary_json_is_refused(tmp_path, small_run):
+    path = small_run / "outcomes.parquet"
+    with pytest.raises(ConfigError) as raised:
+        load_run(path)
+    assert str(raised.value) == (f"{path}: not a run directory; give a run's directory "
+                                 "(reports/<run-id>) or the summary.json in it")
+
+
+def test_a_run_can_be_named_by_its_summary_json(small_run):
+    assert load_run(small_run / "summary.json").run_dir == small_run
 
 
 def test_summary_can_be_named_by_its_directory_or_its_file(small_run):

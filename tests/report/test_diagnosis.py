@@ -31,3 +31,16 @@ def test_the_section_shows_each_cause_the_note_and_the_token_counts():
 def test_no_section_without_either_block():
     assert diagnosis({"lateness": None, "tokens": None}) is None
     assert "Why late, and tokens" not in render_page({}, [], [], outcome_rows=0)
+
+
+def test_a_bulk_run_shows_its_bulk_window_row_and_others_do_not():
+    lateness = {**SUMMARY["lateness"], "largest": "bulk_window",
+                "lag_s": {**SUMMARY["lateness"]["lag_s"], "bulk_window": 4.0}}
+    rows = diagnosis({**SUMMARY, "lateness": lateness})["lateness"]["rows"]
+    names = [name for name, _value, _note in rows]
+    assert names == ["concurrency slot", "call creation", "retry waits", "token waits",
+                     "slow responses", "bulk window", "connection wait", "event loop"]
+    assert rows[5][2] == ("50% · it waited in its open batch for the batch to leave"
+                          " (--bulk-window)")
+    assert "bulk window" not in [name for name, _v, _n in
+                                 diagnosis(SUMMARY)["lateness"]["rows"]]

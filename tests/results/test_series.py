@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 import replay.results.series as series_module
+import replay.results.series_calls as series_calls
 from replay.errors import ConfigError
-from replay.results.outcomes import read_outcomes
+from replay.results.outcomes import SCHEMA, read_outcomes
 from replay.results.series import (
     DIST_FLOOR_MS,
     MAX_ERROR_SERIES,
+    MAX_SLOW_CALLS,
     OTHER_ERRORS,
     SeriesBuilder,
     read_series,
@@ -210,3 +213,52 @@ def test_series_file_round_trips_and_other_files_are_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"other\.json: not a replay-series/1 file; delete it "
                                           r"to report from outcomes\.parquet"):
         read_series(tmp_path / "other.json")
+
+
+def _short_calls(calls: int, *, messages: int = 2, batch: int, order=None):
+    """Outcome tables of `batch` rows each, with each row's `last` flag: `calls` calls of
+    `messages` messages 1 s apart, a hundred starting a second (about 200 in flight at once),
+    in due order (or in `order`)."""
+    call = np.repeat(np.arange(calls), messages)
+    seq = np.tile(np.arange(messages), calls)
+    due = call / 100 + seq
+    order = np.argsort(due, kind="stable") if order is None else order
+    call, seq, due = call[order], seq[order], due[order]
+    for start in range(0, len(due), batch):
+        rows = slice(start, start + batch)
+        size = len(due[rows])
+        yield pa.table({
+            "vendorCallKey": np.char.add("CA-", call[rows].astype(str)),
+            "messageId": np.char.add("m-", np.arange(start, start + size).astype(str)),
+            "senderType": ["END_USER"] * size, "call_seq": seq[rows],
+            "pass": np.zeros(size, np.int16), "worker": np.zeros(size, np.int16),
+            "due_s": due[rows], "sent_s": due[rows] + 0.001, "final_sent_s": due[rows] + 0.001,
+            "done_s": due[rows] + 0.005 + call[rows] % 7 / 1000, "status": np.full(size, 202),
+            "outcome": ["accepted"] * size, "reason": [""] * size, "attempts": np.ones(size),
+        }).cast(SCHEMA), seq[rows] == messages - 1
+
+
+def test_the_per_call_state_held_follows_the_calls_in_flight_not_the_calls_finished(
+        monkeypatch):
+    monkeypatch.setattr(series_calls, "MERGE_ROWS", 5_000)  # merge (and free) often
+    builder = SeriesBuilder()
+    for table, last in _short_calls(200_000, batch=10_000):
+        builder.add(table, last=last)
+    # ~200 calls in flight, batches of 10,000 rows: of the 200,000 calls, never more than the
+    # rows waiting to merge plus a batch's calls are held, however many have finished
+    assert builder.peak_calls_held <= 5_000 + 10_000
+    series = builder.finish()
+    assert series["rows"] == 400_000
+    assert sum(call["messages"] for call in series["slowest_calls"]) == 2 * MAX_SLOW_CALLS
+
+
+def test_closing_calls_as_they_end_gives_the_series_of_keeping_them_all(monkeypatch):
+    monkeypatch.setattr(series_calls, "MERGE_ROWS", 300)
+    shuffled = np.random.default_rng(3).permutation(9_000)  # batches end in any order
+    kept, closed = SeriesBuilder(), SeriesBuilder()
+    for table, last in _short_calls(3_000, messages=3, batch=500, order=shuffled):
+        kept.add(table)
+        closed.add(table, last=last)
+    assert closed.peak_calls_held < kept.peak_calls_held
+    assert json.dumps(closed.finish(), sort_keys=True) == json.dumps(kept.finish(),
+                                                                       sort_keys=True)

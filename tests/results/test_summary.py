@@ -117,11 +117,20 @@ def test_retries_count_messages_with_more_than_one_attempt_and_every_attempt():
 
 
 def test_rates_intended_over_the_due_span_achieved_over_the_send_span():
-    rates = summary_of()["rates"]
+    frame = outcomes_frame()
+    earlier = frame.loc[:49, "due_s"] / 2  # the first half twice as fast
+    for column in ("due_s", "sent_s", "final_sent_s", "done_s"):
+        frame.loc[:49, column] -= earlier
+    rates = summary_of(frame)["rates"]
     assert rates["intended_mps"] == pytest.approx(100 / 9.9, abs=1e-3)
     assert rates["achieved_mps"] == pytest.approx(90 / 8.989, abs=1e-3)
-    assert rates["peak_intended_mps"] == 10
-    assert rates["peak_achieved_mps"] == 10
+    assert (rates["peak_intended_mps"], rates["peak_achieved_mps"]) == (20, 20)
+
+
+def test_a_steady_rate_averages_to_that_rate_never_above_the_busiest_second():
+    rates = summary_of()["rates"]  # 10 due and 10 sent in each second: 100 / 9.9 s is 10.1
+    assert (rates["intended_mps"], rates["peak_intended_mps"]) == (10.0, 10)
+    assert (rates["achieved_mps"], rates["peak_achieved_mps"]) == (10.0, 10)
 
 
 def test_rates_are_none_when_everything_is_due_at_once():
