@@ -205,6 +205,19 @@ def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path
     assert read + stream.rest_rows() == 300
 
 
+def test_a_stream_stopped_after_its_last_batch_was_handed_over_has_nothing_left_to_count(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=5, messages=4, gap_ms=1_000)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0)
+    stream = PreparedStream(dataset, config, lambda table, plan: RequestBuilder(
+        table=table, plan=plan, endpoint=config.endpoint, settings=RequestSettings(),
+        minter=None))
+    handed = sum(batch.plan.messages for batch in stream.batches())
+    with gevent.Timeout(10, AssertionError("rest_rows waited for a stream already read")):
+        assert (handed, stream.rest_rows()) == (20, 0)
+
+
 class LifecycleSender(RecordingSender):
     """Records creates and ends too: (method, key, messageId or "", time)."""
 
