@@ -1,5 +1,5 @@
 """The scale section's burst part end to end at smoke size: the replay's lag, the lag at the
-endpoint, and the naive sender's both ways, with every process stopped."""
+endpoint, and the naive sender's both ways, with the mock at ease and starved."""
 
 from __future__ import annotations
 
@@ -31,3 +31,6 @@ def test_the_burst_part_measures_lag_at_the_replay_and_at_the_endpoint(tmp_path)
     assert replay["endpoint_count"] == replay["count"] == 2_000
     assert naive["endpoint_count"] == naive["count"] == 2_000
     assert replay["connections"]["limit"] == 1000
+    starved = details["burst_starved"]
+    assert starved["replay"]["endpoint_count"] == starved["naive_sender"]["endpoint_count"] == 2_000
+    assert "scale.burst_starved.endpoint_lag_p99_ms" in values
