@@ -6,9 +6,10 @@ For each rate (1,000, 4,000 and 8,000 messages/s in the full profile) a flat-rat
 (`bench/flatdata.py`: calls of 20 messages half a second apart, in lanes with no ramp) is
 replayed at --speed 10 for a bounded time against the mock (RS256 on, server core), the replay
 on the generator core. From the replay's summary.json: schedule lag p50, p99 and max, and
-achieved over intended messages/s. Each repeat is a separate run; its details add the CPU the
-replay and the mock used (shares of the replay's run time, loading included) and what other
-processes took on the replay's core.
+achieved over intended messages/s; from the mock's ledger, the lag seen at the endpoint
+(arrival - due, bench/endpoint_lag.py) p50, p99 and max beside it. Each repeat is a separate
+run; its details add the CPU the replay and the mock used (shares of the replay's run time,
+loading included) and what other processes took on the replay's core.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import logging
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from bench.context import Context
+from bench.endpoint_lag import endpoint_lag, ledger_arrivals
 from bench.flatdata import write_flat_dataset
 from bench.procs import Child, core_busy_seconds
 from bench.replay_run import read_summary, require_replay, start_replay
@@ -45,9 +49,11 @@ def run(ctx: Context) -> Section:
         for rate in profile.fidelity_rates:
             result = replay_once(ctx, f"fidelity-{rate}-{repeat}", dataset=datasets[rate],
                                  timeout_s=profile.fidelity_duration_s + 120)
-            log.info("fidelity %d/s repeat %d: lag p99 %.2f ms, max %.2f ms, achieved %.3f "
+            log.info("fidelity %d/s repeat %d: lag p99 %.2f ms, max %.2f ms (at the endpoint "
+                     "p99 %.2f ms, max %.2f ms), achieved %.3f "
                      "(CPU: replay %.2f, mock %.2f, others on the replay's core %.2f)", rate,
                      repeat + 1, result["lag_p99_ms"], result["lag_max_ms"],
+                     result["endpoint_p99_ms"], result["endpoint_max_ms"],
                      result["achieved_over_intended"], result["replay_cpu"],
                      result["server_cpu"], result["others_on_generator_core"])
             runs[rate].append(result)
@@ -63,6 +69,15 @@ def run(ctx: Context) -> Section:
             Figure(key=f"fidelity.{rate}.lag_max_ms", label=f"Lag at {rate:,}/s: max", unit="ms",
                    better="lower", samples=tuple(r["lag_max_ms"] for r in results),
                    target=Target(op="<=", value=20) if judged else None),
+            Figure(key=f"fidelity.{rate}.endpoint_lag_p50_ms",
+                   label=f"Lag at {rate:,}/s, at the endpoint: p50", unit="ms", better="lower",
+                   samples=tuple(r["endpoint_p50_ms"] for r in results)),
+            Figure(key=f"fidelity.{rate}.endpoint_lag_p99_ms",
+                   label=f"Lag at {rate:,}/s, at the endpoint: p99", unit="ms", better="lower",
+                   samples=tuple(r["endpoint_p99_ms"] for r in results)),
+            Figure(key=f"fidelity.{rate}.endpoint_lag_max_ms",
+                   label=f"Lag at {rate:,}/s, at the endpoint: max", unit="ms", better="lower",
+                   samples=tuple(r["endpoint_max_ms"] for r in results)),
             Figure(key=f"fidelity.{rate}.achieved_over_intended",
                    label=f"Rate at {rate:,}/s: achieved / intended", unit="x", better="higher",
                    samples=tuple(r["achieved_over_intended"] for r in results)),
@@ -82,9 +97,14 @@ def replay_once(ctx: Context, name: str, *, dataset: Path, timeout_s: float) -> 
         child = start_replay(ctx, name, dataset=dataset, speed=str(SPEED), mock=mock)
         usage = cpu_while_running(ctx, child, mock.child, timeout_s=timeout_s)
         summary = read_summary(ctx, name)
+        arrivals = ledger_arrivals(mock.url)
     finally:
         mock.child.stop()
-    figures = summary_figures(summary) | usage
+    outcomes = pq.read_table(ctx.run_dir / "reports" / name / "outcomes.parquet",
+                             columns=["vendorCallKey", "messageId", "due_s"]).to_pandas()
+    at_endpoint = endpoint_lag(arrivals, outcomes, t0_epoch_s=summary["run"]["t0_epoch_s"])
+    figures = (summary_figures(summary) | usage
+               | {f"endpoint_{key}": value for key, value in at_endpoint.items()})
     if figures["accepted"] != figures["planned"]:
         raise RuntimeError(f"{name}: the mock accepted {figures['accepted']} of "
                            f"{figures['planned']} planned messages (failed "

@@ -10,8 +10,13 @@ Parts, each a real process pinned to the generator core (the mock on the server 
              auth): peak RSS, and the time from the process's start to its first message.
   burst      the 50,000-concurrent-call dataset (bench/burstdata.py) at --speed 0.5 during its
              burst of first messages (the first 20 s, 2,500 new calls a second): the replay's
-             lag p99 and max, beside a naive gevent sender (bench/naive_sender.py) posting the
-             same first messages on the same schedule to a mock of its own, in the same run.
+             lag p99 and max, and the same lag seen at the endpoint (the mock's ledger arrival
+             minus the due time, bench/endpoint_lag.py), beside a naive gevent sender
+             (bench/naive_sender.py) posting the same first messages on the same schedule to a
+             mock of its own, in the same run, measured both ways too. The replay's details
+             add how it used its connections (summary.json `connections`). Then the same
+             pair again with each mock starved of CPU (nice 5, its core shared with a busy
+             process): how both degrade when the endpoint cannot keep up.
   verify     the largest directory's check before the first message, on a fresh copy (every
              part hashed) and once stamped (bench/verify_check.py).
 Sizes by profile in SIZES; the datasets are written into the run's temporary directory.
@@ -33,6 +38,7 @@ import pyarrow.parquet as pq
 from bench.bigdata import write_big_dataset
 from bench.burstdata import write_burst_dataset
 from bench.context import Context
+from bench.endpoint_lag import endpoint_lag, ledger_arrivals
 from bench.replay_run import LOCUSTFILE, REPO
 from bench.results import Figure, Section, Target
 from bench.target import start_mock
@@ -43,8 +49,13 @@ SIZES = {"full": (1_000_000, 10_000_000, 50_000_000), "quick": (1_000_000, 10_00
          "smoke": (100_000, 300_000)}
 CSV_SIZES = {"full": (10_000_000,), "quick": (1_000_000,), "smoke": (100_000,)}
 SPEED_MAX_S = {"full": 30, "quick": 30, "smoke": 5}
-BURST = {"full": dict(calls=50_000), "quick": dict(calls=50_000), "smoke": dict(calls=2_000)}
-BURST_SPEED, BURST_WINDOW_S = 0.5, 20.0
+BURST = {"full": dict(calls=50_000, start_window_s=10.0),
+         "quick": dict(calls=50_000, start_window_s=10.0),
+         "smoke": dict(calls=2_000, start_window_s=1.0)}  # dataset seconds of first messages
+BURST_SPEED = 0.5
+STARVED_NICE = 5  # the starved mock's nice: about a quarter of its core beside one busy process
+STARVED_SETUP = (f"; mock starved: nice {STARVED_NICE}, its core shared with a busy process "
+                 "(both the replay's mock and the naive sender's)")
 TIME_RE = re.compile(r"BENCH_TIME (\d+) ([\d.]+)")
 MIB = 1024.0
 
@@ -188,50 +199,96 @@ def _speed_max(ctx: Context, prepared: Path, name: str) -> dict:
 
 def _burst(ctx: Context, details: dict) -> list[Figure]:
     dataset = ctx.run_dir / "burst.parquet"
-    write_burst_dataset(dataset, **BURST[ctx.profile.name])
-    name = "burst"
-    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
-                      name="burst-mock")
+    shape = BURST[ctx.profile.name]
+    write_burst_dataset(dataset, **shape)
+    window_s = shape["start_window_s"] / BURST_SPEED  # the burst of first messages, replayed
+    figures: list[Figure] = []
+    for name, starved in (("burst", False), ("burst_starved", True)):
+        replay, reference = _burst_pair(ctx, dataset, window_s, name, starved=starved)
+        details[name] = {"replay": replay, "naive_sender": reference,
+                         "setup": f"{shape['calls']:,} calls of 10 messages at --speed "
+                                  f"{BURST_SPEED}, first {window_s:g} s"
+                                  + (STARVED_SETUP if starved else "")}
+        log.info("scale: %s lag p99 %.1f ms (max %.1f), at the endpoint p99 %.1f ms (max %.1f);"
+                 " naive sender p99 %.1f ms (max %.1f), at the endpoint p99 %.1f ms (max %.1f)",
+                 name, replay["lag_p99_ms"], replay["lag_max_ms"], replay["endpoint_p99_ms"],
+                 replay["endpoint_max_ms"], reference["lag_p99_ms"], reference["lag_max_ms"],
+                 reference["endpoint_p99_ms"], reference["endpoint_max_ms"])
+        figures += _burst_figures(name, replay, reference, starved=starved)
+    return figures
+
+
+def _burst_pair(ctx: Context, dataset: Path, window_s: float, name: str, *,
+                starved: bool) -> tuple[dict, dict]:
+    """The replay, then the naive sender, each against a mock of its own; `starved`: the
+    mock at nice STARVED_NICE, its core shared with a busy process (as on a loaded machine)."""
+    hog = (ctx.procs.start(f"{name}-hog", [sys.executable, "-c", "while True: pass"],
+                           core=ctx.server_core) if starved else None)
+    nice = STARVED_NICE if starved else 0
     try:
-        result = _timed(ctx, _locust(dataset, "--speed", str(BURST_SPEED), "--host", mock.url,
-                                     "-t", f"{BURST_WINDOW_S + 4:g}s", "--report-dir",
-                                     str(ctx.run_dir / "reports"), "--run-id", name),
-                        timeout_s=300, log_name=name)
+        mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                          name=f"{name}-mock", nice=nice)
+        try:
+            result = _timed(ctx, _locust(dataset, "--speed", str(BURST_SPEED), "--host",
+                                         mock.url, "-t", f"{window_s + 4:g}s", "--report-dir",
+                                         str(ctx.run_dir / "reports"), "--run-id", name),
+                            timeout_s=300, log_name=name)
+            arrivals = ledger_arrivals(mock.url)
+        finally:
+            mock.child.stop()
+        mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
+                          name=f"{name}-naive-mock", nice=nice)
+        try:
+            naive = _timed(ctx, [sys.executable, "-m", "bench.naive_sender",
+                                 str(dataset), mock.url, str(BURST_SPEED), str(window_s)],
+                           timeout_s=300, log_name=f"{name}-naive-sender")
+        finally:
+            mock.child.stop()
     finally:
-        mock.child.stop()
-    outcomes = pq.read_table(ctx.run_dir / "reports" / name / "outcomes.parquet",
-                             columns=["due_s", "sent_s", "done_s"]).to_pandas()
-    burst = outcomes[(outcomes.due_s < BURST_WINDOW_S) & outcomes.sent_s.notna()]
+        if hog is not None:
+            hog.stop()
+    run_dir = ctx.run_dir / "reports" / name
+    summary = json.loads((run_dir / "summary.json").read_text())
+    outcomes = pq.read_table(run_dir / "outcomes.parquet", columns=[
+        "vendorCallKey", "messageId", "due_s", "sent_s", "done_s"]).to_pandas()
+    burst = outcomes[(outcomes.due_s < window_s) & outcomes.sent_s.notna()]
     lag = np.maximum(burst.sent_s - burst.due_s, 0.0).to_numpy() * 1000.0
     service = (burst.done_s - burst.sent_s).to_numpy() * 1000.0
+    at_endpoint = endpoint_lag(arrivals, burst, t0_epoch_s=summary["run"]["t0_epoch_s"])
     replay = {"count": int(lag.size), "lag_p50_ms": float(np.percentile(lag, 50)),
               "lag_p99_ms": float(np.percentile(lag, 99)), "lag_max_ms": float(lag.max()),
               "service_p99_ms": float(np.nanpercentile(service, 99)),
+              **{f"endpoint_{key}": value for key, value in at_endpoint.items()},
+              "connections": summary.get("connections"), "lateness": summary.get("lateness"),
               "peak_mib": result["peak_mib"]}
-    mock = start_mock(ctx.procs, ctx.run_dir, core=ctx.server_core, keys=None,
-                      name="naive-mock")
-    try:
-        naive = _timed(ctx, [sys.executable, str(REPO / "bench" / "naive_sender.py"),
-                             str(dataset), mock.url, str(BURST_SPEED), str(BURST_WINDOW_S)],
-                       timeout_s=300, log_name="naive-sender")
-    finally:
-        mock.child.stop()
-    reference = json.loads(naive["stdout"].split("BENCH_JSON ", 1)[1])
-    details["burst"] = {"replay": replay, "naive_sender": reference,
-                        "setup": f"{BURST[ctx.profile.name]['calls']:,} calls of 10 messages "
-                                 f"at --speed {BURST_SPEED}, first {BURST_WINDOW_S:g} s"}
-    log.info("scale: burst lag p99 %.1f ms (max %.1f); naive sender p99 %.1f ms (max %.1f)",
-             replay["lag_p99_ms"], replay["lag_max_ms"], reference["lag_p99_ms"],
-             reference["lag_max_ms"])
-    return [
-        _figure("scale.burst.lag_p99_ms", "50k calls burst: lag p99", "ms", "lower",
-                replay["lag_p99_ms"], Target(op="<=", value=10)),
-        _figure("scale.burst.lag_max_ms", "50k calls burst: lag max", "ms", "lower",
+    return replay, json.loads(naive["stdout"].split("BENCH_JSON ", 1)[1])
+
+
+def _burst_figures(name: str, replay: dict, reference: dict, *, starved: bool) -> list[Figure]:
+    title = "50k calls burst, mock starved" if starved else "50k calls burst"
+    figures = [
+        _figure(f"scale.{name}.lag_p99_ms", f"{title}: lag p99", "ms", "lower",
+                replay["lag_p99_ms"], None if starved else Target(op="<=", value=10)),
+        _figure(f"scale.{name}.lag_max_ms", f"{title}: lag max", "ms", "lower",
                 replay["lag_max_ms"]),
-        _figure("scale.burst.peak_mib", "50k calls burst: peak RSS", "MiB", "lower",
-                replay["peak_mib"]),
-        _figure("scale.burst.naive_lag_p99_ms", "50k calls burst: naive sender lag p99", "ms",
+        _figure(f"scale.{name}.endpoint_lag_p99_ms", f"{title}: lag at the endpoint p99",
+                "ms", "lower", replay["endpoint_p99_ms"]),
+        _figure(f"scale.{name}.endpoint_lag_max_ms", f"{title}: lag at the endpoint max",
+                "ms", "lower", replay["endpoint_max_ms"]),
+        _figure(f"scale.{name}.peak_open", f"{title}: connections open at most", "",
+                "lower", replay["connections"]["peak_open"]),
+        _figure(f"scale.{name}.naive_lag_p99_ms", f"{title}: naive sender lag p99", "ms",
                 "lower", reference["lag_p99_ms"]),
-        _figure("scale.burst.naive_lag_max_ms", "50k calls burst: naive sender lag max", "ms",
+        _figure(f"scale.{name}.naive_lag_max_ms", f"{title}: naive sender lag max", "ms",
                 "lower", reference["lag_max_ms"]),
+        _figure(f"scale.{name}.naive_endpoint_lag_p99_ms",
+                f"{title}: naive sender, lag at the endpoint p99", "ms", "lower",
+                reference["endpoint_p99_ms"]),
+        _figure(f"scale.{name}.naive_endpoint_lag_max_ms",
+                f"{title}: naive sender, lag at the endpoint max", "ms", "lower",
+                reference["endpoint_max_ms"]),
     ]
+    if not starved:
+        figures.insert(4, _figure(f"scale.{name}.peak_mib", f"{title}: peak RSS", "MiB",
+                                  "lower", replay["peak_mib"]))
+    return figures

@@ -46,7 +46,8 @@ def require_mock() -> None:
 
 
 def start_mock(procs: Processes, run_dir: Path, *, core: int, keys: Keys | None,
-               name: str = "mock", workers: int = 1, extra: tuple[str, ...] = ()) -> Mock:
+               name: str = "mock", workers: int = 1, extra: tuple[str, ...] = (),
+               nice: int = 0) -> Mock:
     require_mock()
     ready = run_dir / f"{name}.ready.json"
     ready.unlink(missing_ok=True)
@@ -58,6 +59,8 @@ def start_mock(procs: Processes, run_dir: Path, *, core: int, keys: Keys | None,
         argv += ["--public-key", str(keys.public_pem), "--org-id", ORG_ID,
                  "--call-center", CALL_CENTER]
     argv += extra
+    if nice:
+        argv = ["nice", "-n", str(nice), *argv]
     child = procs.start(name, argv, core=core)
     wait_until(lambda: _ready(ready), child=child, timeout_s=30, what="ready")
     mock = Mock(child=child, url=json.loads(ready.read_text())["url"].rstrip("/"))

@@ -41,7 +41,7 @@ from gevent.pool import Group
 from replay.client import RequestBuilder
 from replay.driver.clock import RunClock
 from replay.driver.options import BulkSettings
-from replay.driver.sender import TOKEN_WAIT_NOTED_S, Sender
+from replay.driver.sender import CONNECT_WAIT_NOTED_S, TOKEN_WAIT_NOTED_S, Sender
 from replay.plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,10 @@ class BulkPoster:
             self._leave(request)
         return True
 
+    def busy(self) -> bool:
+        """Whether a request is open or in flight."""
+        return self._open is not None or len(self._in_flight) > 0
+
     def finish_call(self, call: int) -> None:
         """Wait until the call's last request has been answered (or dropped on a stop)."""
         last = self._last.pop(call, None)
@@ -143,22 +147,28 @@ class BulkPoster:
             if self._stop.is_set():
                 return  # not sent: the replay marks these messages unsent
             messages = request.messages
-            sent_s = now_s()
+            left_s = now_s()
             for batch, i, _fields, queued_s in messages:
-                batch.recorder.sent(i, sent_s)
-                batch.waits.window_s[i] = sent_s - queued_s
+                batch.waits.window_s[i] = left_s - queued_s
             http = messages[0][0].builder.bulk_messages(request.body())
+
+            def sent(t: float) -> None:  # when the request goes out on a connection
+                for batch, i, _fields, _queued_s in messages:
+                    batch.recorder.sent(i, t)
 
             def retried(t: float) -> None:
                 for batch, i, _fields, _queued_s in messages:
                     batch.recorder.retried(i, t)
 
-            result = self._sender.send(http, on_retry=retried)
+            result = self._sender.send(http, on_sent=sent, on_retry=retried)
             done_s = now_s()
             request.answered_s = done_s
             request.retry_wait_s = result.retry_wait_s
             if result.token_wait_s > TOKEN_WAIT_NOTED_S:
                 request.token_wait_s = result.token_wait_s
+            if result.connect_wait_s > CONNECT_WAIT_NOTED_S:
+                for batch, i, _fields, _queued_s in messages:
+                    batch.waits.went_out(i, result.connect_wait_s)
             for batch, i, _fields, _queued_s in messages:
                 batch.recorder.done(i, done_s, result.status, result.reason, result.attempts)
             self.requests_sent += 1

@@ -60,6 +60,7 @@ from gevent.queue import Queue
 from replay.dataset.prepared import PreparedDataset
 from replay.driver.clock import RunClock
 from replay.driver.gather import OutcomeGather
+from replay.driver.http import add_usage
 from replay.driver.interrupt import call_on_ctrl_c
 from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import (
@@ -323,6 +324,7 @@ class MasterRole:
             skipped=skipped, planned=planned, measures=measures,
             tokens=add_token_stats([self.done[i].get("tokens") for i in sorted(self.done)]),
             lateness=add_lateness([self.done[i].get("lateness") for i in sorted(self.done)]),
+            connections=add_usage([self.done[i].get("connections") for i in sorted(self.done)]),
         )
         self.session.finish(summary, stop_reason=stop_reason)
 
@@ -494,6 +496,7 @@ class WorkerRole:
                 "span_s": prepared.plan.span_s,
                 "tokens": record.tokens,
                 "lateness": record.lateness,
+                "connections": session.connections,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")
@@ -535,6 +538,7 @@ class WorkerRole:
                 "span_s": prepared.stream.span_s,
                 "tokens": sink.tokens,
                 "lateness": sink.lateness,
+                "connections": session.connections,
             })
         except Exception as error:  # report, so the master does not wait for us forever
             logger.exception("replay: this worker's run failed")

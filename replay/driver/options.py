@@ -34,6 +34,11 @@ from replay.plan import PlanOptions, parse_speed
 from replay.results.verdict import Threshold, parse_fail_on
 
 ENV_PREFIX = "REPLAY_"
+# Connections per Locust process (--connections). Enough for what one process can send: at
+# its ~14,000 msg/s, 1,000 connections carry answers taking up to 70 ms, and the API's 5,000
+# msg/s with answers of 200 ms; bounded, so an endpoint that slows down is not also flooded
+# with new connections (measured in bench/, section scale, burst part).
+DEFAULT_CONNECTIONS = 1_000
 GROUP_TITLE = "transcript replay"
 
 
@@ -165,6 +170,10 @@ class ReplayConfig(DatasetOptions):
     max_concurrency: int | None = option(
         flag="--max-concurrency", metavar="N", parse=whole(1),
         default_text="the dataset's peak", help="most calls replayed at once")
+    connections: int = option(
+        DEFAULT_CONNECTIONS, flag="--connections", metavar="N", parse=whole(1),
+        help="most connections to the endpoint per Locust process; a request that finds "
+             "every one busy waits for the next free one")
     timeout_s: float = option(
         30.0, flag="--timeout", metavar="SECONDS", parse=number(0.001),
         help="connect and response timeout of each request")

@@ -215,6 +215,7 @@ def write_outputs(
     dataset: dict[str, Any], skipped: int, planned: int | None = None,
     measures: Measures | None = None, tokens: dict[str, Any] | None = None,
     lateness: dict[str, Any] | None = None, series: SeriesBuilder | None = None,
+    connections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write outcomes.parquet (unless `outcomes` is None: already written, by an
     OutcomeSink), summary.json and report.html; return the summary.
@@ -239,6 +240,7 @@ def write_outputs(
         thresholds=config.fail_on,
         tokens=tokens,
         lateness=lateness,
+        connections=connections,
     )
     write_summary(os.path.join(run_dir, "summary.json"), summary)
     _write_series(run_dir, series, outcomes, duration_s=float(run.get("duration_s") or 0.0))

@@ -55,6 +55,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import gevent
@@ -65,7 +66,7 @@ from replay.client import RequestBuilder
 from replay.driver.bulk import BulkPoster
 from replay.driver.health import DOWN_AFTER_SECONDS, EndpointHealth
 from replay.driver.options import BulkSettings
-from replay.driver.sender import TOKEN_WAIT_NOTED_S, Sender
+from replay.driver.sender import CONNECT_WAIT_NOTED_S, TOKEN_WAIT_NOTED_S, Sender
 from replay.plan import Plan
 from replay.results.lateness import Lateness, Waits
 from replay.results.recorder import OutcomeRecorder
@@ -76,6 +77,7 @@ LIFECYCLE_LEAD_S = 1.0
 STOPPED = "stopped"
 ENDPOINT_DOWN = "endpoint_down"
 FOREVER_S = 365 * 86_400.0
+ROOM_CHECK_S = 0.05  # waiting for room among the pending messages: look again this often
 DISPATCH_CHUNK = 4096  # messages whose order is turned into Python ints at a time
 MAX_PENDING = 50_000  # at speed max, a stream is read on while fewer messages are pending
 
@@ -231,10 +233,14 @@ class Replayer:
     def _dispatch_batch(self, batch: Batch) -> bool:
         """Hand each message of a batch to its call when due, in order of due time (ties: plan
         order); False when the run is stopping."""
-        while not self._paced and self._pending > self._max_pending and not self._stopping():
+        # Wait for room only while something is being sent: a call whose next message is not
+        # read yet frees nothing (at speed max under --max-concurrency the running calls may
+        # all wait for later batches while held calls fill the pending count), so then read on.
+        while (not self._paced and self._pending > self._max_pending and self._sending()
+               and not self._stopping()):
             self._want_room = True
             self._wake.clear()
-            self._sleep(FOREVER_S, self._wake)
+            self._sleep(ROOM_CHECK_S, self._wake)
         self._want_room = False
         self._take(batch)
         if not batch.pending:
@@ -298,6 +304,10 @@ class Replayer:
                 return
             self._start(call, batch, int(plan.call_start[call]), first=True)
 
+    def _sending(self) -> bool:
+        """Whether a call's greenlet, or a --bulk request, is at work (and so may free room)."""
+        return bool(self._greenlets) or (self._bulk is not None and self._bulk.busy())
+
     def _full(self) -> bool:
         return self.concurrency is not None and self._running_calls >= self.concurrency
 
@@ -350,7 +360,7 @@ class Replayer:
             logger.exception("call %d of the plan stopped on an unexpected error", call)
         finally:
             self._greenlets -= 1
-            if self._joining and not self._greenlets:
+            if not self._greenlets and (self._joining or self._want_room):
                 self._wake.set()
 
     def _run_call(self, call: int, batch: Batch, i: int, first: bool) -> None:
@@ -380,14 +390,16 @@ class Replayer:
                 if held_until is not None:
                     batch.waits.held(i, held_until, held_retry, held_token)
                 request = batch.builder.message(i, anchor_ms=clock.epoch_ms(due), path=path)
-                recorder.sent(i, clock.now_s())
-                result = self._sender.send(
-                    request, on_retry=lambda t, i=i, r=recorder: r.retried(i, t))
+                result = self._sender.send(  # sent: when the request goes out on a connection
+                    request, on_sent=partial(recorder.sent, i),
+                    on_retry=partial(recorder.retried, i))
                 held_until = clock.now_s()
                 recorder.done(i, held_until, result.status, result.reason, result.attempts)
                 held_retry, held_token = result.retry_wait_s, result.token_wait_s
                 if held_token <= TOKEN_WAIT_NOTED_S:
                     held_token = 0.0
+                if result.connect_wait_s > CONNECT_WAIT_NOTED_S or held_token:
+                    batch.waits.went_out(i, result.connect_wait_s, held_token)
                 self._message_done(batch)
             if last:
                 break

@@ -74,7 +74,6 @@ from replay.results.recorder import OutcomeRecorder
 logger = logging.getLogger(__name__)
 
 START_DELAY_S = 0.2
-CONNECTIONS_UNCAPPED = 10_000  # geventhttpclient opens connections lazily, up to this many
 SLOT_WAIT_NOTED_S = 0.1  # calls waited this long in all for a --max-concurrency slot: say so
 
 
@@ -91,6 +90,7 @@ class ReplaySession:
         self.progress: Progress | None = None
         self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
         self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
+        self.connections: dict[str, Any] | None = None  # HttpClient.usage() once sent
         self._greenlet: gevent.Greenlet | None = None
         # made when the locustfile is imported: before Locust forks any --processes worker
         self._pid_at_import = os.getpid()
@@ -221,6 +221,7 @@ class ReplaySession:
                     dataset=dataset_block(config, prepared.plan),
                     skipped=prepared.transcripts.skipped.count * config.plan.loops,
                     tokens=record.tokens, lateness=record.lateness,
+                    connections=self.connections,
                 )
             capped = (config.max_concurrency is not None
                       and replayer.calls_waiting_for_slot > SLOT_WAIT_NOTED_S)
@@ -256,7 +257,7 @@ class ReplaySession:
             dataset={"path": config.dataset, "calls": stream.calls, "messages": sink.rows,
                      "span_s": stream.span_s},
             skipped=stream.dataset.manifest["skipped"]["count"] * config.plan.loops,
-            tokens=sink.tokens, lateness=sink.lateness,
+            tokens=sink.tokens, lateness=sink.lateness, connections=self.connections,
         )
         return summary, replayer
 
@@ -290,7 +291,7 @@ class ReplaySession:
         or for a streamed dataset the Replayer alone (the outcomes went to `sink`)."""
         config, plan, stream = self.config, prepared.plan, prepared.stream
         client = HttpClient(origin=config.endpoint.origin, events=self.environment.events,
-                            timeout_s=config.timeout_s, connections=self.connection_limit(),
+                            timeout_s=config.timeout_s, connections=config.connections,
                             ca_bundle=config.ca_bundle, insecure=config.insecure,
                             proxy=config.proxy)
         health = EndpointHealth(now=clock.now_s)
@@ -346,6 +347,7 @@ class ReplaySession:
         finally:
             probe.stop()
             client.close()
+            self.connections = client.usage()
             close_tokens(prepared.tokens)
             ticker_stop.set()
             if ticker is not None:
@@ -360,10 +362,6 @@ class ReplaySession:
         record = RunRecord(transcripts=prepared.transcripts, plan=plan, recorder=recorder,
                            due_s=replayer.due_s, worker=worker, tokens=tokens, lateness=lateness)
         return record, replayer
-
-    def connection_limit(self) -> int:
-        cap = self.config.max_concurrency if self.config else None
-        return cap * 2 + 10 if cap else CONNECTIONS_UNCAPPED
 
     def start_metrics(self, *, worker: int | None = None) -> None:
         """Serve Prometheus metrics with --metrics-port (replay.driver.metrics): the master's

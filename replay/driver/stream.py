@@ -85,6 +85,7 @@ class PreparedStream:
         self._queue: Queue | None = None
         self._reader: gevent.Greenlet | None = None
         self._counting = False  # stopped: the rest is only counted
+        self._read_all = False  # every batch was handed over
 
     def batches(self) -> Iterator[Batch]:
         """Batches in due order, read ahead in the threadpool by a reader greenlet."""
@@ -94,11 +95,12 @@ class PreparedStream:
             if isinstance(item, BaseException):
                 raise item
             yield item
+        self._read_all = True
 
     def rest_rows(self) -> int:
         """After a stop: how many messages of the stream were never handed over (counted, not
         planned: a stopped run does not read the rest of a large dataset into batches)."""
-        if self._reader is None:
+        if self._reader is None or self._read_all:  # nothing left: its end was handed over
             return 0
         self._counting = True
         rest = 0

@@ -24,6 +24,7 @@ Ledger rows (GET /__admin/ledger, --ledger-out), one per accepted message:
 | senderType | str | |
 | startTime, endTime | int | epoch ms, as sent |
 | arrived_ms | int | epoch ms when the mock took the request |
+| arrived_us | int | the same moment in epoch microseconds (to measure lag at the endpoint) |
 | outcome | str | `stored`; `duplicate` (messageId seen before in the call); |
 | | | `outside_window` (timestamps outside the call's start..end: taken, not stored) |
 | call_seq | int | arrival order within its call, from 0 |
@@ -51,7 +52,7 @@ OUTCOMES = ("stored", "duplicate", "outside_window")
 NORMALISED_SENDERS = frozenset(("END_USER", "SUPERVISOR", "VIRTUAL_AGENT"))
 COMPACT_ROWS = 65_536
 ROW_KEYS = ("vendorCallKey", "messageId", "participantId", "senderType", "startTime", "endTime",
-            "arrived_ms", "outcome", "call_seq", "worker")
+            "arrived_ms", "arrived_us", "outcome", "call_seq", "worker")
 
 
 class Call:
@@ -228,6 +229,7 @@ class Ledger:
                 "startTime": start,
                 "endTime": end,
                 "arrived_ms": int(arrived * 1000),
+                "arrived_us": round(arrived * 1_000_000),
                 "outcome": OUTCOMES[unusual.get(row, STORED)],
                 "call_seq": call_seq,
                 "worker": worker,
@@ -279,7 +281,8 @@ def merge_rows(parts: Iterable[Iterable[dict[str, Any]]]) -> list[dict[str, Any]
     ledger, as it would have been with a single worker.
     """
     rows = sorted((row for part in parts for row in part),
-                  key=lambda row: (row["arrived_ms"], row["worker"], row["call_seq"]))
+                  key=lambda row: (row.get("arrived_us", row["arrived_ms"] * 1000), row["worker"],
+                                   row["call_seq"]))
     seen: set[tuple[str, str]] = set()
     seq: Counter[str] = Counter()
     for row in rows:
@@ -313,6 +316,7 @@ def _write_parquet(rows: list[dict[str, Any]], path: Path) -> int:
     import pyarrow.parquet as pq
 
     types = {"startTime": pa.int64(), "endTime": pa.int64(), "arrived_ms": pa.int64(),
+             "arrived_us": pa.int64(),
              "call_seq": pa.int32(), "worker": pa.int16()}
     table = pa.table({
         name: pa.array([row[name] for row in rows], type=types.get(name, pa.string()))

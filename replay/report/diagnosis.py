@@ -21,6 +21,7 @@ CAUSE_NOTES = {
     "retry_waits": "the previous message of its call was waiting out retries",
     "token_waits": "the previous message of its call was waiting for a token",
     "slow_responses": "the previous message of its call was waiting for its response",
+    "connection_wait": "its request waited for a free connection (--connections)",
     "bulk_window": "it waited in its open batch for the batch to leave (--bulk-window)",
     "event_loop": "the load generator itself (CPU, event loop)",
 }

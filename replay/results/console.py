@@ -21,6 +21,7 @@ _LATENCY_ROWS = (
 _STAT_COLUMNS = (("p50", "p50"), ("p90", "p90"), ("p95", "p95"), ("p99", "p99"),
                  ("p99.9", "p99_9"), ("max", "max"), ("mean", "mean"))  # fmt: skip
 _TOP_REASONS = 8
+CONNECTION_WAIT_SHOWN_S = 1.0  # requests waited this long in all for a connection: say so
 
 
 def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = None) -> str:
@@ -34,6 +35,12 @@ def format_summary(summary: Mapping[str, Any], *, concurrency_cap: int | None = 
         lines.append(f"Bulk: batches of at most {options['bulk_max_calls']} calls x "
                      f"{options['bulk_max_messages']} messages, leaving when full or after "
                      f"{options['bulk_window_s'] * 1000:g} ms (that wait counts as schedule lag)")
+    connections = summary.get("connections")
+    if connections and (connections["peak_open"] >= connections["limit"]
+                        or connections["wait_s"] >= CONNECTION_WAIT_SHOWN_S):
+        lines.append(f"Connections: {connections['peak_open']:,} open at most (--connections "
+                     f"{connections['limit']:,} per process); {connections['waited']:,} "
+                     f"requests waited {connections['wait_s']:,.1f} s in all for one")
     lines += _latency(summary["latency_ms"])
     lines += _reconciliation(summary["reconciliation"])
     for note in (token_note(summary), lateness_note(summary, concurrency_cap=concurrency_cap)):

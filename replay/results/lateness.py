@@ -16,12 +16,17 @@ messages one after the other, so a late message was held back by one of, in this
   token_waits       ... was waiting for a per-request token
   slow_responses    ... was waiting for responses (the rest of that time)
   bulk_window       --bulk only: it waited in its open batch for the batch to leave
+  connection_wait   its own request waited for a connection: every connection of the pool
+                    (--connections) was busy, or connecting took that long
+  token_waits       (again) its own request waited for a per-request token
   event_loop        the rest: the load generator itself was late (CPU, its event loop), which
                     the loop probe measures independently (`loop_delay_ms`)
 The held time is the part of the lag during which what held it was still being sent
 (min(held_until, sent) - due); its retry waits and token waits are counted first, the rest as
-slow responses. The block holds, per cause, the seconds of lag summed over late messages
-(`bulk_window` only on --bulk runs); the note names the largest.
+slow responses. With --bulk, its wait in the open batch comes next. A message is sent when its
+request goes out on a connection, so its own wait for a connection and for its token come
+next (`Waits.went_out`). The block holds, per cause, the seconds of lag summed over late
+messages (`bulk_window` only on --bulk runs); the note names the largest.
 
 The driver records what held each message as it happens (`Waits`, one per batch of messages),
 and a `Lateness` tally adds each batch up once its messages are done, so memory follows the
@@ -37,9 +42,9 @@ import numpy as np
 
 LATE_MS = 20.0
 CAUSES = ("concurrency_slot", "call_creation", "retry_waits", "token_waits", "slow_responses",
-          "event_loop")
+          "connection_wait", "event_loop")
 BULK_WINDOW = "bulk_window"
-BULK_CAUSES = (*CAUSES[:-1], BULK_WINDOW, CAUSES[-1])
+BULK_CAUSES = (*CAUSES[:5], BULK_WINDOW, *CAUSES[5:])  # after slow_responses
 
 
 class Waits:
@@ -56,6 +61,8 @@ class Waits:
         self.slot_s: dict[int, float] = {}  # first messages: their call's wait for a slot
         self.created_s: dict[int, float] = {}  # first messages: their VoiceCall created at
         self.window_s = np.zeros(messages) if bulk else None  # --bulk: time in its open batch
+        self.connect_s: dict[int, float] = {}  # its own wait for a connection (first attempt)
+        self.own_token_s: dict[int, float] = {}  # its own wait for a token
 
     def held(self, i: int, until_s: float, retry_s: float = 0.0, token_s: float = 0.0) -> None:
         """Message i was held by something answered at `until_s` after these waits."""
@@ -64,6 +71,14 @@ class Waits:
             self.retry_s[i] = retry_s
         if token_s:
             self.token_s[i] = token_s
+
+
+    def went_out(self, i: int, connect_s: float, token_s: float = 0.0) -> None:
+        """Message i's own request waited these times before it went out."""
+        if connect_s:
+            self.connect_s[i] = connect_s
+        if token_s:
+            self.own_token_s[i] = token_s
 
 
 def _pick(values: dict[int, float], index: np.ndarray, default: float) -> np.ndarray:
@@ -76,6 +91,17 @@ def _pick(values: dict[int, float], index: np.ndarray, default: float) -> np.nda
     keys, found = keys[order], found[order]
     at = np.minimum(np.searchsorted(keys, index), keys.size - 1)
     return np.where(keys[at] == index, found[at], default)
+
+
+def _own_waits(causes: dict[str, float], messages: np.ndarray, left: np.ndarray,
+               waits: Waits) -> None:
+    """The lag `left` of `messages` after what held them: their own wait for a connection,
+    then for their token; the rest is the event loop's."""
+    connect = np.minimum(left, _pick(waits.connect_s, messages, 0.0))
+    token = np.minimum(left - connect, _pick(waits.own_token_s, messages, 0.0))
+    causes["connection_wait"] += float(connect.sum())
+    causes["token_waits"] += float(token.sum())
+    causes["event_loop"] += float((left - connect - token).sum())
 
 
 class Lateness:
@@ -111,7 +137,7 @@ class Lateness:
                 batched = np.minimum(window[heads], left)
                 causes[BULK_WINDOW] += float(batched.sum())
                 left = left - batched
-            causes["event_loop"] += float(left.sum())
+            _own_waits(causes, heads, left, waits)
         rest = np.flatnonzero(late & ~first)  # later messages: held by the one before them
         if rest.size:
             rest_lag = lag[rest]
@@ -127,7 +153,7 @@ class Lateness:
                 batched = np.minimum(window[rest], left)
                 causes[BULK_WINDOW] += float(batched.sum())
                 left = left - batched
-            causes["event_loop"] += float(left.sum())
+            _own_waits(causes, rest, left, waits)
 
     def merge(self, other: Lateness) -> None:
         self.late_messages += other.late_messages
@@ -218,6 +244,13 @@ def _explain(cause: str, summary: Mapping[str, Any], cap: int | None) -> str:
         return (f"waiting for the response to the message before them in the same call"
                 f" (service p99 {_ms(service.get('p99'))}, max {_ms(service.get('max'))}"
                 f"{timed_out}): the endpoint did not keep up at this speed; lower --speed")
+    if cause == "connection_wait":
+        connections = summary.get("connections") or {}
+        limit = connections.get("limit") or (summary.get("options") or {}).get("connections")
+        return (f"waiting for a free connection (at most {limit} per process, --connections;"
+                f" {connections.get('waited', 0):,} requests waited): the endpoint's answers"
+                " held the connections; raise --connections if it can take more at once, or"
+                " lower --speed")
     if cause == BULK_WINDOW:
         window = (summary.get("options") or {}).get("bulk_window_s")
         shown = f", {_ms(window * 1000.0)}" if window is not None else ""

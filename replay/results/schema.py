@@ -201,11 +201,22 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("lateness.late_messages", "integer", "messages that late", optional=True),
     Field("lateness.lag_s", "object (map)", "seconds of their lag per cause: "
           "`concurrency_slot`, `call_creation`, `retry_waits`, `token_waits`, "
-          "`slow_responses`, `bulk_window` (--bulk runs only), `event_loop`", optional=True),
+          "`slow_responses`, `connection_wait`, `bulk_window` (--bulk runs only), `event_loop`",
+          optional=True),
     Field("lateness.largest", "string or null", "the cause with the most lag; null when none",
           optional=True),
     Field("lateness.loop_delay_ms", "object or null", "how late a probe woken every 50 ms ran: "
           "`samples`, `p50`, `p99`, `max` (the worst worker's)", optional=True),
+    Field("connections", "object or null", "the connections to the endpoint "
+          "(`--connections`); null when the run sent nothing"),
+    Field("connections.limit", "integer", "most connections per Locust process "
+          "(`--connections`)", optional=True),
+    Field("connections.peak_open", "integer", "most connections open at once (with workers: "
+          "each worker's most, added up)", optional=True),
+    Field("connections.waited", "integer", "requests that waited 1 ms or more for a "
+          "connection: every one was busy, or connecting took that long", optional=True),
+    Field("connections.wait_s", "number", "seconds those requests waited, in all; their lag "
+          "counts it as `connection_wait`", optional=True),
     Field("verdict.decided_by", "string", "what decided the verdict: `problems`, "
           "`thresholds`, or `failures` (no thresholds: any failed message fails the run, "
           "Locust's rule)"),

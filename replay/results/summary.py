@@ -22,6 +22,9 @@ Blocks (replay/results/schema.py describes every field; the docs' outputs refere
                             tokens (replay.driver.tokens, driver/sender.py); None without a key
     lateness                late messages' lag split into measured causes
                             (replay.results.lateness); None when not measured
+    connections             the connections to the endpoint: limit per process, most open,
+                            requests that waited for one (replay.driver.http); None when
+                            nothing was sent
     verdict                 replay.results.verdict.evaluate
 
 Mock comparison. The mock's ledger holds each distinct message it took once, as stored or
@@ -73,6 +76,7 @@ def build_summary(
     thresholds: Iterable[Threshold] = (),
     tokens: Mapping[str, Any] | None = None,
     lateness: Mapping[str, Any] | None = None,
+    connections: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json dict, from the outcomes table or from already merged `measures`.
 
@@ -109,6 +113,7 @@ def build_summary(
         "reconciliation": reconciliation(counts, measures, mock_stats),
         "tokens": dict(tokens) if tokens else None,
         "lateness": dict(lateness) if lateness else None,
+        "connections": dict(connections) if connections else None,
     }
     summary["verdict"] = evaluate(thresholds, summary)
     return _json_safe(summary)

@@ -45,7 +45,10 @@ class BatchSender:
         self.paths: set[str] = set()
         self.names: set[str] = set()
 
-    def send(self, request, on_retry=None):
+    clock = None  # set by the replay helpers
+
+    def send(self, request, on_sent=None, on_retry=None):
+        on_sent(self.clock.now_s() if self.clock else 0.0)
         document = orjson.loads(request.body)
         self.paths.add(request.path)
         self.names.add(request.name)
@@ -67,6 +70,7 @@ def run_bulk(rows, *, speed: float | None = 20.0, settings=SHORT_WINDOW,
     clock = RunClock.starting_at(time.time())
     recorder = OutcomeRecorder(plan.messages)
     sender = sender or BatchSender()
+    sender.clock = clock
     stop = stop or Event()
     replayer = Replayer(plan=plan, builder=builder, recorder=recorder, sender=sender,
                         clock=clock, stop=stop, health=EndpointHealth(now=clock.now_s),
@@ -233,10 +237,10 @@ def test_a_streamed_bulk_replay_at_speed_max_reads_on_only_while_few_messages_ar
     seen: dict = {}
 
     class HeldSender(BatchSender):
-        def send(self, request, on_retry=None):
+        def send(self, request, on_sent=None, on_retry=None):
             if not release.is_set():
                 release.wait()
-            return super().send(request, on_retry)
+            return super().send(request, on_sent, on_retry)
 
     def watch():
         for _ in range(200):

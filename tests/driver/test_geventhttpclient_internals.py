@@ -1,10 +1,12 @@
 """The geventhttpclient internals replay/driver/http.py relies on, pinned.
 
 http.py writes the request head itself and uses geventhttpclient below its public
-`HTTPClient`: the connection pools' constructors and `get_socket`/`release_socket`/`close`,
-and `HTTPSocketPoolResponse(sock, pool, block_size=, method=)` with `status_code`, `get`,
-`read` and `release`. These are not a documented API, so an upgrade may change them. Each test
-fails with a message saying what changed; tests/driver/test_http.py checks the behaviour on a
+`HTTPClient`: the connection pools' constructors, `get_socket`/`release_socket`/`close`, the
+size of their idle queue (`_socket_queue`) and their idle check (`_is_socket_alive`, which
+http.py overrides), and `HTTPSocketPoolResponse(sock, pool,
+block_size=, method=)` with `status_code`, `get`, `read` and `release`. These are not a
+documented API, so an upgrade may change them. Each test fails with a message saying what
+changed; tests/driver/test_http.py checks the behaviour on a
 real socket. After checking a new version, widen the bound in pyproject.toml and SUPPORTED.
 """
 
@@ -70,3 +72,16 @@ def test_the_pool_response_is_built_from_a_socket_a_pool_a_block_size_and_a_meth
 @pytest.mark.parametrize("member", ["status_code", "get", "read", "release"])
 def test_the_pool_response_has_what_http_py_reads(member):
     assert hasattr(HTTPSocketPoolResponse, member), f"HTTPSocketPoolResponse.{member} is gone"
+
+
+def test_the_pool_keeps_its_idle_connections_in_a_queue_that_says_its_size():
+    pool = ConnectionPool("127.0.0.1", 9, "127.0.0.1", 9, size=2)
+    assert pool._socket_queue.qsize() == 0, (
+        "ConnectionPool._socket_queue.qsize() is gone: http.py's connect gate counts idle "
+        "connections with it")
+
+
+def test_the_pool_checks_an_idle_connection_with_is_socket_alive():
+    assert "_is_socket_alive(" in inspect.getsource(ConnectionPool.get_socket), (
+        "ConnectionPool.get_socket no longer calls _is_socket_alive: http.py overrides it to "
+        "check idle connections without a switch to the event loop")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
+import gevent
 import pytest
 
-from replay.driver.http import USER_AGENT, HttpClient, HttpStatusError, host_header
+from replay.driver.http import USER_AGENT, HttpClient, HttpStatusError, add_usage, host_header
 from replay.results.recorder import classify
 
 PATH = "/telephony/v1/voiceCalls/call%2F1/messages"
@@ -50,12 +52,15 @@ class CannedServer:
                     if len(rest) >= length:
                         self.requests.append(head + sep + rest[:length])
                         buffer = rest[length:]
-                        conn.sendall(self.answer)
+                        self._respond(conn)
                         continue
                 data = conn.recv(65536)
                 if not data:
                     return
                 buffer += data
+
+    def _respond(self, conn: socket.socket) -> None:
+        conn.sendall(self.answer)
 
     def close(self) -> None:
         self._listener.close()
@@ -187,3 +192,96 @@ def test_through_an_http_proxy_requests_are_absolute_form_with_proxy_authorizati
         f"Proxy-Authorization: Basic dTpwIHc=\r\n{LINES}"
         "Host: api.example.test:8080\r\nContent-Length: 2\r\n\r\n{}").encode()
     assert proxy_server.connections == 1  # kept alive through the proxy
+
+
+class SlowServer(CannedServer):
+    """Answers each request 50 ms after it arrived."""
+
+    def _respond(self, conn: socket.socket) -> None:
+        time.sleep(0.05)
+        conn.sendall(self.answer)
+
+
+def test_on_wire_is_called_once_the_request_has_its_connection_before_its_bytes_leave(serve):
+    server, client, _ = serve()
+    seen = []
+    reply = client.request("POST", PATH, b"{}", LINES, NAME,
+                           on_wire=lambda: seen.append(len(server.requests)))
+    assert seen == [0] and reply.status == 202 and reply.connect_wait_s >= 0.0
+
+
+def test_requests_beyond_the_connection_limit_wait_for_a_free_one_and_are_counted():
+    server = SlowServer(ACCEPTED)
+    client = HttpClient(origin=f"http://127.0.0.1:{server.port}", events=Events(), timeout_s=5,
+                        connections=2, ca_bundle=None, insecure=False)
+    try:
+        replies = [gevent.spawn(client.request, "POST", PATH, b"{}", LINES, NAME)
+                   for _ in range(6)]
+        gevent.joinall(replies, timeout=30)
+    finally:
+        server.close()
+    assert [reply.value.status for reply in replies] == [202] * 6
+    assert server.connections == 2
+    usage = client.usage()
+    assert (usage["limit"], usage["peak_open"]) == (2, 2)
+    assert usage["waited"] >= 4 and usage["wait_s"] > 0
+
+
+def test_a_refused_connection_had_no_connection_to_wait_for():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    client = HttpClient(origin=f"http://127.0.0.1:{port}", events=Events(), timeout_s=5,
+                        connections=4, ca_bundle=None, insecure=False)
+    called = []
+    reply = client.request("POST", PATH, b"{}", LINES, NAME, on_wire=lambda: called.append(1))
+    assert (reply.status, reply.connect_wait_s, called) == (0, None, [])
+    assert client.usage()["peak_open"] == 0
+
+
+def test_workers_usages_add_up_under_the_limit_per_process():
+    one = {"limit": 1000, "peak_open": 30, "waited": 2, "wait_s": 0.5}
+    two = {"limit": 1000, "peak_open": 12, "waited": 0, "wait_s": 0.0}
+    assert add_usage([one, None, two]) == {"limit": 1000, "peak_open": 42, "waited": 2,
+                                          "wait_s": 0.5}
+    assert add_usage([None]) is None
+
+
+class ClosingServer(CannedServer):
+    """Answers one request per connection, then closes it (as a server dropping idle ones)."""
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            self.requests.append(data)
+            conn.sendall(self.answer.replace(b"\r\n\r\n", b"\r\nConnection: keep-alive\r\n\r\n",
+                                             1))
+        # closed here, though the answer said keep-alive
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_by_a_new_one():
+    server = ClosingServer(ACCEPTED)
+    client = HttpClient(origin=f"http://127.0.0.1:{server.port}", events=Events(), timeout_s=5,
+                        connections=4, ca_bundle=None, insecure=False)
+    try:
+        first = client.request("POST", PATH, b"{}", LINES, NAME)
+        time.sleep(0.05)  # the server's close has arrived
+        second = client.request("POST", PATH, b"{}", LINES, NAME)
+    finally:
+        server.close()
+    assert (first.status, second.status, server.connections) == (202, 202, 2)
+
+
+def test_taking_an_idle_connection_does_not_switch_to_other_greenlets(serve, monkeypatch):
+    import select
+
+    import gevent.select
+
+    monkeypatch.setattr(select, "select", gevent.select.select)  # as in a patched process
+    _, client, _ = serve()
+    client.request("POST", PATH, b"{}", LINES, NAME)  # one idle connection in the pool
+    switched = []
+    gevent.spawn(switched.append, True)
+    client._connection()
+    assert switched == []

@@ -109,7 +109,9 @@ class FakeSender:
         self.most_calls_in_flight = 0
         self.times: list[tuple[str, float | None]] = []
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s() if self.clock else 0.0)
         key = call_key(request)
         message = orjson.loads(request.body).get("messageId", "")
         self.log.append(("start", request.method, key, message))
@@ -208,10 +210,10 @@ def test_lifecycle_creates_each_call_before_its_messages_and_ends_it_after():
 
 def test_an_unexpected_error_in_one_call_leaves_the_other_calls_running():
     class Broken(FakeSender):
-        def send(self, request, on_retry=None):
+        def send(self, request, on_sent=None, on_retry=None):
             if call_key(request) == "B":
                 raise RuntimeError("boom")
-            return super().send(request, on_retry)
+            return super().send(request, on_sent, on_retry)
 
     rows = [("A", 0), ("B", 5), ("A", 10), ("B", 15)]
     replayer, recorder, sender = replay(rows, speed=50.0, sender=Broken())

@@ -31,15 +31,48 @@ class Client:
         self._replies = iter(replies)
         self.lines = []
 
-    def request(self, method, path, body, header_lines, name):
+    def request(self, method, path, body, header_lines, name, on_wire=None):
+        """A reply with a `connect_wait_s` had a connection: `on_wire` is called first."""
         self.lines.append(header_lines)
-        return next(self._replies)
+        reply = next(self._replies)
+        if reply.connect_wait_s is not None and on_wire is not None:
+            on_wire()
+        return reply
 
 
-def sender(replies, tokens, retries=0):
+def sender(replies, tokens, retries=0, now_s=lambda: 0.0):
     client = Client(replies)
     return Sender(client=client, builder=Builder(tokens), policy=RetryPolicy(retries=retries),
-                  stop=Event(), health=EndpointHealth(now=lambda: 0.0), now_s=lambda: 0.0), client
+                  stop=Event(), health=EndpointHealth(now=lambda: 0.0), now_s=now_s), client
+
+
+class Ticks:
+    """A run clock that moves one second each time it is read."""
+
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        self.t += 1.0
+        return self.t
+
+
+def test_sent_is_when_the_request_went_out_and_each_retry_when_it_went_out():
+    clock = Ticks()
+    s, _ = sender([Reply(503, "0", None, connect_wait_s=0.25),
+                   Reply(201, None, None, connect_wait_s=0.5)],
+                  ["Bearer a", "Bearer b"], retries=1, now_s=clock)
+    sent, retried = [], []
+    result = s.send(REQUEST, on_sent=sent.append, on_retry=retried.append)
+    assert (sent, retried) == ([1.0], [2.0])
+    assert (result.status, result.attempts, result.connect_wait_s) == (201, 2, 0.25)
+
+
+def test_an_attempt_that_never_had_a_connection_counts_as_sent_once():
+    s, _ = sender([Reply(0, None, ConnectionRefusedError())], ["Bearer a"])
+    sent = []
+    result = s.send(REQUEST, on_sent=sent.append)
+    assert len(sent) == 1 and (result.reason, result.connect_wait_s) == ("connection_error", 0.0)
 
 
 def test_a_401_for_a_token_accepted_before_counts_as_refused_after_accepted():

@@ -54,7 +54,9 @@ class RecordingSender:
         self.clock = clock
         self.sent: list[tuple[str, str, float | None]] = []
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s() if self.clock else 0.0)
         body = orjson.loads(request.body)
         key = request.path.split("/voiceCalls/")[1].split("/")[0]
         self.sent.append((key, body["messageId"], self.clock.now_s() if self.clock else None))
@@ -72,7 +74,7 @@ class Sink:
 
 def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None,
                   sender=None, real_clock=False, lifecycle=None, max_gap_s=None, bulk=None,
-                  stop=None, sink=None):
+                  stop=None, sink=None, concurrency=None):
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=speed, loops=loops,
                           lifecycle=lifecycle is not None, max_gap_s=max_gap_s)
     made = resident if resident is not None else {}
@@ -100,7 +102,7 @@ def stream_replay(dataset, *, speed, loops=1, max_pending=200_000, resident=None
     replayer = Replayer(
         batches=tally.watch(stream.batches()), paced=speed is not None, sender=sender,
         clock=clock, health=EndpointHealth(now=clock.now_s),
-        concurrency=None if speed else int(dataset.manifest["peak_concurrency"]),
+        concurrency=concurrency or (None if speed else int(dataset.manifest["peak_concurrency"])),
         sleep=wait_or_wake if real_clock else clock.sleep, on_batch_done=done,
         max_pending=max_pending, lifecycle=lifecycle, bulk=bulk, stop=stop or Event(),
     )
@@ -144,10 +146,10 @@ def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_
     seen: dict = {}
 
     class HeldSender(RecordingSender):
-        def send(self, request, on_retry=None):
+        def send(self, request, on_sent=None, on_retry=None):
             if not release.is_set():
                 release.wait()
-            return super().send(request, on_retry)
+            return super().send(request, on_sent, on_retry)
 
     def watch():
         for _ in range(200):
@@ -164,6 +166,19 @@ def test_at_speed_max_a_replay_reads_on_only_while_few_messages_are_pending(tmp_
     assert seen["rows"] <= 1_000 + 500 * (READ_AHEAD + 3)
     assert len(sender.sent) == 20_000
     assert sum(accepted for _, accepted in sink.batches) == 20_000
+
+
+def test_at_speed_max_with_few_slots_a_replay_reads_on_when_running_calls_wait_for_later_batches(
+        tmp_path, monkeypatch):
+    # 200 calls that all overlap, 4 slots: the held calls' messages fill the pending window
+    # while the running calls wait for their next messages, further on in the dataset.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 100)
+    dataset = write_prepared(tmp_path, calls=200, messages=10, gap_ms=10_000)
+    with gevent.Timeout(60, AssertionError("the replay stalled")):
+        _, sender, sink = stream_replay(dataset, speed=None, max_pending=300, concurrency=4,
+                                        real_clock=True)
+    assert len(sender.sent) == 2_000
+    assert sum(accepted for _, accepted in sink.batches) == 2_000
 
 
 def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path, monkeypatch):
@@ -190,10 +205,25 @@ def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path
     assert read + stream.rest_rows() == 300
 
 
+def test_a_stream_stopped_after_its_last_batch_was_handed_over_has_nothing_left_to_count(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=5, messages=4, gap_ms=1_000)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0)
+    stream = PreparedStream(dataset, config, lambda table, plan: RequestBuilder(
+        table=table, plan=plan, endpoint=config.endpoint, settings=RequestSettings(),
+        minter=None))
+    handed = sum(batch.plan.messages for batch in stream.batches())
+    with gevent.Timeout(10, AssertionError("rest_rows waited for a stream already read")):
+        assert (handed, stream.rest_rows()) == (20, 0)
+
+
 class LifecycleSender(RecordingSender):
     """Records creates and ends too: (method, key, messageId or "", time)."""
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s())
         body = orjson.loads(request.body)
         key = body.get("vendorCallKey") or request.path.split("/voiceCalls/")[1].split("/")[0]
         self.sent.append((request.method, key, body.get("messageId", ""), self.clock.now_s()))
@@ -294,10 +324,12 @@ class SlowFirstSender(RecordingSender):
         super().__init__()
         self.delay_s = delay_s
 
-    def send(self, request, on_retry=None):
+    def send(self, request, on_sent=None, on_retry=None):
+        if on_sent is not None:
+            on_sent(self.clock.now_s())  # out at once; the answer takes delay_s
         if orjson.loads(request.body)["messageId"].endswith("-m00"):
             self.clock.block_for(self.delay_s)
-        return super().send(request, on_retry)
+        return super().send(request, None, on_retry)
 
 
 def test_a_streamed_replay_attributes_lag_behind_a_slow_response_across_batches(

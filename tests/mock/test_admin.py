@@ -41,10 +41,10 @@ def test_ledger_lists_accepted_messages_in_arrival_order(fresh):
     rows = fresh.ledger()
     assert [(r["vendorCallKey"], r["messageId"], r["outcome"], r["call_seq"]) for r in rows] == [
         (first, "1", "stored", 0), (second, "2", "stored", 0), (first, "1", "duplicate", 1)]
-    assert rows[0]["arrived_ms"] <= rows[1]["arrived_ms"] <= rows[2]["arrived_ms"]
+    assert rows[0]["arrived_us"] <= rows[1]["arrived_us"] <= rows[2]["arrived_us"]
     assert set(rows[0]) == {"vendorCallKey", "messageId", "participantId", "senderType",
-                            "startTime", "endTime", "arrived_ms", "outcome", "call_seq",
-                            "worker"}
+                            "startTime", "endTime", "arrived_ms", "arrived_us", "outcome",
+                            "call_seq", "worker"}
 
 
 def test_ledger_streams_many_rows(fresh):

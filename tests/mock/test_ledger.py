@@ -74,6 +74,16 @@ def test_end_user_participant_is_normalised_in_rows():
     assert [row["participantId"] for row in ledger.rows()] == ["C1END_USER", "005A"]
 
 
+def test_rows_give_the_arrival_in_microseconds():
+    ledger = Ledger()
+    call = ledger.open_call("k")
+    ledger.record(call, fields("a"), 1764086400.123456)
+    ledger.record(call, fields("b"), 1764086400.1235)
+    rows = list(ledger.rows())
+    assert [row["arrived_us"] for row in rows] == [1764086400123456, 1764086400123500]
+    assert [row["arrived_ms"] for row in rows] == [1764086400123, 1764086400123]
+
+
 def test_merge_orders_by_arrival_and_finds_duplicates_across_workers():
     one = [{"vendorCallKey": "k", "messageId": "a", "arrived_ms": 5, "worker": 0,
             "call_seq": 0, "outcome": "stored"}]

@@ -38,8 +38,9 @@ def test_a_bulk_run_shows_its_bulk_window_row_and_others_do_not():
                 "lag_s": {**SUMMARY["lateness"]["lag_s"], "bulk_window": 4.0}}
     rows = diagnosis({**SUMMARY, "lateness": lateness})["lateness"]["rows"]
     names = [name for name, _value, _note in rows]
-    assert names[:7] == ["concurrency slot", "call creation", "retry waits", "token waits",
-                         "slow responses", "bulk window", "event loop"]
+    assert names == ["concurrency slot", "call creation", "retry waits", "token waits",
+                     "slow responses", "bulk window", "connection wait", "event loop",
+                     "event loop probe"]
     assert rows[5][2] == ("50% · it waited in its open batch for the batch to leave"
                           " (--bulk-window)")
     assert "bulk window" not in [name for name, _v, _n in

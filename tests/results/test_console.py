@@ -77,3 +77,12 @@ def test_a_bulk_run_states_its_batch_limits_and_window():
                               bulk_window_s=0.2)
     assert ("Bulk: batches of at most 5 calls x 5 messages, leaving when full or after 200 ms "
             "(that wait counts as schedule lag)") in format_summary(summary).splitlines()
+
+
+def test_connections_are_stated_when_requests_waited_for_them():
+    waited = {"limit": 1000, "peak_open": 1000, "waited": 9950, "wait_s": 1903.2}
+    text = format_summary(summary_of(connections=waited))
+    assert ("Connections: 1,000 open at most (--connections 1,000 per process); 9,950 "
+            "requests waited 1,903.2 s in all for one") in text
+    quiet = {"limit": 1000, "peak_open": 12, "waited": 3, "wait_s": 0.004}
+    assert "Connections:" not in format_summary(summary_of(connections=quiet))

@@ -11,9 +11,13 @@ from replay.results.progress import lateness_note, token_note
 NAN = np.nan
 
 
-def one_call(due, sent, done, *, retry=None, token=None, slot=0.0, created=NAN):
-    """One call's messages, each held by the one before it (done, retry and token waits)."""
+def one_call(due, sent, done, *, retry=None, token=None, slot=0.0, created=NAN, connect=None,
+             own_token=None):
+    """One call's messages, each held by the one before it (done, retry and token waits), each
+    waiting itself for a connection and a token (`connect`, `own_token`) before it went out."""
     waits = Waits(len(due))
+    for i in range(len(due)):
+        waits.went_out(i, (connect or [0.0] * len(due))[i], (own_token or [0.0] * len(due))[i])
     for i in range(1, len(due)):
         waits.held(i, done[i - 1], (retry or [0.0] * len(due))[i - 1],
                    (token or [0.0] * len(due))[i - 1])
@@ -99,7 +103,7 @@ def test_the_wait_in_an_open_bulk_request_is_bulk_window_and_only_bulk_runs_show
     block = tally.block()
     assert list(block["lag_s"]) == ["concurrency_slot", "call_creation", "retry_waits",
                                     "token_waits", "slow_responses", "bulk_window",
-                                    "event_loop"]
+                                    "connection_wait", "event_loop"]
     assert block["lag_s"]["bulk_window"] == pytest.approx(0.34)
     assert block["lag_s"]["event_loop"] == pytest.approx(0.01)
     assert block["largest"] == "bulk_window"
@@ -205,3 +209,33 @@ def test_the_note_names_the_bulk_window_when_it_is_the_largest_cause():
         " generator; a smaller --bulk-window sends sooner, in smaller batches. The rest:"
         " event loop 43%."
     )
+
+
+def test_a_message_that_waited_for_a_connection_is_late_by_connection_wait():
+    # message 0 on time; message 1 due at 0.1, handed over at 0.1, on the wire at 0.4
+    block = one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], connect=[0.0, 0.3])
+    assert block["lag_s"]["connection_wait"] == pytest.approx(0.3)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
+    assert block["largest"] == "connection_wait"
+
+
+def test_a_first_message_waits_for_a_connection_after_its_slot():
+    block = one_call([1.0], [1.5], [1.6], slot=0.2, connect=[0.25])
+    assert block["lag_s"]["concurrency_slot"] == pytest.approx(0.2)
+    assert block["lag_s"]["connection_wait"] == pytest.approx(0.25)
+    assert block["lag_s"]["event_loop"] == pytest.approx(0.05)
+
+
+def test_a_message_own_token_wait_counts_as_token_waits():
+    block = one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], own_token=[0.0, 0.3])
+    assert block["lag_s"]["token_waits"] == pytest.approx(0.3)
+
+
+def test_the_note_names_connection_waits_with_the_limit():
+    summary = {"lateness": one_call([0.0, 0.1], [0.0, 0.4], [0.01, 0.41], connect=[0.0, 0.3]),
+               "connections": {"limit": 256, "peak_open": 256, "waited": 1200, "wait_s": 9.0},
+               "latency_ms": {"service": {"p99": 5.0, "max": 9.0},
+                              "lag": {"p99": 300.0, "max": 300.0}},
+               "counts": {"failed_by_reason": {}}}
+    assert "waiting for a free connection (at most 256 per process, --connections; 1,200 " \
+           "requests waited)" in lateness_note(summary, late_ms=20)

@@ -243,6 +243,12 @@ def test_blocks_carry_run_dataset_and_options_without_secrets():
     assert summary["options"] == OPTIONS
 
 
+def test_the_connections_block_is_the_usage_given_or_null():
+    usage = {"limit": 1000, "peak_open": 37, "waited": 2, "wait_s": 0.01}
+    assert summary_of(connections=usage)["connections"] == usage
+    assert summary_of()["connections"] is None
+
+
 def test_verdict_is_evaluated_on_the_summary():
     thresholds = parse_fail_on("error_rate>5%,p95>300ms")
     verdict = summary_of(thresholds=thresholds)["verdict"]
