@@ -94,10 +94,12 @@ class PreparedStream:
             if isinstance(item, BaseException):
                 raise item
             yield item
+        self._reader = None  # all handed over: nothing left for rest_rows
 
     def rest_rows(self) -> int:
         """After a stop: how many messages of the stream were never handed over (counted, not
-        planned: a stopped run does not read the rest of a large dataset into batches)."""
+        planned: a stopped run does not read the rest of a large dataset into batches); 0
+        when every batch was handed over (or none was asked for)."""
         if self._reader is None:
             return 0
         self._counting = True

@@ -317,3 +317,15 @@ def test_a_streamed_replay_attributes_lag_behind_a_slow_response_across_batches(
     assert block["lag_s"]["slow_responses"] == pytest.approx(0.4 + 0.3)
     assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
     assert block["largest"] == "slow_responses"
+
+
+def test_a_stream_stopped_after_its_last_batch_was_handed_over_has_no_rest_to_count(
+        tmp_path, monkeypatch):
+    # A run stopped while its last messages are in flight (at --speed max the whole stream
+    # may be read by then) must not wait for batches that will never come.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=6, messages=10)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=None)
+    stream = PreparedStream(dataset, config, lambda table, plan: None)
+    assert sum(batch.plan.messages for batch in stream.batches()) == 60
+    assert stream.rest_rows() == 0
