@@ -126,6 +126,11 @@ class MasterRole:
         self.interrupted = False  # Ctrl-C on a headless master
         self.gather: OutcomeGather | None = None  # the workers' outcome rows, from t0 on
         self._greenlet: gevent.Greenlet | None = None
+        # Locust's own --run-time limit quits the workers at once, before they report: the
+        # master takes the limit over and stops them as on Ctrl-C, so the outputs are written.
+        options = environment.parsed_options
+        self.run_time_s = getattr(options, "run_time", None)
+        options.run_time = None
         self.runner.register_message("replay_ready", self._on_ready)
         self.runner.register_message("replay_planned", self._on_planned)
         self.runner.register_message("replay_outcomes", self._on_outcomes)
@@ -155,6 +160,8 @@ class MasterRole:
             )
         logger.info("replay: %d workers, each loading its share of %s", len(ids), config.dataset)
         self._greenlet = gevent.spawn(self._coordinate)
+        if self.run_time_s:
+            gevent.spawn_later(self.run_time_s, self._on_run_time)
 
     def _on_ready(self, environment: Any, msg: Any, **_: Any) -> None:
         self.ready[msg.data["index"]] = msg.data
@@ -189,6 +196,18 @@ class MasterRole:
         if self.started:  # the workers stop sending, report, and the outputs are written
             logger.warning("Ctrl-C: the workers stop; their results are written (partial)")
             self.runner.stop()
+
+    def _on_run_time(self) -> None:
+        """--run-time reached: the workers stop and report, the outputs are written (partial);
+        before t0 the run ends without starting, as on Ctrl-C."""
+        if self.session.finished.is_set():
+            return
+        logger.warning("--run-time limit reached: the workers stop; their results are written "
+                       "(partial)")
+        if self.started:
+            self.runner.stop()
+        else:
+            self.interrupted = True
 
     def _coordinate(self) -> None:
         try:
