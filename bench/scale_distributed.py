@@ -6,8 +6,8 @@ For each prepared directory the scale section made, a distributed replay as `rep
 --workers 2` runs it: `locust --headless --processes 2` (a master and two forked workers, on a
 free loopback port) at `--speed max` against a fresh mock (`--no-auth`), stopped by a Ctrl-C
 (SIGINT to its process group, as `replay run` passes one on) once it has sent for DURATION_S
-(counted from the mock's first accepted message, so a slow start does not shorten it; Locust's
-`-t` cannot stop a distributed replay cleanly: its quit ends the workers before they report).
+(counted from the mock's first accepted message: unlike `-t`, which counts from Locust's start,
+the workers' loading of a large directory does not shorten it).
 Locust is pinned to the generator core (master and workers share it), the mock to the server
 core. Every SAMPLE_S the process tree is walked with psutil and each process's peak resident
 set read (the kernel's VmHWM, so a peak between two samples still counts): the master is the
