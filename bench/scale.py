@@ -14,6 +14,8 @@ Parts, each a real process pinned to the generator core (the mock on the server 
              burst of first messages (the first 20 s, 2,500 new calls a second): the replay's
              lag p99 and max, beside a naive gevent sender (bench/naive_sender.py) posting the
              same first messages on the same schedule to a mock of its own, in the same run.
+  verify     the largest directory's check before the first message, on a fresh copy (every
+             part hashed) and once stamped (bench/verify_check.py).
 Sizes by profile in SIZES; the datasets are written into the run's temporary directory.
 """
 
@@ -37,6 +39,7 @@ from bench.context import Context
 from bench.replay_run import LOCUSTFILE, REPO
 from bench.results import Figure, Section, Target
 from bench.target import start_mock
+from bench.verify_check import measure_copy_check
 
 log = logging.getLogger(__name__)
 SIZES = {"full": (1_000_000, 10_000_000, 50_000_000), "quick": (1_000_000, 10_000_000),
@@ -86,6 +89,7 @@ def run(ctx: Context) -> Section:
                     "msg/s", "higher", fast["achieved_mps"]),
         ]
     sizes = sorted(prepared)
+    figures += _verification(ctx, prepared[sizes[-1]], sizes[-1], details)
     if len(sizes) > 1:
         for part in ("dry_run", "speed_max"):
             ratio = details[f"{part}.{sizes[-1]}"]["peak_mib"] / details[
@@ -95,6 +99,24 @@ def run(ctx: Context) -> Section:
                                    "lower", ratio, Target(op="<=", value=1.2)))
     figures += scale_distributed.run(ctx, prepared, details)  # with 2 workers
     return Section(name="scale", status="ok", figures=tuple(figures), details=details)
+
+
+def _verification(ctx: Context, prepared: Path, size: int, details: dict) -> list[Figure]:
+    """The largest directory's check before the first message: on a fresh copy (every part
+    hashed) and on the same copy once stamped (bench/verify_check.py)."""
+    measured = measure_copy_check(prepared, ctx.run_dir, core=ctx.generator_core)
+    details[f"verify.{size}"] = measured
+    copied, stamped = measured["copied"], measured["stamped"]
+    log.info("scale: checking %d MB of parts: %.2f s on a copy, %.4f s once stamped",
+             copied["bytes"] / 1e6, copied["seconds"], stamped["seconds"])
+    return [
+        _figure(f"scale.verify.{size}.copied_s", f"check {size:,} before sending: after a copy",
+                "s", "lower", copied["seconds"]),
+        _figure(f"scale.verify.{size}.stamped_ms", f"check {size:,} before sending: stamped",
+                "ms", "lower", stamped["seconds"] * 1000),
+        _figure(f"scale.verify.{size}.copied_mbps", f"check {size:,} after a copy: MB/s",
+                "MB/s", "higher", copied["bytes_hashed"] / 1e6 / copied["seconds"]),
+    ]
 
 
 def _figure(key, label, unit, better, value, target=None) -> Figure:

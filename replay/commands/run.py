@@ -216,7 +216,9 @@ def _make_key_pair(folder: Path) -> tuple[Path, Path]:
 
 def _replay(command: list[str], run_dir: Path) -> int:
     """Run locust, echoing its output (stdout to stdout, its log on stderr to stderr) and
-    copying both to run.log; forward SIGTERM to it.
+    copying both to run.log; forward SIGTERM to it, and SIGHUP (the terminal closed) as a
+    SIGTERM, so the run ends as a stopped one and the embedded mock, in a session of its own
+    that the hang-up does not reach, is still stopped by the caller.
 
     Locust runs in a session of its own, so a Ctrl-C reaches it once, from here, whether it
     came from a terminal (to this whole process group) or was sent to this process alone (a
@@ -228,7 +230,8 @@ def _replay(command: list[str], run_dir: Path) -> int:
                                  stderr=subprocess.PIPE, text=True, bufsize=1, cwd=os.getcwd(),
                                  env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                  start_new_session=True)
-        previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+        previous = {signum: signal.signal(signum, lambda *_: child.send_signal(signal.SIGTERM))
+                    for signum in (signal.SIGTERM, signal.SIGHUP)}
         lock = threading.Lock()
         errors = threading.Thread(target=_copy, args=(child.stderr, sys.stderr, log, lock),
                                   daemon=True)
@@ -238,7 +241,8 @@ def _replay(command: list[str], run_dir: Path) -> int:
             code = child.wait()
             errors.join(timeout=CHILD_STOP_TIMEOUT_S)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     return 128 - code if code < 0 else code
 
 

@@ -20,6 +20,7 @@ import logging
 import os
 from pathlib import Path
 
+from replay.dataset.cachedir import cache_root
 from replay.dataset.load import LoadOptions
 from replay.dataset.prepare import prepare_dataset
 from replay.dataset.prepared import is_prepared, open_prepared
@@ -28,14 +29,6 @@ from replay.errors import DatasetError
 logger = logging.getLogger(__name__)
 
 PREPARE_FROM_BYTES = 256 << 20  # plain files at least this large are prepared first
-
-
-def cache_root(environ: dict[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    if environ.get("REPLAY_CACHE_DIR"):
-        return Path(environ["REPLAY_CACHE_DIR"])
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "replay" / "prepared"
 
 
 def needs_preparing(path: str | os.PathLike[str]) -> bool:

@@ -47,6 +47,7 @@ from replay.dataset.prepared import (
     source_identity,
 )
 from replay.dataset.read import RawTable, iter_raw_batches, raw_files, times_are_integers
+from replay.dataset.stamps import stamp_parts
 from replay.dataset.validate import find_problems, render
 from replay.errors import ConfigError, DatasetError
 from replay.plan import cap_gaps
@@ -119,6 +120,10 @@ def prepare_dataset(
         shutil.rmtree(work / "spill")
         manifest = _manifest(files, options, totals, parts, max_gap_s)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        # Just hashed, in a directory nobody else knows yet: the first run need not hash again.
+        stamp_parts(work, manifest["checksum"],
+                    {part["name"]: (work / part["name"]).stat() for part in parts},
+                    settled_only=False)
         if out.exists():
             shutil.rmtree(out)
         os.replace(work, out)

@@ -24,16 +24,22 @@ message and call counts, T0 (`t0_ms`), `span_s`, `peak_concurrency`, messages pe
 of send time (`per_second`), the sources' identities, the send-time field, `max_gap_s` (null
 when prepared without `--max-gap`) and the checks used,
 and every part's rows, bytes and BLAKE2b digest, all covered by `checksum`. `open_prepared`
-recomputes them: a part changed, missing or added, or an edited manifest, is refused before
-anything is sent.
+checks them: a part changed, missing or added, or an edited manifest, is refused before
+anything is sent. A part's digest is recomputed once per identity of its file (see
+`replay.dataset.stamps`): `replay prepare` and every full check stamp the parts they hashed
+(`_verified.json`), and a part whose file is still the one stamped is not read again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +48,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from replay.dataset.partition import call_partition
+from replay.dataset.stamps import file_identity, stamp_parts, stamped_parts
 from replay.errors import DatasetError
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = "replay-prepared/2"  # 2: send_ms and max_gap_s
 MANIFEST = "_manifest.json"  # "_": Arrow and Spark readers of the directory skip it
@@ -122,7 +131,8 @@ class PreparedDataset:
 
 
 def open_prepared(path: str | os.PathLike[str], *, verify: bool = True) -> PreparedDataset:
-    """Read and check a prepared directory's manifest (and, with verify, every part's digest)."""
+    """Read and check a prepared directory's manifest and its parts' presence and sizes; with
+    verify, every part's digest too (a part still stamped as verified is not read again)."""
     display, path = str(path), Path(path)
     try:
         manifest = json.loads((path / MANIFEST).read_text())
@@ -139,14 +149,55 @@ def open_prepared(path: str | os.PathLike[str], *, verify: bool = True) -> Prepa
     if extra:
         raise DatasetError(f"{display}: {extra[0]} is not part of the prepared dataset; remove "
                            f"it or {_REPREPARE}")
+    stats = {}
     for part in manifest["parts"]:
         file = path / part["name"]
         if not file.is_file():
             raise DatasetError(f"{display}: {part['name']} is missing: the prepared dataset is "
                                f"incomplete; {_REPREPARE}")
-        if file.stat().st_size != part["bytes"] or (verify
-                                                    and file_digest(file) != part["blake2b"]):
-            raise DatasetError(f"{display}: {part['name']} was changed after `replay prepare` "
-                               f"wrote it (its content does not match the manifest); "
-                               f"{_REPREPARE}")
+        stats[part["name"]] = file.stat()
+        if stats[part["name"]].st_size != part["bytes"]:
+            raise _changed(display, part["name"])
+    if verify:
+        _verify_parts(display, path, manifest, stats)
     return PreparedDataset(path=path, manifest=manifest)
+
+
+def _verify_parts(display: str, path: Path, manifest: dict,
+                  stats: dict[str, os.stat_result]) -> None:
+    """Hash every part not stamped as verified in its present identity (in parallel threads:
+    hashlib releases the GIL), refuse the first that differs, and stamp the ones checked."""
+    with _one_check_at_a_time(path / MANIFEST):
+        stamped = stamped_parts(path, manifest["checksum"])
+        pending = [part for part in manifest["parts"]
+                   if (part["name"], file_identity(stats[part["name"]])) not in stamped]
+        if not pending:
+            return
+        logger.info("%s: checking %d part(s) (%.0f MB) against the manifest", display,
+                    len(pending), sum(part["bytes"] for part in pending) / 1e6)
+        threads = min(len(pending), len(os.sched_getaffinity(0)))
+        with ThreadPoolExecutor(threads, thread_name_prefix="replay-verify") as pool:
+            digests = list(pool.map(lambda part: file_digest(path / part["name"]), pending))
+        for part, digest in zip(pending, digests, strict=True):
+            if digest != part["blake2b"]:
+                raise _changed(display, part["name"])
+        after = {name: (path / name).stat() for name in stats}
+        stamp_parts(path, manifest["checksum"],
+                    {name: stat for name, stat in after.items()
+                     if file_identity(stat) == file_identity(stats[name])})
+
+
+@contextlib.contextmanager
+def _one_check_at_a_time(manifest: Path) -> Iterator[None]:
+    """Processes on one machine (local workers) check a directory one after the other, the
+    later ones finding it stamped: a lock on its manifest, none where the file system has no
+    locks (or none for a read-only file, as NFS)."""
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(OSError):
+            fcntl.flock(stack.enter_context(open(manifest, "rb")), fcntl.LOCK_EX)
+        yield
+
+
+def _changed(display: str, name: str) -> DatasetError:
+    return DatasetError(f"{display}: {name} was changed after `replay prepare` wrote it (its "
+                        f"content does not match the manifest); {_REPREPARE}")

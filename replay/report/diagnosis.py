@@ -27,7 +27,7 @@ CAUSE_NOTES = {
 TOKEN_ROWS = (
     ("mode", "text", "--jwt-mode"),
     ("minters", "int", "minter processes (all workers)"),
-    ("minted", "int", "tokens signed"),
+    ("minted", "int", "tokens signed and handed over"),
     ("used", "int", "requests that carried one (each once in per-request mode)"),
     ("expired_unused", "int", "dropped unsent: past 80% of their life"),
     ("requests_waited", "int", "requests that found no token ready"),

@@ -75,6 +75,32 @@ def key_pair(tmp_path_factory) -> KeyPair:
     return KeyPair(private=private, public=public, private_pem=private_pem.decode())
 
 
+IMPORT_FIXTURES = REPO / "tests" / "importers" / "fixtures"
+IMPORT_AGENT = "005Hs00000Q1rStIAB"
+IMPORTS = {
+    "contact-lens": ["--agent-id", IMPORT_AGENT, "--start-at", "2025-11-25T09:00:00Z",
+                     "--spacing", "5"],
+    "sf-entries": [],
+    "transcribe": ["--agent-id", IMPORT_AGENT, "--start-at", "2025-11-25T09:00:00Z",
+                   "--speakers", "spk_0=HUMAN_AGENT,spk_1=END_USER,ch_0=HUMAN_AGENT,ch_1=END_USER"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def imported_trees(tmp_path_factory) -> Path:
+    """A folder of `replay import` (a real command line each) of the three fixture trees,
+    `<format>.parquet`: made once, only read by the tests that use it."""
+    folder = tmp_path_factory.mktemp("imported")
+    for name, options in IMPORTS.items():
+        imported = subprocess.run(
+            [sys.executable, "-m", "replay", "import", name, str(IMPORT_FIXTURES / name),
+             "--out", str(folder / f"{name}.parquet"), *options],
+            capture_output=True, text=True, timeout=60, cwd=folder,
+        )
+        assert imported.returncode == 0, imported.stderr
+    return folder
+
+
 @dataclass(frozen=True)
 class LocustRun:
     returncode: int

@@ -1,4 +1,5 @@
-"""End to end: `replay import` export trees of three formats, then `replay run` them on the mock."""
+"""End to end: `replay import` export trees of three formats (the session's `imported_trees`),
+then `replay run` them on the mock."""
 
 from __future__ import annotations
 
@@ -9,30 +10,11 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import REPO
-
 pytestmark = pytest.mark.e2e
 
-FIXTURES = REPO / "tests" / "importers" / "fixtures"
-AGENT = "005Hs00000Q1rStIAB"
-IMPORTS = {
-    "contact-lens": ["--agent-id", AGENT, "--start-at", "2025-11-25T09:00:00Z",
-                     "--spacing", "5"],
-    "sf-entries": [],
-    "transcribe": ["--agent-id", AGENT, "--start-at", "2025-11-25T09:00:00Z",
-                   "--speakers", "spk_0=HUMAN_AGENT,spk_1=END_USER,ch_0=HUMAN_AGENT,ch_1=END_USER"],
-}
 
-
-def test_imported_trees_replay_and_reconcile_exactly_with_the_mock(tmp_path):
-    dataset = tmp_path / "imported"
-    for name, options in IMPORTS.items():
-        imported = subprocess.run(
-            [sys.executable, "-m", "replay", "import", name, str(FIXTURES / name), "--out",
-             str(dataset / f"{name}.parquet"), *options],
-            capture_output=True, text=True, timeout=60, cwd=tmp_path,
-        )
-        assert imported.returncode == 0, imported.stderr
+def test_imported_trees_replay_and_reconcile_exactly_with_the_mock(tmp_path, imported_trees):
+    dataset = imported_trees
     messages = sum(pq.read_metadata(path).num_rows for path in dataset.glob("*.parquet"))
     assert messages == 10 + 8 + 9
     done = subprocess.run(

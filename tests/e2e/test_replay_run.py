@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import pyarrow.parquet as pq
 import pytest
@@ -59,24 +61,33 @@ def test_replay_run_with_two_workers_splits_the_calls_and_reconciles(tmp_path):
     assert (outcomes.groupby("vendorCallKey", observed=True)["worker"].nunique() == 1).all()
 
 
-def test_sigterm_to_replay_run_ends_it_with_partial_outputs_and_stops_the_mock(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_a_hang_up_ends_replay_run_with_partial_outputs_and_stops_the_mock(tmp_path,
+                                                                                     signum):
     dataset = write_dataset(tmp_path / "calls.parquet", calls=10, messages=10, span_s=600)
     child = subprocess.Popen(
         [sys.executable, "-m", "replay", "run", str(dataset), "--speed", "20",
          "--run-id", "term", "--progress-interval", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
     )
+    head = []
     try:
         for line in child.stdout:
+            head.append(line)
             if "progress: sent" in line:
                 break
-        child.send_signal(signal.SIGTERM)
+        child.send_signal(signum)
         output, _ = child.communicate(timeout=60)
     finally:
         child.kill()
+    output = "".join(head) + output
     assert child.returncode == 130, output[-3000:]
     summary = json.loads((tmp_path / "reports" / "term" / "summary.json").read_text())
     assert summary["run"]["partial"] is True
     assert summary["counts"]["unsent"] > 0
     assert summary["reconciliation"]["balanced"] is True
     assert "mock ledger:" in output
+    mock_url = re.search(r"embedded mock at (http://\S+) ", output).group(1)
+    with pytest.raises(OSError):  # the run stopped it (a hang-up does not reach it directly)
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{mock_url}/__admin/stats", timeout=5)

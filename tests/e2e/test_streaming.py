@@ -4,6 +4,7 @@ against the real mock: every message once, reconciled exactly, each call's messa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -287,3 +288,24 @@ def test_a_streamed_bulk_dry_run_shows_the_first_batches(prepared, tmp_path):
     assert "(--bulk: batches of at most 3 calls x 5 messages, leaving when full or after " \
            "200 ms)" in run.stdout
     assert run.stdout.count("POST http://127.0.0.1:9/telephony/v1/voiceCalls/messages") == 2
+
+
+def test_a_stamped_directory_edited_in_place_is_refused_before_anything_is_sent(tmp_path):
+    source = write_dataset(tmp_path / "calls.parquet", calls=4, messages=4, span_s=10)
+    prepare_dataset([source], tmp_path / "day", LoadOptions())  # stamps its parts
+    part = tmp_path / "day" / "part-00000.parquet"
+    before = part.stat()
+    time.sleep(0.05)  # past a coarse clock tick, as any later edit is
+    data = bytearray(part.read_bytes())
+    data[200] ^= 0xFF
+    part.write_bytes(bytes(data))
+    os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))  # size and mtime as stamped
+    done = subprocess.run(
+        [sys.executable, "-m", "replay", "run", str(tmp_path / "day"), "--run-id", "edited"],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (f"{tmp_path / 'day'}: part-00000.parquet was changed after `replay prepare` wrote "
+            "it (its content does not match the manifest); run `replay prepare` again"
+            ) in done.stderr
+    assert not (tmp_path / "reports" / "edited").exists()

@@ -1,8 +1,9 @@
 """End to end against the mock told to accept each token once (`--reject-reused-jti`).
 
 Per-request tokens (the default): no 401 over a run that outlives several token lifetimes,
-in one process and with two workers; shared tokens: the run fails and the note says why and
-names the option. Stopping a run leaves no minter process behind.
+in one process and with two workers, nor at full speed from a --jwt-prefill; shared tokens:
+the run fails and the note says why and names the option. Stopping a run leaves no minter
+process behind.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def test_per_request_tokens_are_never_refused_over_several_token_lifetimes(tmp_p
     assert tokens["minted"] >= tokens["used"]
     assert tokens["minters"] == (2 if workers == "2" else 1)
     assert "Verdict: PASSED" in done.stdout
+
+
+def test_a_prefilled_run_at_full_speed_sends_every_message_with_its_own_token(tmp_path):
+    dataset = write_dataset(tmp_path / "calls.parquet", calls=10, messages=30, span_s=60)
+    done = replay_run(tmp_path, dataset, "prefilled", "--speed", "max", "--jwt-prefill", "400",
+                      "--jwt-minters", "2")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((tmp_path / "reports" / "prefilled" / "summary.json").read_text())
+    assert summary["counts"]["accepted"] == summary["counts"]["planned"] == 300
+    tokens = summary["tokens"]
+    assert (tokens["prefilled"], tokens["unauthorized"], tokens["minters"]) == (400, 0, 2)
+    assert tokens["used"] == 300 + 2 * 10  # every message, VoiceCall creation and end
 
 
 def test_shared_tokens_against_one_time_tokens_fail_with_the_diagnosis(tmp_path):
