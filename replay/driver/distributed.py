@@ -107,6 +107,7 @@ POLL_S = 0.5
 PROGRESS_S = 2.0
 CHUNK_ROWS = 50_000  # outcome rows per chunk a worker sends of a plain file's share
 WINDOW_CHUNKS = 4  # outcome chunks a worker sends ahead of the master's acknowledgements
+ABSENT_GRACE_S = 5.0  # out of Locust's list of workers this long (beyond --stop-timeout): lost
 OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
@@ -131,6 +132,10 @@ class MasterRole:
         options = environment.parsed_options
         self.run_time_s = getattr(options, "run_time", None)
         options.run_time = None
+        # Locust drops a worker from its list when it stops and adds it back when it says it
+        # is ready again (after --stop-timeout): only a longer absence means it is gone.
+        self.absent_grace_s = ABSENT_GRACE_S + (getattr(environment, "stop_timeout", 0) or 0)
+        self._absent_since: dict[int, float] = {}
         self.runner.register_message("replay_ready", self._on_ready)
         self.runner.register_message("replay_planned", self._on_planned)
         self.runner.register_message("replay_outcomes", self._on_outcomes)
@@ -188,8 +193,21 @@ class MasterRole:
     # -- the run -----------------------------------------------------------------------------
 
     def _lost(self) -> set[int]:
-        alive = {node.id for node in self.runner.clients.values() if node.state != "missing"}
-        return {index for index, client_id in self.workers.items() if client_id not in alive}
+        """The workers gone: missing heartbeats, or out of Locust's list of workers for longer
+        than `absent_grace_s` (a stopped worker is out of it for a moment)."""
+        now = time.monotonic()
+        states = {node.id: node.state for node in self.runner.clients.values()}
+        lost = set()
+        for index, client_id in self.workers.items():
+            state = states.get(client_id)
+            if state is None:
+                if now - self._absent_since.setdefault(index, now) >= self.absent_grace_s:
+                    lost.add(index)
+            else:
+                self._absent_since.pop(index, None)
+                if state == "missing":
+                    lost.add(index)
+        return lost
 
     def _on_ctrl_c(self) -> None:
         self.interrupted = True
