@@ -45,6 +45,7 @@ from replay.driver.options import ReplayConfig, config_from_options
 from replay.driver.outputs import make_run_dir
 from replay.errors import ConfigError, EndpointError, ReplayError
 from replay.exit_codes import ExitCode
+from replay.lifeline import Lifeline
 from replay.locustfile import LOCUSTFILE
 from replay.mock.process import MockProcess, MockStartError, start_mock
 from replay.options import add_arguments, given_arguments
@@ -56,7 +57,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_SPEED = "300"
 EMBEDDED_ORG_ID = "00DRE0000000001"
 EMBEDDED_CALL_CENTER = "ReplayCallCenter"
-NOT_OPTIONS = ("dataset", "mock_admin")  # the positional DATASET; set for the embedded mock
+# the positional DATASET; set for the embedded mock; set for each Locust process it starts
+NOT_OPTIONS = ("dataset", "mock_admin", "parent_fd")
 NOT_FORWARDED = (*NOT_OPTIONS, "run_id")  # passed as computed once, in config.run_id
 CHILD_STOP_TIMEOUT_S = 60
 
@@ -222,14 +224,18 @@ def _replay(command: list[str], run_dir: Path) -> int:
 
     Locust runs in a session of its own, so a Ctrl-C reaches it once, from here, whether it
     came from a terminal (to this whole process group) or was sent to this process alone (a
-    supervisor's `kill -INT`). Its stdin is empty, so it never reads the terminal's keys.
+    supervisor's `kill -INT`). Its stdin is empty, so it never reads the terminal's keys. It
+    holds a lifeline to this process (--parent-fd, replay.lifeline): should this process die
+    without a word (SIGKILL, the OOM killer), Locust stops as on SIGTERM by itself, and its
+    forked workers with it (replay.driver.parent).
     Returns its exit code (128 + N when a signal N ended it).
     """
-    with open(run_dir / "run.log", "w", encoding="utf-8") as log:
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    with open(run_dir / "run.log", "w", encoding="utf-8") as log, Lifeline() as lifeline:
+        child = subprocess.Popen([*command, "--parent-fd", str(lifeline.fd)],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, bufsize=1, cwd=os.getcwd(),
                                  env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                 start_new_session=True)
+                                 start_new_session=True, pass_fds=(lifeline.fd,))
         previous = {signum: signal.signal(signum, lambda *_: child.send_signal(signal.SIGTERM))
                     for signum in (signal.SIGTERM, signal.SIGHUP)}
         lock = threading.Lock()

@@ -156,6 +156,7 @@ class MasterRole:
         options = {name: getattr(self.environment.parsed_options, name, None)
                    for name in OPTION_NAMES}
         options["junit_xml"] = None  # written by the master alone; its folder may not exist there
+        options["parent_fd"] = None  # the master's lifeline: a worker watches the master instead
         for index, client_id in self.workers.items():
             self.runner.send_message(
                 "replay_prepare",

@@ -27,6 +27,7 @@ from replay.client import CONTENT_TYPES, Endpoint, RequestSettings
 from replay.dataset.arguments import DatasetOptions
 from replay.driver.proxy import Proxy, proxy_for
 from replay.errors import ConfigError
+from replay.lifeline import parse_parent_fd
 from replay.options import add_arguments as _add_arguments
 from replay.options import build, described, number, option, whole
 from replay.plan import PlanOptions, parse_speed
@@ -202,6 +203,11 @@ class ReplayConfig(DatasetOptions):
     metrics_port: int | None = option(
         flag="--metrics-port", metavar="PORT", parse=_port, default_text="off",
         help="serve Prometheus metrics on PORT (workers: PORT+1+index; 0 = free ports, logged)")
+    parent_fd: int | None = option(
+        flag="--parent-fd", metavar="FD", parse=parse_parent_fd, shown=False,
+        default_text="none",
+        help="an inherited pipe from the process that started Locust: when it closes (that "
+             "process ended, however), the run stops as on SIGTERM; replay run passes one")
     bulk: bool = option(
         False, flag="--bulk", switch=True,
         help="post messages in batches to POST /voiceCalls/messages (JSON only)")

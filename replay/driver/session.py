@@ -15,6 +15,8 @@ Life of a local run (headless or web UI):
   test_stop     (web UI stop, Ctrl-C, SIGTERM) stops sending; in-flight requests finish or
                 time out; the outputs are written and marked partial, unsent counted.
   quitting      waits for the outputs, sets `environment.process_exit_code` (see outputs.py).
+  parent gone   (replay run's --parent-fd lifeline closed; a forked worker's master died)
+                SIGTERM to itself: the run stops as above (replay.driver.parent).
 
 On a master or a worker, `replay.driver.distributed` takes over the start and the end; the
 sending itself (`replay_share`) is the same.
@@ -54,6 +56,7 @@ from replay.driver.outputs import (
     run_block,
     write_outputs,
 )
+from replay.driver.parent import watch_lifeline, watch_parent
 from replay.driver.prepare import Prepared, dry_run_text, prepare
 from replay.driver.progress import Progress
 from replay.driver.replayer import ENDPOINT_DOWN, Lifecycle, Replayer
@@ -89,6 +92,8 @@ class ReplaySession:
         self.role: Role | None = None  # distributed.MasterRole or WorkerRole when not local
         self.metrics: Any = None  # metrics.MetricsServer with --metrics-port
         self._greenlet: gevent.Greenlet | None = None
+        # made when the locustfile is imported: before Locust forks any --processes worker
+        self._pid_at_import = os.getpid()
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -102,9 +107,13 @@ class ReplaySession:
         self.environment = environment
         if isinstance(environment.runner, locust.runners.WorkerRunner):
             self.role = WorkerRole(self, environment)  # the options come from the master
+            if os.getpid() != self._pid_at_import:  # forked from the master (--processes)
+                watch_parent(self._pid_at_import)
             return
         try:
             self.config = config_from_options(environment.parsed_options, host=environment.host)
+            if self.config.parent_fd is not None:  # started by replay run
+                watch_lifeline(self.config.parent_fd)
             if not self.config.dry_run:
                 make_run_dir(self.config.run_dir)  # unusable --report-dir: fail now, not after
                 make_junit_folder(self.config)

@@ -18,6 +18,7 @@ import dataclasses
 from pathlib import Path
 
 from replay.errors import ConfigError
+from replay.lifeline import parse_parent_fd
 from replay.options import add_arguments, build, number, option, whole
 
 DEFAULT_HOST = "127.0.0.1"
@@ -94,6 +95,11 @@ class MockConfig:
     workers: int = option(
         1, flag="--workers", parse=_at_least_one, group=LISTENING,
         help="server processes sharing the port via SO_REUSEPORT")
+    parent_fd: int | None = option(
+        flag="--parent-fd", metavar="FD", parse=parse_parent_fd, group=LISTENING,
+        default_text="none: runs until a signal stops it",
+        help="an inherited pipe from the process that started the mock: when it closes (that "
+             "process ended, however), stop as on SIGTERM; replay run passes one")
     # Authentication.
     public_key_pem: bytes | None = option(
         flag="--public-key", metavar="PEM", parse=lambda text, flag: _read_pem(Path(text), flag),

@@ -6,12 +6,14 @@
         mock.ledger()       # GET /__admin/ledger, a list of row dicts
     # leaving the block stops it (SIGTERM; the child writes --ledger-out if given)
 
-`start_mock` runs `python -m replay.mock --port 0 --ready-file <tmp> *args` (later options win,
-so `--port 8080` in args overrides) and waits for the ready file. The child runs in a session
-of its own, so a terminal's Ctrl-C (sent to the whole foreground process group) does not reach
-it: whoever started it stops it (`stop`, or leaving the `with` block), after reading its
-ledger. If the child exits or is not ready in time, MockStartError carries its stderr (which
-never holds key material). Only the standard library is used, so it also works inside a
+`start_mock` runs `python -m replay.mock --port 0 --ready-file <tmp> --parent-fd <lifeline>
+*args` (later options win, so `--port 8080` in args overrides) and waits for the ready file. The
+child runs in a session of its own, so a terminal's Ctrl-C (sent to the whole foreground process
+group) does not reach it: whoever started it stops it (`stop`, or leaving the `with` block),
+after reading its ledger. Should the starting process die without stopping it (SIGKILL, the OOM
+killer), the mock stops by itself: it holds a lifeline to it (replay.lifeline). If the child
+exits or is not ready in time, MockStartError carries its stderr (which never holds key
+material). Only the standard library is used, so it also works inside a
 gevent-patched Locust process.
 """
 
@@ -28,6 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from replay.lifeline import Lifeline
+
 READY_POLL_S = 0.02
 # The mock is on loopback: never through an HTTP_PROXY/HTTPS_PROXY meant for the outside world.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -41,8 +45,9 @@ class MockProcess:
     """A running mock child process."""
 
     def __init__(self, process: subprocess.Popen, url: str, workdir: tempfile.TemporaryDirectory,
-                 log_path: Path) -> None:
+                 log_path: Path, lifeline: Lifeline) -> None:
         self.process = process
+        self._lifeline = lifeline
         self.url = url
         self.pid = process.pid
         self._workdir = workdir
@@ -92,6 +97,7 @@ class MockProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._lifeline.close()
         if self._final_output is None:
             self._final_output = self.output()
             self._workdir.cleanup()
@@ -109,30 +115,32 @@ def start_mock(args: list[str], *, timeout: float = 15.0) -> MockProcess:
     workdir = tempfile.TemporaryDirectory(prefix="replay-mock-")
     ready_file = Path(workdir.name) / "ready.json"
     log_path = Path(workdir.name) / "mock.log"
+    lifeline = Lifeline()
     command = [sys.executable, "-m", "replay.mock", "--port", "0", "--ready-file",
-               str(ready_file), *args]
+               str(ready_file), "--parent-fd", str(lifeline.fd), *args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                   start_new_session=True)
+                                   start_new_session=True, pass_fds=(lifeline.fd,))
     try:
-        return _wait_until_ready(process, ready_file, workdir, log_path, timeout)
+        url = _wait_until_ready(process, ready_file, log_path, timeout)
     except BaseException:  # not ready, or Ctrl-C meanwhile: no signal of ours reaches it
+        lifeline.close()
         if process.poll() is None:
             process.kill()
             process.wait()
         workdir.cleanup()
         raise
+    return MockProcess(process, url, workdir, log_path, lifeline)
 
 
-def _wait_until_ready(process: subprocess.Popen, ready_file: Path,
-                      workdir: tempfile.TemporaryDirectory, log_path: Path,
-                      timeout: float) -> MockProcess:
+def _wait_until_ready(process: subprocess.Popen, ready_file: Path, log_path: Path,
+                      timeout: float) -> str:
+    """The mock's URL, once its ready file is written; MockStartError if it never is."""
     deadline = time.monotonic() + timeout
     while True:
         if ready_file.exists():
-            ready = json.loads(ready_file.read_text())
-            return MockProcess(process, ready["url"], workdir, log_path)
+            return json.loads(ready_file.read_text())["url"]
         if process.poll() is not None:
             output = log_path.read_text(errors="replace").strip()
             raise MockStartError(

@@ -5,8 +5,8 @@
 
 Startup binds the socket itself (so --port 0 is known before serving), and once uvicorn is
 listening writes the ready file atomically: `{"url": "http://127.0.0.1:PORT", "pid": N}`.
-Shutdown (SIGTERM, SIGINT) lets in-flight requests finish for up to 2 s, then the app's lifespan
-shutdown writes --ledger-out.
+Shutdown (SIGTERM, SIGINT, or the --parent-fd lifeline closing: replay.lifeline) lets in-flight
+requests finish for up to 2 s, then the app's lifespan shutdown writes --ledger-out.
 
 uvicorn is used through its documented Config/Server API; the one extension is a subclass of its
 httptools protocol that offers the connection's transport to the app under
@@ -85,10 +85,25 @@ async def _tell_app_when_stopping(server: uvicorn.Server, app: MockApp) -> None:
     app.begin_stopping()
 
 
+def _stop_when_parent_gone(server: uvicorn.Server, parent_fd: int) -> None:
+    """The lifeline (replay.lifeline) reads end-of-file once the parent is gone: then stop as
+    on SIGTERM (uvicorn's own flag), so the ledger is still written."""
+    loop = asyncio.get_running_loop()
+
+    def parent_gone() -> None:
+        loop.remove_reader(parent_fd)
+        logger.warning("the process that started the mock is gone: stopping")
+        server.should_exit = True
+
+    loop.add_reader(parent_fd, parent_gone)
+
+
 async def _serve(server: uvicorn.Server, app: MockApp, sockets: list[socket.socket],
-                 ready_file: Path | None, url: str) -> None:
+                 ready_file: Path | None, url: str, parent_fd: int | None) -> None:
     watchers = [asyncio.create_task(_tell_app_when_stopping(server, app)),
                 asyncio.create_task(_announce_when_started(server, ready_file, url))]
+    if parent_fd is not None:
+        _stop_when_parent_gone(server, parent_fd)
     try:
         await server.serve(sockets=sockets)
     finally:
@@ -97,8 +112,9 @@ async def _serve(server: uvicorn.Server, app: MockApp, sockets: list[socket.sock
 
 
 def serve_sockets(app: MockApp, sockets: list[socket.socket], *, ready_file: Path | None,
-                  url: str) -> None:
-    """Serve `app` on already-bound sockets until a signal stops it."""
+                  url: str, parent_fd: int | None = None) -> None:
+    """Serve `app` on already-bound sockets until a signal stops it, or until the lifeline
+    `parent_fd` (when given) says the parent process is gone."""
     server = uvicorn.Server(uvicorn_config(app))
     if threading.current_thread() is threading.main_thread():
         # uvicorn re-raises the stopping signal once it has shut down; by then the ledger is
@@ -106,7 +122,7 @@ def serve_sockets(app: MockApp, sockets: list[socket.socket], *, ready_file: Pat
         for stopping in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stopping, _stopped_quietly)
     with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
-        runner.run(_serve(server, app, sockets, ready_file, url))
+        runner.run(_serve(server, app, sockets, ready_file, url, parent_fd))
 
 
 def _stopped_quietly(signum: int, frame: object) -> None:
@@ -114,8 +130,10 @@ def _stopped_quietly(signum: int, frame: object) -> None:
 
 
 def serve_one(config: MockConfig) -> None:
-    """Run one mock process until SIGTERM or SIGINT; the ledger is written on the way out."""
+    """Run one mock process until SIGTERM or SIGINT (or its --parent-fd closes); the ledger is
+    written on the way out."""
     app = MockApp(config)
     sock = bind_socket(config.host, config.port)
     url = public_url(config.host, sock.getsockname()[1])
-    serve_sockets(app, [sock], ready_file=config.ready_file, url=url)
+    serve_sockets(app, [sock], ready_file=config.ready_file, url=url,
+                  parent_fd=config.parent_fd)

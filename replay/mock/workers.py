@@ -6,9 +6,11 @@ The parent binds the port with SO_REUSEPORT (so --port 0 is resolved once), star
 processes, each binding the same port with SO_REUSEPORT (the kernel spreads connections among
 them) plus a private loopback admin port, and writes the ready file when all are listening.
 Each worker writes `worker-<i>.json` ({"url": its private admin URL, "pid"}) to a shared state
-directory, and its ledger part there on shutdown. SIGTERM or SIGINT to the parent stops every
-worker, then the parent merges the parts into --ledger-out (merge_rows re-derives duplicates
-and call_seq across workers). If a worker dies, the parent stops the others and exits 1.
+directory, and its ledger part there on shutdown. SIGTERM or SIGINT to the parent (or its
+--parent-fd lifeline closing) stops every worker, then the parent merges the parts into
+--ledger-out (merge_rows re-derives duplicates and call_seq across workers). If a worker dies,
+the parent stops the others and exits 1. If the parent dies, each worker stops by itself: it
+watches multiprocessing's pipe from the parent (`parent_process().sentinel`) on its loop.
 
 The admin API of any worker gathers the others' answers through their private
 `/__admin/local/...` endpoints (replay.mock.cluster).
@@ -25,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from replay.lifeline import parent_gone
 from replay.mock.app import MockApp
 from replay.mock.cluster import Cluster
 from replay.mock.config import MockConfig
@@ -77,7 +80,9 @@ def serve_workers(config: MockConfig) -> None:
                     logger.error("a mock worker died; stopping the others")
                     failed = True
                     break
-                time.sleep(0.1)
+                if _parent_gone_after(config.parent_fd, 0.1):
+                    logger.warning("the process that started the mock is gone: stopping")
+                    break
     finally:
         _stop(processes)
         anchor.close()
@@ -100,6 +105,14 @@ def _wait_until_listening(processes: list, state_dir: Path, stopping: list[int])
     if not stopping:
         logger.error("the mock workers were not listening after %s s", START_TIMEOUT_S)
     return False
+
+
+def _parent_gone_after(parent_fd: int | None, seconds: float) -> bool:
+    """Wait `seconds`, or less when the --parent-fd lifeline says the parent is gone (True)."""
+    if parent_fd is None:
+        time.sleep(seconds)
+        return False
+    return parent_gone(parent_fd, seconds)
 
 
 def _stop(processes: list) -> None:
@@ -128,12 +141,14 @@ def _worker_main(config: MockConfig, index: int, port: int, state_dir: Path) -> 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker_config = dataclasses.replace(
-        config, port=port, ready_file=None,
+        config, port=port, ready_file=None, parent_fd=None,
         ledger_out=state_dir / f"ledger-{index}.jsonl" if config.ledger_out else None,
     )
     app = MockApp(worker_config, worker=index, cluster=Cluster(state_dir, config.workers))
     public = bind_socket(config.host, port, reuse_port=True)
     private = bind_socket("127.0.0.1", 0)
     admin_url = public_url("127.0.0.1", private.getsockname()[1])
+    # multiprocessing's own pipe from the supervisor, a lifeline like --parent-fd's: a worker
+    # stops when the supervisor is gone, however it ended
     serve_sockets(app, [public, private], ready_file=state_dir / f"worker-{index}.json",
-                  url=admin_url)
+                  url=admin_url, parent_fd=multiprocessing.parent_process().sentinel)

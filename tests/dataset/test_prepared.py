@@ -7,10 +7,10 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
+from gevent.monkey import get_original
 
 from replay.dataset import LoadOptions
 from replay.dataset import prepare as prepare_module
@@ -118,6 +118,30 @@ def test_a_directory_of_an_earlier_format_is_refused_with_a_request_to_prepare_a
     assert str(error.value) == (
         f"{prepared}: _manifest.json is not a replay-prepared/2 manifest; run `replay prepare` "
         "again with this version")
+
+
+def in_os_threads(function, arguments):
+    """function(argument) for each argument, each in its own OS thread, even once Locust has
+    gevent-patched the test process (then a patched thread is a greenlet, and one blocked in
+    flock would block the other forever)."""
+    start, allocate = (get_original("_thread", name)
+                       for name in ("start_new_thread", "allocate_lock"))
+    results, finished = [None] * len(arguments), []
+    for index, argument in enumerate(arguments):
+        done = allocate()
+        done.acquire()
+        finished.append(done)
+
+        def call(index=index, argument=argument, done=done):
+            try:
+                results[index] = function(argument)
+            finally:
+                done.release()
+
+        start(call, ())
+    for done in finished:
+        done.acquire()
+    return results
 
 
 @pytest.fixture
@@ -270,7 +294,6 @@ def test_processes_checking_one_directory_at_once_hash_it_once(three_parts, tmp_
         return slow_digest(path)
 
     monkeypatch.setattr(prepared_module, "file_digest", slow)
-    with ThreadPoolExecutor(2) as pool:  # a lock per open file: as two processes
-        opened = list(pool.map(open_prepared, [copy, copy]))
+    opened = in_os_threads(open_prepared, [copy, copy])  # a lock per open file: as two processes
     assert [dataset.messages for dataset in opened] == [40, 40]
     assert len(digests) == 3

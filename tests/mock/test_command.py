@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
+import urllib.request
 
+import psutil
 import pytest
 
 from replay import cli
@@ -26,6 +30,8 @@ def test_replay_mock_has_the_same_options_as_python_m_replay_mock(capsys):
     (["mock", "--no-auth", "--ledger-out", "x.csv"], "must end in .jsonl or .parquet"),
     (["mock", "--no-auth", "--error-statuses", "404"], "--error-statuses must list"),
     (["mock", "--no-auth", "--workers", "0"], "--workers must be 1 or more"),
+    (["mock", "--no-auth", "--parent-fd", "99"], "--parent-fd 99: not an open pipe inherited "
+                                                 "from the parent process"),
 ])
 def test_bad_options_print_one_error_and_exit_2(argv, words):
     result = subprocess.run([sys.executable, "-m", "replay", *argv], capture_output=True,
@@ -108,3 +114,26 @@ def test_replay_mock_says_where_it_listens_without_a_ready_file():
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=15)
     assert "replay.mock.server: mock listening on http://127.0.0.1:" in line
+
+
+def test_replay_mock_started_from_a_shell_without_a_parent_pipe_outlives_the_shell(tmp_path):
+    """No --parent-fd: the mock serves until a signal stops it, whatever becomes of the shell
+    that started it (here gone at once, with stdin at end-of-file)."""
+    ready = tmp_path / "ready.json"
+    shell = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -m replay mock --no-auth --port 0 --ready-file '
+                     f'"{ready}" </dev/null >"{tmp_path}/mock.log" 2>&1 & echo $!'],
+        capture_output=True, text=True, timeout=30, check=True)
+    mock = psutil.Process(int(shell.stdout))
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = json.loads(ready.read_text())["url"]
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                f"{url}/__admin/stats", timeout=10) as response:
+            assert json.loads(response.read())["received"] == 0
+        assert mock.is_running() and mock.status() != psutil.STATUS_ZOMBIE
+    finally:
+        mock.terminate()
+        mock.wait(timeout=30)
