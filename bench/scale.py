@@ -8,6 +8,8 @@ Parts, each a real process pinned to the generator core (the mock on the server 
   dry run    `locust --dry-run` on each prepared directory: peak RSS and seconds.
   speed max  `locust --speed max -t 30s` on each prepared directory against the mock (no
              auth): peak RSS, and the time from the process's start to its first message.
+  distributed  the same at --speed max with 2 workers: master's and workers' peak RSS, msg/s,
+             time to the outputs; a lost worker's share counted (bench/scale_distributed.py).
   burst      the 50,000-concurrent-call dataset (bench/burstdata.py) at --speed 0.5 during its
              burst of first messages (the first 20 s, 2,500 new calls a second): the replay's
              lag p99 and max, and the same lag seen at the endpoint (the mock's ledger arrival
@@ -35,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from bench import scale_distributed
 from bench.bigdata import write_big_dataset
 from bench.burstdata import write_burst_dataset
 from bench.context import Context
@@ -105,6 +108,7 @@ def run(ctx: Context) -> Section:
             figures.append(_figure(f"scale.{part}.peak_ratio",
                                    f"{part}: peak RSS {sizes[-1]:,} / {sizes[0]:,}", "x",
                                    "lower", ratio, Target(op="<=", value=1.2)))
+    figures += scale_distributed.run(ctx, prepared, details)  # with 2 workers
     return Section(name="scale", status="ok", figures=tuple(figures), details=details)
 
 

@@ -115,13 +115,16 @@ class PreparedDataset:
         return np.asarray(self.manifest["per_second"]["counts"], dtype=np.int64)
 
     def tables(self, partition: tuple[int, int] | None = None,
-               columns: list[str] | None = None) -> Iterator[pa.Table]:
+               columns: list[str] | None = None, start: int = 0) -> Iterator[pa.Table]:
         """The messages in send-time order, a row group at a time; with a partition
         `(index, count)` only the calls whose `call_partition(key, count) == index`;
-        `columns` (with vendorCallKey) reads only those."""
+        `columns` (with vendorCallKey) reads only those; `start` skips that many row groups
+        (of all the parts, in order) without reading them."""
         for part in self.manifest["parts"]:
             parquet = pq.ParquetFile(self.path / part["name"])
-            for group in range(parquet.metadata.num_row_groups):
+            groups = parquet.metadata.num_row_groups
+            first, start = min(start, groups), max(start - groups, 0)
+            for group in range(first, groups):
                 table = parquet.read_row_group(group, columns=columns)
                 if partition is not None:
                     index, count = partition

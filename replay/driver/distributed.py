@@ -108,6 +108,7 @@ POLL_S = 0.5
 PROGRESS_S = 2.0
 CHUNK_ROWS = 50_000  # outcome rows per chunk a worker sends of a plain file's share
 WINDOW_CHUNKS = 4  # outcome chunks a worker sends ahead of the master's acknowledgements
+ABSENT_GRACE_S = 5.0  # out of Locust's list of workers this long (beyond --stop-timeout): lost
 OPTION_NAMES = tuple(spec.name for spec in specs(ReplayConfig))
 
 
@@ -127,6 +128,15 @@ class MasterRole:
         self.interrupted = False  # Ctrl-C on a headless master
         self.gather: OutcomeGather | None = None  # the workers' outcome rows, from t0 on
         self._greenlet: gevent.Greenlet | None = None
+        # Locust's own --run-time limit quits the workers at once, before they report: the
+        # master takes the limit over and stops them as on Ctrl-C, so the outputs are written.
+        options = environment.parsed_options
+        self.run_time_s = getattr(options, "run_time", None)
+        options.run_time = None
+        # Locust drops a worker from its list when it stops and adds it back when it says it
+        # is ready again (after --stop-timeout): only a longer absence means it is gone.
+        self.absent_grace_s = ABSENT_GRACE_S + (getattr(environment, "stop_timeout", 0) or 0)
+        self._absent_since: dict[int, float] = {}
         self.runner.register_message("replay_ready", self._on_ready)
         self.runner.register_message("replay_planned", self._on_planned)
         self.runner.register_message("replay_outcomes", self._on_outcomes)
@@ -157,6 +167,8 @@ class MasterRole:
             )
         logger.info("replay: %d workers, each loading its share of %s", len(ids), config.dataset)
         self._greenlet = gevent.spawn(self._coordinate)
+        if self.run_time_s:
+            gevent.spawn_later(self.run_time_s, self._on_run_time)
 
     def _on_ready(self, environment: Any, msg: Any, **_: Any) -> None:
         self.ready[msg.data["index"]] = msg.data
@@ -183,14 +195,39 @@ class MasterRole:
     # -- the run -----------------------------------------------------------------------------
 
     def _lost(self) -> set[int]:
-        alive = {node.id for node in self.runner.clients.values() if node.state != "missing"}
-        return {index for index, client_id in self.workers.items() if client_id not in alive}
+        """The workers gone: missing heartbeats, or out of Locust's list of workers for longer
+        than `absent_grace_s` (a stopped worker is out of it for a moment)."""
+        now = time.monotonic()
+        states = {node.id: node.state for node in self.runner.clients.values()}
+        lost = set()
+        for index, client_id in self.workers.items():
+            state = states.get(client_id)
+            if state is None:
+                if now - self._absent_since.setdefault(index, now) >= self.absent_grace_s:
+                    lost.add(index)
+            else:
+                self._absent_since.pop(index, None)
+                if state == "missing":
+                    lost.add(index)
+        return lost
 
     def _on_ctrl_c(self) -> None:
         self.interrupted = True
         if self.started:  # the workers stop sending, report, and the outputs are written
             logger.warning("Ctrl-C: the workers stop; their results are written (partial)")
             self.runner.stop()
+
+    def _on_run_time(self) -> None:
+        """--run-time reached: the workers stop and report, the outputs are written (partial);
+        before t0 the run ends without starting, as on Ctrl-C."""
+        if self.session.finished.is_set():
+            return
+        logger.warning("--run-time limit reached: the workers stop; their results are written "
+                       "(partial)")
+        if self.started:
+            self.runner.stop()
+        else:
+            self.interrupted = True
 
     def _coordinate(self) -> None:
         try:

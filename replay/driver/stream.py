@@ -44,6 +44,7 @@ from replay.plan import PASS_GAP_S, SEND_AT_COLUMNS, PlanOptions, build_plan
 from replay.results.recorder import OutcomeRecorder
 
 READ_AHEAD = 4  # slices read and planned ahead of the scheduler
+KEY_COLUMNS = ["vendorCallKey", "call_seq"]  # what counting a stream's messages and calls reads
 _END = object()
 
 
@@ -85,7 +86,6 @@ class PreparedStream:
         self._queue: Queue | None = None
         self._reader: gevent.Greenlet | None = None
         self._counting = False  # stopped: the rest is only counted
-        self._read_all = False  # every batch was handed over
 
     def batches(self) -> Iterator[Batch]:
         """Batches in due order, read ahead in the threadpool by a reader greenlet."""
@@ -95,12 +95,13 @@ class PreparedStream:
             if isinstance(item, BaseException):
                 raise item
             yield item
-        self._read_all = True
+        self._reader = None  # all handed over: nothing left for rest_rows
 
     def rest_rows(self) -> int:
         """After a stop: how many messages of the stream were never handed over (counted, not
-        planned: a stopped run does not read the rest of a large dataset into batches)."""
-        if self._reader is None or self._read_all:  # nothing left: its end was handed over
+        planned: a stopped run does not read the rest of a large dataset into batches); 0
+        when every batch was handed over (or none was asked for)."""
+        if self._reader is None:
             return 0
         self._counting = True
         rest = 0
@@ -113,14 +114,16 @@ class PreparedStream:
     def _read_into(self, queue: Queue) -> None:
         try:
             for loop in range(self._options.loops):
-                tables = self.dataset.tables(self._partition)
-                while (table := in_thread(next, tables, None)) is not None:
-                    if self._counting:
-                        queue.put(in_thread(self._chosen_rows, table))
-                        continue
+                tables, read = self.dataset.tables(self._partition), 0
+                while not self._counting and (table := in_thread(next, tables, None)) is not None:
+                    read += 1
                     batch = in_thread(self._batch, table, loop)
                     if batch is not None:
                         queue.put(batch)
+                if self._counting:  # stopped: the rest of the pass counted from its keys alone
+                    rest = self.dataset.tables(self._partition, columns=KEY_COLUMNS, start=read)
+                    while (table := in_thread(next, rest, None)) is not None:
+                        queue.put(in_thread(self._chosen_rows, table))
             queue.put(_END)
         except BaseException as error:  # handed to the scheduler, raised there
             queue.put(error)
@@ -204,7 +207,7 @@ class PreparedStream:
         of --loops, --calls and --sample applied, counted from the key columns alone (what a
         worker lost before it reported was to send). Use a stream of its own: it chooses."""
         messages = calls = 0
-        for table in self.dataset.tables(self._partition, columns=["vendorCallKey", "call_seq"]):
+        for table in self.dataset.tables(self._partition, columns=KEY_COLUMNS):
             chosen = self._choose(table)
             messages += chosen.num_rows
             calls += int(np.count_nonzero(chosen.column("call_seq").to_numpy() == 0))

@@ -55,6 +55,21 @@ def test_a_worker_streams_only_its_share_and_the_shares_add_up(prepared):
     assert not set(shares[0]["vendorCallKey"]) & set(shares[1]["vendorCallKey"])
 
 
+def test_start_skips_row_groups_across_parts_and_columns_reads_only_those(tmp_path,
+                                                                           monkeypatch, prepared):
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 4)
+    monkeypatch.setattr(prepare_module, "PART_ROWS", 12)  # 4 parts of 3 row groups
+    out = tmp_path / "grouped"
+    prepare_dataset([tmp_path / "t.parquet"], out, LoadOptions())
+    dataset = open_prepared(out)
+    every = [table.column("messageId").to_pylist() for table in dataset.tables()]
+    assert len(dataset.manifest["parts"]) > 1 and len(every) == 10
+    for start in (0, 2, 3, 7, 10, 12):
+        rest = list(dataset.tables(columns=["vendorCallKey", "messageId"], start=start))
+        assert [table.column("messageId").to_pylist() for table in rest] == every[start:]
+        assert all(table.column_names == ["vendorCallKey", "messageId"] for table in rest)
+
+
 def test_a_changed_part_is_refused(prepared):
     part = prepared / "part-00000.parquet"
     data = bytearray(part.read_bytes())

@@ -1,13 +1,16 @@
 """A worker's outbox of outcome chunks (replay/driver/distributed.py ChunkOutbox): chunks made
 in the threadpool are sent from the loop's thread, in order, close() waits for them all, and no
-more than a window of them is ever sent ahead of the master's acknowledgements."""
+more than a window of them is ever sent ahead of the master's acknowledgements; and which
+workers the master counts as lost."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import gevent
 from gevent.monkey import get_original
 
-from replay.driver.distributed import ChunkOutbox
+from replay.driver.distributed import ChunkOutbox, MasterRole
 from replay.driver.threads import in_thread
 
 # The OS thread, even when gevent has patched threading (as Locust does in the test process).
@@ -80,3 +83,31 @@ def test_a_share_in_memory_makes_its_next_chunk_only_once_the_window_has_room():
     maker.join(timeout=5)
     assert made == [0, 1, 2, 3]
     assert outbox.close() == 4
+
+
+def master_with_workers(states: dict[str, str]):
+    """A MasterRole over a fake Locust master whose list of workers holds `states`."""
+    nodes = {client_id: SimpleNamespace(id=client_id, state=state)
+             for client_id, state in states.items()}
+    runner = SimpleNamespace(register_message=lambda *_: None, clients=nodes)
+    environment = SimpleNamespace(
+        runner=runner, stop_timeout=0,
+        events=SimpleNamespace(test_start=SimpleNamespace(add_listener=lambda _: None)),
+        parsed_options=SimpleNamespace(headless=False, run_time=None))
+    role = MasterRole(SimpleNamespace(), environment)
+    role.workers = {0: "a", 1: "b"}
+    return role
+
+
+def test_a_worker_out_of_locusts_list_for_a_moment_after_a_stop_is_not_lost():
+    role = master_with_workers({"a": "ready"})  # b stopped: Locust adds it back once ready
+    assert role._lost() == set()
+    role.runner.clients["b"] = SimpleNamespace(id="b", state="ready")
+    role.absent_grace_s = 0.0
+    assert role._lost() == set()
+
+
+def test_a_worker_out_of_the_list_longer_than_the_grace_or_missing_heartbeats_is_lost():
+    role = master_with_workers({"a": "missing"})
+    role.absent_grace_s = 0.0
+    assert role._lost() == {0, 1}

@@ -17,14 +17,20 @@ from replay.client import RequestBuilder, RequestSettings
 from replay.dataset import LoadOptions
 from replay.dataset import prepare as prepare_module
 from replay.dataset.prepare import prepare_dataset
-from replay.dataset.prepared import open_prepared
+from replay.dataset.prepared import PreparedDataset, open_prepared
 from replay.driver.clock import RunClock
 from replay.driver.health import EndpointHealth
 from replay.driver.options import ReplayConfig
 from replay.driver.outputs import OutcomeSink
 from replay.driver.replayer import Lifecycle, Replayer, wait_or_wake
 from replay.driver.sender import Result
-from replay.driver.stream import READ_AHEAD, PreparedStream, StreamTally, check_streamable
+from replay.driver.stream import (
+    KEY_COLUMNS,
+    READ_AHEAD,
+    PreparedStream,
+    StreamTally,
+    check_streamable,
+)
 from replay.errors import ConfigError
 from replay.plan import PlanOptions, build_plan
 from replay.results import series_calls
@@ -184,6 +190,11 @@ def test_at_speed_max_with_few_slots_a_replay_reads_on_when_running_calls_wait_f
 def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path, monkeypatch):
     monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
     dataset = write_prepared(tmp_path, calls=30, messages=10, gap_ms=1_000)
+    asked = []  # the rest is read from its key columns alone, from where reading stopped
+    tables = PreparedDataset.tables
+    monkeypatch.setattr(PreparedDataset, "tables", lambda self, partition=None, columns=None,
+                        start=0: asked.append((columns, start)) or tables(self, partition,
+                                                                           columns, start))
     config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=1.0)
     stream = PreparedStream(dataset, config, lambda table, plan: RequestBuilder(
         table=table, plan=plan, endpoint=config.endpoint, settings=RequestSettings(),
@@ -203,6 +214,7 @@ def test_a_stopped_stream_counts_what_it_never_read_without_planning_it(tmp_path
     assert replayer.stop_reason == "stopped"
     assert 0 < len(sender.sent) < read < 300
     assert read + stream.rest_rows() == 300
+    assert asked[0] == (None, 0) and asked[-1][0] == KEY_COLUMNS and asked[-1][1] > 0
 
 
 def test_a_stream_stopped_after_its_last_batch_was_handed_over_has_nothing_left_to_count(
@@ -349,3 +361,15 @@ def test_a_streamed_replay_attributes_lag_behind_a_slow_response_across_batches(
     assert block["lag_s"]["slow_responses"] == pytest.approx(0.4 + 0.3)
     assert block["lag_s"]["event_loop"] == pytest.approx(0.0)
     assert block["largest"] == "slow_responses"
+
+
+def test_a_stream_stopped_after_its_last_batch_was_handed_over_has_no_rest_to_count(
+        tmp_path, monkeypatch):
+    # A run stopped while its last messages are in flight (at --speed max the whole stream
+    # may be read by then) must not wait for batches that will never come.
+    monkeypatch.setattr(prepare_module, "ROW_GROUP_ROWS", 20)
+    dataset = write_prepared(tmp_path, calls=6, messages=10)
+    config = ReplayConfig(dataset=str(dataset.path), host="http://h", speed=None)
+    stream = PreparedStream(dataset, config, lambda table, plan: None)
+    assert sum(batch.plan.messages for batch in stream.batches()) == 60
+    assert stream.rest_rows() == 0

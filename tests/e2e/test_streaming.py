@@ -131,6 +131,20 @@ def test_two_workers_stream_their_shares_of_one_prepared_directory(prepared, tmp
     assert summary["lateness"] is not None  # attributed on each worker, added up by the master
 
 
+def test_two_streaming_workers_stopped_by_the_run_time_limit_report_and_reconcile(prepared,
+                                                                                 tmp_path):
+    run_dir = tmp_path / "reports" / "limited"
+    with start_mock(["--no-auth"]) as mock:
+        returncode, stderr = run_two_workers(prepared, run_dir, mock, ["--speed", "5", "-t", "4s"])
+    assert returncode == 130, stderr[-3000:]
+    assert "--run-time limit reached: the workers stop" in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["run"]["lost_workers"] == [] and summary["run"]["partial"] is True
+    assert summary["counts"]["planned"] == CALLS * MESSAGES
+    assert summary["counts"]["accepted"] < CALLS * MESSAGES
+    assert summary["reconciliation"]["balanced"] is True
+
+
 def test_a_streamed_replay_with_lifecycle_creates_and_ends_every_call_around_its_messages(
         prepared, tmp_path):
     run_dir = tmp_path / "reports" / "lifecycle"
