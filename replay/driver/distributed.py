@@ -45,10 +45,12 @@ The master never loads the dataset. The exchange, through Locust's custom messag
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -503,12 +505,10 @@ class WorkerRole:
             "earliest_ms": earliest_send_ms(table, config.plan.send_at),
             "skipped": transcripts.skipped.count,
         })
-        start = self.start.get()
-        if start is None:
-            close_tokens(tokens)
-            session.finished.set()
-            return
-        try:
+        with self._ending(tokens):
+            start = self.start.get()
+            if start is None:  # the run ended before it started
+                return
             prepared = prepare(config, transcripts=transcripts, t0_ms=start["t0_ms"],
                                tokens=tokens)
             freeze_loaded_data()
@@ -535,12 +535,6 @@ class WorkerRole:
                 "lateness": record.lateness,
                 "connections": session.connections,
             })
-        except Exception as error:  # report, so the master does not wait for us forever
-            logger.exception("replay: this worker's run failed")
-            self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
-        finally:
-            close_tokens(tokens)
-            session.finished.set()
 
     def _run_stream(self, config: Any, dataset: PreparedDataset, partition: tuple[int, int],
                     tokens: Any) -> None:
@@ -551,12 +545,10 @@ class WorkerRole:
             "earliest_ms": dataset.t0_ms,
             "skipped": dataset.manifest["skipped"]["count"] if partition[0] == 0 else 0,
         })
-        start = self.start.get()
-        if start is None:
-            close_tokens(tokens)
-            session.finished.set()
-            return
-        try:
+        with self._ending(tokens):
+            start = self.start.get()
+            if start is None:  # the run ended before it started
+                return
             prepared = prepare(config, dataset=dataset, partition=partition, tokens=tokens)
             freeze_loaded_data()
             clock = RunClock.starting_at(start["t0_epoch_s"])
@@ -577,12 +569,19 @@ class WorkerRole:
                 "lateness": sink.lateness,
                 "connections": session.connections,
             })
-        except Exception as error:  # report, so the master does not wait for us forever
+
+    @contextlib.contextmanager
+    def _ending(self, tokens: Any) -> Iterator[None]:
+        """However the share ends, the minters stop and the session is finished; a failure is
+        reported (`replay_done` with its error), so the master does not wait for us forever."""
+        try:
+            yield
+        except Exception as error:
             logger.exception("replay: this worker's run failed")
             self._send("replay_done", {"error": f"{type(error).__name__}: {error}"})
         finally:
             close_tokens(tokens)
-            session.finished.set()
+            self.session.finished.set()
 
     def _report_progress(self, span_s: float) -> None:
         while True:
